@@ -1,0 +1,134 @@
+"""The search contract: one protocol, its result types, and the factory that picks an engine.
+
+Documents are plain dicts (built by `search.documents` from the database)::
+
+    {"id": "zone:kcn-tran-de", "type": "zone", "slug": "kcn-tran-de",
+     "title_vi": "...", "title_en": "...", "text_vi": "...", "text_en": "...",
+     "kind": "kcn" | None, "locality": "tran-de" | None, "status": "operating" | None,
+     "sectors": ["1020"], "available_ha": 12.5 | None, "total_ha": 160 | None}
+
+Every engine folds indexed text and queries with `search.text.fold`, treats every query token as a
+literal word (never as engine syntax) and the last one (>= 2 characters) as a prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+FACET_FIELDS: tuple[str, ...] = ("type", "kind", "locality", "status", "sectors")
+"""Fields that can be filtered (exact match, OR within a field) and counted."""
+
+RANGE_FILTERS: tuple[str, ...] = ("min_available_ha",)
+"""Numeric lower bounds; a document whose value is unknown never passes one."""
+
+SORTS: tuple[str, ...] = ("relevance", "title", "available_desc", "total_desc")
+"""Accepted sort names; `None` means "relevance" for a text query and "title" for browsing."""
+
+LANGS: tuple[str, ...] = ("vi", "en")
+MAX_PER_PAGE = 100
+
+FilterValue = list[str] | tuple[str, ...] | str | float | int | None
+Filters = dict[str, FilterValue]
+
+
+class SearchUnavailable(Exception):
+    """The engine cannot be reached or its storage failed. Callers show a notice and keep working."""
+
+
+class SearchTaskFailed(SearchUnavailable):
+    """A write the engine accepted but then failed to apply (e.g. a Meilisearch task with status failed)."""
+
+    def __init__(self, message: str, error: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.error = error or {}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result. `snippet` is safe HTML: escaped text with the matched words in <mark>…</mark>."""
+
+    id: str
+    type: str
+    title: str
+    snippet: str
+    score: float
+    slug: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@runtime_checkable
+class SearchEngine(Protocol):
+    """What the portal needs from a search backend. Implementations raise `SearchUnavailable`
+    (and nothing else from their I/O) when the backend cannot be used."""
+
+    def index(self, documents: Iterable[dict[str, Any]]) -> None:
+        """Add or replace documents (by `id`) in one batch."""
+        ...
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every document (before a full reindex)."""
+        ...
+
+    def query(
+        self,
+        text: str,
+        *,
+        filters: Filters | None = None,
+        facets: list[str] | None = None,
+        sort: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+        lang: str = "vi",
+    ) -> SearchResult:
+        """Search (or browse when `text` has no word); see the module docstring for the rules."""
+        ...
+
+    def count(self) -> int:
+        """Number of indexed documents."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def make_engine(search_url: str, *, meili_key: str = "", default_path: Path) -> SearchEngine:
+    """Pick the engine from a setting: `""` or `sqlite:///path` → LocalEngine; `http(s)://…` → Meilisearch.
+
+    `sqlite:///relative.db` is relative to the working directory, `sqlite:////abs/path.db` absolute
+    (SQLAlchemy's convention). A Meilisearch index uid may be given as a fragment: `http://h:7700#portal`.
+    """
+    url = search_url.strip()
+    if not url:
+        from search.local import LocalEngine
+
+        return LocalEngine(default_path)
+    if url.startswith("sqlite:///"):
+        from search.local import LocalEngine
+
+        path = url.removeprefix("sqlite:///")
+        return LocalEngine(Path(path) if path else default_path)
+    if url.startswith(("http://", "https://")):
+        from search.meili import MeiliEngine
+
+        base, _, uid = url.partition("#")
+        return MeiliEngine(base, api_key=meili_key, index_uid=uid or "portal")
+    raise ValueError(f"unsupported search URL {search_url!r}: use sqlite:///path or http(s)://host")

@@ -1,0 +1,226 @@
+"""Pure query building shared by the engines: no I/O, unit-testable without a backend.
+
+User text never reaches an engine as syntax: it is folded and split by `search.text.tokens` into
+`[0-9a-z]+` words, and each word is emitted as a quoted literal. The last word is a prefix when it has
+at least `MIN_PREFIX` characters, so "tran d" does not match every word starting with "d".
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.engine import FACET_FIELDS, MAX_PER_PAGE, RANGE_FILTERS, SORTS, Filters, Hit
+from search.text import tokens
+
+MIN_PREFIX = 2
+MAX_TOKENS = 32
+"""Words beyond this are ignored: a pasted paragraph still searches, at bounded cost."""
+
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The words of a query, folded; `prefix` says whether the last one matches as a prefix."""
+
+    words: tuple[str, ...] = ()
+    prefix: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    def matches(self, word: str) -> bool:
+        """Does one (folded) word of a document match one of these terms?"""
+        if word in self.words:
+            return True
+        return self.prefix and word.startswith(self.words[-1])
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """Validated filters: `terms` maps a facet field to its accepted values (OR); fields are AND-ed."""
+
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    min_available_ha: float | None = None
+
+    def without(self, name: str) -> FilterSpec:
+        """The same filters minus one field (for disjunctive facet counts)."""
+        return FilterSpec({k: v for k, v in self.terms.items() if k != name}, self.min_available_ha)
+
+    def key(self) -> tuple[Any, ...]:
+        return (tuple(sorted(self.terms.items())), self.min_available_ha)
+
+
+def parse_terms(text: str) -> Terms:
+    words = tuple(tokens(text or ""))[:MAX_TOKENS]
+    return Terms(words, prefix=bool(words) and len(words[-1]) >= MIN_PREFIX)
+
+
+def parse_filters(filters: Filters | None) -> FilterSpec:
+    """Validate the caller's filter dict. Unknown names are a programming error (ValueError)."""
+    terms: dict[str, tuple[str, ...]] = {}
+    minimum: float | None = None
+    for name, value in (filters or {}).items():
+        if name in RANGE_FILTERS:
+            minimum = _as_number(name, value)
+        elif name in FACET_FIELDS:
+            values = _as_values(value)
+            if values:
+                terms[name] = values
+        else:
+            raise ValueError(f"unknown search filter {name!r}")
+    return FilterSpec(terms, minimum)
+
+
+def _as_values(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    return tuple(sorted({str(v) for v in value if v is not None and str(v) != ""}))
+
+
+def _as_number(name: str, value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number")
+    return number
+
+
+def resolve_sort(sort: str | None, terms: Terms) -> str:
+    """`None`/"relevance" → relevance for a text query; browsing has no relevance, so title order."""
+    if sort in (None, "", "relevance"):
+        return "relevance" if terms else "title"
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; expected one of {SORTS}")
+    return sort
+
+
+def resolve_lang(lang: str) -> str:
+    return "en" if lang == "en" else "vi"
+
+
+def clamp_page(page: int, per_page: int) -> tuple[int, int]:
+    return max(1, int(page)), min(MAX_PER_PAGE, max(1, int(per_page)))
+
+
+def requested_facets(facets: Iterable[str] | None) -> list[str]:
+    wanted = list(dict.fromkeys(facets or ()))
+    unknown = [f for f in wanted if f not in FACET_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown facet(s) {unknown}; expected some of {FACET_FIELDS}")
+    return wanted
+
+
+# --- FTS5 ---------------------------------------------------------------------------------------
+
+
+def fts_match(terms: Terms) -> str:
+    """An FTS5 MATCH expression: every word a quoted string (implicit AND), the last maybe `"w"*`."""
+    parts = [f'"{w}"' for w in terms.words]
+    if terms.prefix:
+        parts[-1] += "*"
+    return " ".join(parts)
+
+
+def index_text(*parts: str | None) -> str:
+    """Folded words joined by spaces: exactly the tokenisation queries get, whatever FTS5 does."""
+    return " ".join(w for part in parts if part for w in tokens(part))
+
+
+def sort_title(title: str) -> str:
+    """Sort key for titles: folded, so "Đại Ngãi" sorts among the D's."""
+    return " ".join(tokens(title))
+
+
+# --- Meilisearch ----------------------------------------------------------------------------------
+
+
+def meili_q(terms: Terms) -> str:
+    """Meilisearch `q`: each word a quoted phrase (exact, like the local engine), except a prefix word.
+
+    Meilisearch treats the last bare word as a prefix and a quoted one as exact; words are `[0-9a-z]+`
+    so leaving the prefix word bare cannot introduce syntax.
+    """
+    parts = [f'"{w}"' for w in terms.words]
+    if terms.prefix:
+        parts[-1] = terms.words[-1]
+    return " ".join(parts)
+
+
+def meili_string(value: str) -> str:
+    """A double-quoted Meilisearch filter literal with `\\` and `"` escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def meili_filter(spec: FilterSpec) -> list[str]:
+    """Filter expressions (the list is AND-ed by Meilisearch); `IN [...]` is OR within a field."""
+    out = [f"{name} IN [{', '.join(meili_string(v) for v in values)}]" for name, values in spec.terms.items()]
+    if spec.min_available_ha is not None:
+        out.append(f"available_ha >= {spec.min_available_ha!r}")
+    return out
+
+
+# --- Snippets -------------------------------------------------------------------------------------
+
+
+def highlight(text: str, terms: Terms, *, words: int = 30, before: int = 8) -> str:
+    """Escaped snippet of the ORIGINAL text around the first match, matched words in <mark>.
+
+    The index holds folded text, so engine-side highlighting would show "tran de"; instead each word
+    of the original is folded and compared with the terms here.
+    """
+    text = unicodedata.normalize("NFC", text or "")
+    spans = [(m.start(), m.end(), _word_hits(m.group(), terms)) for m in _WORD_RE.finditer(text)]
+    if not spans:
+        return html.escape(text.strip()[:200])
+    first = next((i for i, span in enumerate(spans) if span[2]), 0)
+    start = max(0, first - before) if first else 0
+    end = min(len(spans), start + words)
+    pieces = ["…"] if start > 0 else []
+    cursor = spans[start][0]
+    for begin, stop, hit in spans[start:end]:
+        pieces.append(html.escape(text[cursor:begin]))
+        word = html.escape(text[begin:stop])
+        pieces.append(f"<mark>{word}</mark>" if hit else word)
+        cursor = stop
+    if end < len(spans):
+        pieces.append(html.escape(text[cursor : spans[end][0]].rstrip()) + "…")
+    return "".join(pieces)
+
+
+def _word_hits(word: str, terms: Terms) -> bool:
+    return bool(terms) and any(terms.matches(t) for t in tokens(word))
+
+
+def has_match(text: str | None, terms: Terms) -> bool:
+    return bool(terms) and any(terms.matches(w) for w in tokens(text or ""))
+
+
+def best_snippet(texts: Sequence[str | None], terms: Terms) -> str:
+    """Snippet from the first text that contains a match (asked language first), else the first text."""
+    present = [t for t in texts if t]
+    if not present:
+        return ""
+    chosen = next((t for t in present if has_match(t, terms)), present[0])
+    return highlight(chosen, terms)
+
+
+def build_hit(doc: dict[str, Any], terms: Terms, lang: str, score: float) -> Hit:
+    """A `Hit` from a stored document: title and snippet in the asked language (falling back)."""
+    other = "en" if lang == "vi" else "vi"
+    title = doc.get(f"title_{lang}") or doc.get(f"title_{other}") or doc.get("slug") or doc["id"]
+    snippet = best_snippet([doc.get(f"text_{lang}"), doc.get(f"text_{other}")], terms)
+    data = {k: v for k, v in doc.items() if k not in _NOT_DATA}
+    return Hit(doc["id"], doc.get("type", ""), title, snippet, score, doc.get("slug", ""), data)
+
+
+_NOT_DATA = frozenset({"id", "type", "slug", "text_vi", "text_en"})
