@@ -1,0 +1,96 @@
+"""`portal` command line: serve | migrate | seed | bootstrap | reindex | createuser | screen | import | export."""
+
+from __future__ import annotations
+
+import typer
+
+from portal.settings import get_settings
+
+app = typer.Typer(help="Sóc Trăng investment portal", no_args_is_help=True, add_completion=False)
+
+
+def _db():
+    from portal.db import Database
+
+    return Database(get_settings().database_url)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from portal.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def seed() -> None:
+    """Load the reference data from the resolutions (idempotent)."""
+    from portal.catalogue.seed import seed as run_seed
+
+    db = _db()
+    with db.session() as session:
+        report = run_seed(session, on_change=_outbox_hook(session))
+        session.commit()
+    typer.echo(f"sectors added: {report.sectors_added}; zones added: {report.zones_added}, "
+               f"refreshed: {report.zones_updated}, kept (edited by staff): {report.zones_kept}")
+    _after_commit(db)
+
+
+@app.command()
+def bootstrap() -> None:
+    """migrate, then seed when the database is empty (what `make run` does before serving)."""
+    from portal.catalogue.seed import is_empty
+
+    migrate()
+    db = _db()
+    with db.session() as session:
+        empty = is_empty(session)
+    if empty:
+        seed()
+    else:
+        typer.echo("database already holds data: not seeding")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          reload: bool = typer.Option(False, help="reload on code changes (development)")) -> None:
+    """Serve the portal with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("portal.main:app", host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+
+
+def _outbox_hook(session):
+    """Search outbox hook for seeding; a no-op until the search package wires itself in."""
+    try:
+        from search.sync import enqueue_zone
+    except ImportError:
+        return None
+    return lambda zone: enqueue_zone(session, zone)
+
+
+def _after_commit(db) -> None:
+    try:
+        from search.sync import drain
+    except ImportError:
+        return
+    drain(db, get_settings())
+
+
+def _register_domain_commands() -> None:
+    """Each domain may add commands in `portal/<domain>/cli.py` with `register(app)`."""
+    from importlib import import_module
+
+    from portal import PACKAGE_DIR
+
+    for path in sorted(PACKAGE_DIR.glob("*/cli.py")):
+        import_module(f"portal.{path.parent.name}.cli").register(app)
+
+
+_register_domain_commands()
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,88 @@
+"""Engine and sessions. The same code runs on `sqlite:///…` and `postgresql+psycopg://…`.
+
+`Database` owns the engine and the session factory. Tests swap the factory for one bound to a
+connection whose outer transaction is rolled back after the test (see tests/conftest.py), so every
+session the app opens — in a request, in the outbox sync, in a CLI command — sees the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, create_engine
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and pysqlite's broken BEGIN handling fixed.
+
+    pysqlite opens transactions lazily and never for SAVEPOINT, so we take over: autocommit at the
+    driver level and an explicit BEGIN emitted by SQLAlchemy (the recipe in SQLAlchemy's docs).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - driver hook
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        _sqlite_pragmas(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False)
+
+    @classmethod
+    def bound_to(cls, connection: Connection, url: str) -> Database:
+        """A Database whose sessions all run inside `connection`'s transaction (tests)."""
+        db = cls.__new__(cls)
+        db.url = url
+        db.engine = connection.engine
+        db.sessionmaker = sessionmaker(
+            bind=connection, class_=Session, expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+        )
+        return db
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.sessionmaker() as session:
+            yield session
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
