@@ -1,0 +1,114 @@
+"""Locales, translations and per-locale formatting.
+
+Messages are English msgids translated through Babel catalogs in `locales/`. Vietnamese is the
+default. `N_()` marks a string for extraction without translating it (translated at render time).
+Numbers follow the locale: vi `1.106 ha`, en `1,106 ha`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Annotated
+
+from babel import Locale as BabelLocale
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+from fastapi import Depends, HTTPException, Path
+
+from portal import ROOT_DIR
+
+LOCALES: tuple[str, ...] = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+LOCALE_DIR = ROOT_DIR / "locales"
+
+
+def N_(message: str) -> str:
+    return message
+
+
+@cache
+def get_translations(locale: str) -> Translations | NullTranslations:
+    return Translations.load(str(LOCALE_DIR), [locale], domain="messages")
+
+
+def translate(locale: str, message: str, **params) -> str:
+    """Translate `message` into `locale` (extracted by babel as keyword translate:2)."""
+    text = get_translations(locale).ugettext(message)
+    return text % params if params else text
+
+
+def ntranslate(locale: str, singular: str, plural: str, n: int, **params) -> str:
+    text = get_translations(locale).ungettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick vi or en from an Accept-Language header; Vietnamese when nothing matches."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    prefs: list[tuple[float, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        q = 1.0
+        for p in pieces[1:]:
+            p = p.strip()
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        prefs.append((-q, index, tag))  # type: ignore[arg-type]
+    for _q, _i, tag in sorted(prefs):  # type: ignore[misc]
+        primary = tag.split("-")[0]
+        if primary in LOCALES and _q < 0:
+            return primary
+    return DEFAULT_LOCALE
+
+
+def _lang_dependency(lang: str = Path(..., description="Page language: vi or en")) -> str:
+    if lang not in LOCALES:
+        raise HTTPException(status_code=404)
+    return lang
+
+
+Lang = Annotated[str, Depends(_lang_dependency)]
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def fmt_number(value: float | int | Decimal | None, locale: str, digits: int = 2) -> str | None:
+    """Locale number; None stays None so templates can say 'not published'."""
+    if value is None:
+        return None
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale)
+
+
+def fmt_area(value: float | int | Decimal | None, locale: str) -> str | None:
+    if value is None:
+        return None
+    return f"{fmt_number(value, locale)}\u00a0ha"
+
+
+def fmt_percent(value: float | None, locale: str) -> str | None:
+    if value is None:
+        return None
+    return format_percent(value, format="#,##0.#%", locale=locale)
+
+
+def fmt_date(value: date | datetime | None, locale: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return _format_datetime(value, format="medium", locale=locale)
+    return _format_date(value, format="long" if locale == "en" else "medium", locale=locale)
+
+
+def language_name(code: str, locale: str) -> str:
+    return BabelLocale.parse(code).get_display_name(locale).capitalize()

@@ -1,0 +1,89 @@
+"""Template rendering: one Jinja environment per locale (gettext installed), shared helpers.
+
+Every page gets: `lang`, `other_lang`, `alternates` (hreflang URLs for vi and en of the same page,
+query string kept), `csrf_token`, `current_user` (when accounts set it), formatters.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from portal import PACKAGE_DIR
+from portal import data as refdata
+from portal.i18n import LOCALES, fmt_area, fmt_date, fmt_number, fmt_percent, get_translations
+from portal.web.csrf import csrf_token_for
+
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+
+STATIC_VERSION = "1"
+
+
+@cache
+def environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(get_translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        lang=lang,
+        other_lang="en" if lang == "vi" else "vi",
+        locales=LOCALES,
+        num=lambda v, digits=2: fmt_number(v, lang, digits),
+        area=lambda v: fmt_area(v, lang),
+        pct=lambda v: fmt_percent(v, lang),
+        fdate=lambda v: fmt_date(v, lang),
+        loc=lambda obj, name: getattr(obj, f"{name}_{lang}", None) if not isinstance(obj, dict)
+        else obj.get(f"{name}_{lang}"),
+        locality_name=lambda key: refdata.locality_name(key, lang),
+        source_short=lambda key: refdata.source_short(key, lang),
+        source_title=lambda key: refdata.source_title(key, lang),
+        static_version=STATIC_VERSION,
+    )
+    env.filters["qs"] = _qs
+    return env
+
+
+def _qs(items) -> str:
+    return urlencode(list(items))
+
+
+def switch_lang_url(request: Request, target: str) -> str:
+    parts = request.url.path.split("/")
+    if len(parts) > 1 and parts[1] in LOCALES:
+        parts[1] = target
+        path = "/".join(parts)
+    else:
+        path = f"/{target}/"
+    query = request.url.query
+    return path + (f"?{query}" if query else "")
+
+
+def render(request: Request, lang: str, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    env = environment(lang)
+    ctx = {
+        "request": request,
+        "alternates": {code: switch_lang_url(request, code) for code in LOCALES},
+        "canonical": str(request.url.replace(query=request.url.query)),
+        "csrf_token": csrf_token_for(request),
+        "current_user": getattr(request.state, "user", None),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    html = env.get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def csrf_field(request: Request) -> Markup:
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token_for(request))
