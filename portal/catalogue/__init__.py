@@ -1,0 +1,1 @@
+"""The public catalogue: zones (KCN/CCN/KKT), plots and sectors."""

@@ -1,0 +1,184 @@
+"""Catalogue pages (/{lang}/…) and API (/api/v1/zones…). Thin: parse, call the service, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from portal.catalogue import labels, service
+from portal.catalogue.present import zone_public
+from portal.catalogue.schemas import SORT_KEYS, ZoneList, ZonePublic, parse_zone_filters
+from portal.data import load
+from portal.db import SessionDep
+from portal.i18n import Lang
+from portal.web.render import render
+
+ORDER = 10
+router = APIRouter(prefix="/{lang}", include_in_schema=False)
+api = APIRouter(tags=["catalogue"])
+
+
+def _label_context() -> dict:
+    return {"labels": labels}
+
+
+@router.get("/")
+def home(request: Request, lang: Lang, session: SessionDep):
+    zones = service.all_zones(session)
+    counts: dict[str, int] = {}
+    for z in zones:
+        counts[z.kind] = counts.get(z.kind, 0) + 1
+    figures = {f["key"]: f for f in load("targets")["key_figures"]}
+    return render(request, lang, "catalogue/home.html", {
+        "figures": figures, "targets": load("targets")["targets"], "counts": counts, **_label_context(),
+    })
+
+
+@router.get("/zones")
+def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
+    parsed = parse_zone_filters(list(request.query_params.multi_items()), known=service.known_values(session))
+    result = service.list_zones(session, filters=parsed.filters, lang=lang, page=page)
+    sectors = service.zone_sectors(session, [z.id for z in result.zones])
+    return render(request, lang, "catalogue/zones.html", {
+        "result": result, "filters": parsed.filters, "errors": parsed.errors, "sectors": sectors,
+        "all_sectors": service.list_sectors(session), "sort_keys": SORT_KEYS, **_label_context(),
+        "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
+    })
+
+
+@router.get("/zones/{slug}")
+def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
+    zone = service.get_zone(session, slug=slug)
+    if zone is None:
+        raise HTTPException(status_code=404)
+    land = service.land_figures(session, [zone])[zone.id]
+    return render(request, lang, "catalogue/zone.html", {
+        "zone": zone, "land": land, "sectors": service.zone_sectors(session, [zone.id])[zone.id],
+        "parent": service.parent(session, zone=zone), "children": service.children(session, zone=zone),
+        "plots": service.plots_of(session, zone=zone),
+        "province_priorities": [s for s in service.list_sectors(session) if s.priority],
+        **_label_context(),
+    })
+
+
+@router.get("/sectors")
+def sectors_page(request: Request, lang: Lang, session: SessionDep):
+    return render(request, lang, "catalogue/sectors.html", {"sectors": service.list_sectors(session)})
+
+
+@router.get("/rules")
+def rules_page(request: Request, lang: Lang, session: SessionDep):
+    sensitive = [s for s in service.list_sectors(session) if s.sensitive]
+    return render(request, lang, "catalogue/rules.html", {"sensitive": sensitive})
+
+
+# --- API --------------------------------------------------------------------------------------
+
+FILTER_DOC = {
+    "kind": Query(None, description="kcn, ccn or kkt; repeat for several"),
+    "locality": Query(None, description="locality key, e.g. ke-sach; repeat for several"),
+    "status": Query(None, description="operating, building, approved, planned, expansion_planned"),
+    "sector": Query(None, description="VSIC code the zone lists as a priority"),
+}
+
+
+def _api_filters(request: Request, session):
+    parsed = parse_zone_filters(list(request.query_params.multi_items()), known=service.known_values(session))
+    if parsed.errors:
+        detail = [{"loc": ["query", e.field], "msg": f"{e.message}: {e.value!r}", "type": "value_error"}
+                  for e in parsed.errors]
+        raise HTTPException(status_code=422, detail=detail)
+    return parsed.filters
+
+
+def _public_list(request: Request, session, zones) -> list[ZonePublic]:
+    land = service.land_figures(session, zones)
+    sectors = service.zone_sectors(session, [z.id for z in zones])
+    slugs = {z.id: z.slug for z in service.all_zones(session)}
+    base = request.app.state.settings.base_url
+    return [zone_public(z, land[z.id], sectors[z.id], parent_slug=slugs.get(z.parent_id), base_url=base)
+            for z in zones]
+
+
+@api.get("/zones", response_model=ZoneList, summary="List zones (same filters as the zone list page)")
+def api_zones(
+    request: Request, session: SessionDep,
+    kind: list[str] | None = FILTER_DOC["kind"], locality: list[str] | None = FILTER_DOC["locality"],
+    status: list[str] | None = FILTER_DOC["status"], sector: list[str] | None = FILTER_DOC["sector"],
+    min_area: float | None = Query(None, ge=0, le=100_000, description="minimum total area, ha"),
+    sort: str | None = Query(None, description="kind, name, area_desc, area_asc"),
+    lang: str = Query("en", pattern="^(vi|en)$", description="language used to sort by name"),
+    page: int = Query(1, ge=1, le=10_000), per_page: int = Query(50, ge=1, le=200),
+):
+    filters = _api_filters(request, session)
+    result = service.list_zones(session, filters=filters, lang=lang, page=page, per_page=per_page)
+    return ZoneList(total=result.total, page=result.page, pages=result.pages,
+                    items=_public_list(request, session, result.zones), facets=result.facets)
+
+
+EXPORT_COLUMNS = [
+    "slug", "kind", "name_vi", "name_en", "status", "locality", "parent", "total_area_ha",
+    "industrial_land_ha", "leased_ha", "available_ha", "fill_rate", "wastewater_plant_status",
+    "wastewater_plant_capacity_m3_day", "latitude", "longitude", "location_approximate", "source",
+    "source_ref", "verified_on",
+]
+
+
+def export_rows(items: list[ZonePublic]) -> list[dict]:
+    rows = []
+    for z in items:
+        rows.append({
+            "slug": z.slug, "kind": z.kind, "name_vi": z.name_vi, "name_en": z.name_en, "status": z.status,
+            "locality": z.locality.key if z.locality else None, "parent": z.parent,
+            "total_area_ha": z.total_area_ha.value, "industrial_land_ha": z.industrial_land_ha.value,
+            "leased_ha": z.leased_ha.value, "available_ha": z.available_ha.value,
+            "fill_rate": z.fill_rate.value, "wastewater_plant_status": z.wastewater_plant_status,
+            "wastewater_plant_capacity_m3_day": z.wastewater_plant_capacity_m3_day,
+            "latitude": z.latitude, "longitude": z.longitude,
+            "location_approximate": z.location_approximate, "source": z.source,
+            "source_ref": z.source_ref, "verified_on": z.verified_on.isoformat() if z.verified_on else None,
+        })
+    return rows
+
+
+def csv_safe(value) -> str:
+    """Spreadsheet formula injection guard: a text cell starting with = + - @ (or tab/CR) is
+    prefixed with an apostrophe so spreadsheet programs show it as text."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@api.get("/zones.csv", summary="All published zones as CSV (open data)")
+def api_zones_csv(request: Request, session: SessionDep):
+    items = _public_list(request, session, service.all_zones(session))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in export_rows(items):
+        writer.writerow({k: csv_safe(v) for k, v in row.items()})
+    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="zones.csv"'})
+
+
+@api.get("/zones.json", summary="All published zones as JSON with provenance (open data)")
+def api_zones_json(request: Request, session: SessionDep):
+    items = _public_list(request, session, service.all_zones(session))
+    body = json.dumps({"zones": [i.model_dump(mode="json") for i in items]}, ensure_ascii=False)
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": 'inline; filename="zones.json"'})
+
+
+@api.get("/zones/{slug}", response_model=ZonePublic, summary="One zone with the provenance of every figure")
+def api_zone(request: Request, slug: str, session: SessionDep):
+    zone = service.get_zone(session, slug=slug)
+    if zone is None:
+        return JSONResponse({"detail": "Zone not found"}, status_code=404)
+    return _public_list(request, session, [zone])[0]
