@@ -1,0 +1,146 @@
+"""Shared fixtures. Every test runs against a real database — SQLite by default, PostgreSQL with
+`--db=postgresql` (the second pass of `make test`) — inside a transaction rolled back at the end.
+
+Under CI=true a PostgreSQL pass that cannot connect fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from portal.db import Database, make_engine
+
+PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default=os.environ.get("PORTAL_TEST_DB", "sqlite"),
+                     choices=["sqlite", "postgresql"], help="database the suite runs on")
+
+
+def service_unavailable(what: str, err: Exception):
+    """Fail under CI, skip elsewhere: a missing service must never pass silently in CI."""
+    message = f"{what} unavailable: {err}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_url() -> str:
+    """One database per xdist worker, created from the `test` database's server, emptied."""
+    import psycopg
+
+    name = f"portal_test_{_worker()}"
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as err:
+        service_unavailable("PostgreSQL", err)
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def db_kind(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def database_url(db_kind, tmp_path_factory) -> str:
+    if db_kind == "postgresql":
+        return _postgres_url()
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    """Migrated and seeded once per session; tests roll back their own changes."""
+    from portal.catalogue.seed import seed
+    from portal.migrate import upgrade
+
+    upgrade(database_url)
+    eng = make_engine(database_url)
+    db = Database(database_url, engine=eng)
+    with db.session() as session:
+        seed(session)
+        session.commit()
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine, database_url) -> Iterator[Database]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        yield Database.bound_to(connection, database_url)
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(db):
+    with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(database_url, tmp_path: Path):
+    from portal.settings import Settings
+
+    return Settings(
+        env="test", database_url=database_url, secret_key="test-secret-key-" + "x" * 32,
+        search_url=f"sqlite:///{tmp_path / 'search.db'}", upload_dir=tmp_path / "uploads",
+    )
+
+
+@pytest.fixture
+def app(settings, db):
+    from portal.app import create_app
+
+    return create_app(settings, db=db)
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        yield c
+
+
+def csrf_token(client) -> str:
+    """Fetch a page so the client holds the CSRF cookie, and return the form token for it."""
+    import re
+
+    page = client.get("/vi/")
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+    if match:
+        return match.group(1)
+    import hashlib
+    import hmac
+
+    cookie = client.cookies.get("portal_csrf")
+    secret = client.app.state.settings.secret_key.encode()
+    return hmac.new(secret, cookie.encode(), hashlib.sha256).hexdigest()
+
+
+@pytest.fixture
+def csrf(client) -> str:
+    return csrf_token(client)
+
+
+def count_rows(session, table: str) -> int:
+    return session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
