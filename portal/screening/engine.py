@@ -156,9 +156,7 @@ class Context:
     match_set: frozenset[str]  # codes ∪ keys
 
     @classmethod
-    def build(
-        cls, facts: ScreeningFacts, zone: ZoneFacts | None, catalog: SectorCatalog, year: int
-    ) -> Context:
+    def build(cls, facts: ScreeningFacts, zone: ZoneFacts | None, catalog: SectorCatalog, year: int) -> Context:
         codes = facts.sectors
         keys = tuple(catalog.key(code) or code for code in codes)
         return cls(facts, zone, year, codes, keys, frozenset(codes) | frozenset(keys))
@@ -190,9 +188,7 @@ class Predicate:
                 if code not in sectors and self.sector_match(ctx, code, key)
             )
         elif self.missing:
-            missing.extend(
-                name for name in self.missing if name not in missing and getattr(ctx.facts, name) is None
-            )
+            missing.extend(name for name in self.missing if name not in missing and getattr(ctx.facts, name) is None)
         # `not` and plain comparisons contribute nothing
 
 
@@ -283,9 +279,7 @@ def _finding(rule: Rule, ctx: Context, ruleset: Ruleset, missing_acc: list[str])
         missing_acc.extend(name for name in missing if name not in missing_acc)
     message = Text(
         *(
-            rule.message.get(lang).format_map(
-                _values(rule.placeholders, ctx, ruleset, lang, sectors, missing)
-            )
+            rule.message.get(lang).format_map(_values(rule.placeholders, ctx, ruleset, lang, sectors, missing))
             for lang in LANGS
         )
     )

@@ -130,9 +130,7 @@ class _Compiler:
 
     def ruleset(self, data: Any) -> Ruleset:
         if not isinstance(data, Mapping):
-            raise self.fail(
-                "top level", "expected a mapping with id, version, title, documents, labels, rules"
-            )
+            raise self.fail("top level", "expected a mapping with id, version, title, documents, labels, rules")
         try:
             _keys(data, required={"id", "version", "title", "documents", "labels", "rules"}, allowed=TOP_KEYS)
             ruleset_id = _string(data["id"], "id")
@@ -218,8 +216,7 @@ class _Compiler:
             for name in _fields(message.get(lang), f"message.{lang}"):
                 if name not in PLACEHOLDERS:
                     raise _Problem(
-                        f"message.{lang}: unknown placeholder {{{name}}}; "
-                        f"the engine can fill {sorted(PLACEHOLDERS)}"
+                        f"message.{lang}: unknown placeholder {{{name}}}; the engine can fill {sorted(PLACEHOLDERS)}"
                     )
                 placeholders.add(name)
         citation = self._citation(raw["citation"])
@@ -250,9 +247,7 @@ class _Compiler:
         _keys(raw, required={"document", "section"}, allowed=REFERENCE_KEYS, where=where)
         document = self._document(raw["document"], f"{where}.document")
         note = _text(raw["note"], f"{where}.note") if raw.get("note") is not None else None
-        return Reference(
-            document, self.documents[document], _section(raw["section"], f"{where}.section"), note
-        )
+        return Reference(document, self.documents[document], _section(raw["section"], f"{where}.section"), note)
 
     def _document(self, value: Any, where: str) -> str:
         key = _string(value, where)
@@ -295,9 +290,7 @@ class _Compiler:
         _only(raw, {"sector_class"}, where)
         name = raw["sector_class"]
         if name not in SECTOR_CLASSES:
-            raise _Problem(
-                f"{where}: unknown sector class {name!r}; expected one of {sorted(SECTOR_CLASSES)}"
-            )
+            raise _Problem(f"{where}: unknown sector class {name!r}; expected one of {sorted(SECTOR_CLASSES)}")
         return _sector_predicate("sector_class", self.catalog.codes_in_class(name))
 
     def _p_sector_in(self, raw: Mapping[str, Any], where: str) -> Predicate:
@@ -346,17 +339,13 @@ class _Compiler:
         for item in value if op == "in" else [value]:
             if not isinstance(item, str) or (allowed is not None and item not in allowed):
                 raise _Problem(f"{where}: zone {name} cannot be {item!r}; expected one of {allowed}")
-        return _comparison(
-            "zone", lambda ctx: getattr(ctx.zone, name) if ctx.zone is not None else None, op, value
-        )
+        return _comparison("zone", lambda ctx: getattr(ctx.zone, name) if ctx.zone is not None else None, op, value)
 
     def _p_zone_unknown(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"zone_unknown"}, where)
         name = raw["zone_unknown"]
         if name not in ZONE_UNKNOWN_FIELDS:
-            raise _Problem(
-                f"{where}: unknown zone fact {name!r}; expected one of {list(ZONE_UNKNOWN_FIELDS)}"
-            )
+            raise _Problem(f"{where}: unknown zone fact {name!r}; expected one of {list(ZONE_UNKNOWN_FIELDS)}")
         return Predicate("zone_unknown", lambda ctx: ctx.zone is not None and not getattr(ctx.zone, name))
 
     def _p_zone_selected(self, raw: Mapping[str, Any], where: str) -> Predicate:
@@ -402,9 +391,7 @@ class _Compiler:
 
 
 #: Predicate heads, i.e. the keys that say which predicate a mapping is.
-PREDICATE_KEYS: tuple[str, ...] = tuple(
-    name.removeprefix("_p_") for name in vars(_Compiler) if name.startswith("_p_")
-)
+PREDICATE_KEYS: tuple[str, ...] = tuple(name.removeprefix("_p_") for name in vars(_Compiler) if name.startswith("_p_"))
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -415,9 +402,7 @@ def _predicate_key(raw: Mapping[str, Any], where: str) -> str:
     if len(heads) != 1:
         unknown = [key for key in raw if key not in PREDICATE_KEYS and key not in OPERATORS]
         if unknown:
-            raise _Problem(
-                f"{where}: unknown predicate key {unknown[0]!r}; expected one of {list(PREDICATE_KEYS)}"
-            )
+            raise _Problem(f"{where}: unknown predicate key {unknown[0]!r}; expected one of {list(PREDICATE_KEYS)}")
         raise _Problem(f"{where}: a predicate needs exactly one of {list(PREDICATE_KEYS)}, got {list(raw)}")
     return heads[0]
 

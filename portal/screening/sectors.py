@@ -41,9 +41,7 @@ class SectorInfo:
     def classes(self) -> frozenset[str]:
         names = {name for name in ("priority", "sensitive", "pollution_risk") if getattr(self, name)}
         if self.pollution_risk:
-            names.add(
-                "pollution_risk_confirmed" if self.pollution_risk_confirmed else "pollution_risk_unconfirmed"
-            )
+            names.add("pollution_risk_confirmed" if self.pollution_risk_confirmed else "pollution_risk_unconfirmed")
         return frozenset(names)
 
     def name(self, lang: str) -> str:
