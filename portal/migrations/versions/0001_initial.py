@@ -29,6 +29,20 @@ def upgrade() -> None:
     sa.Column('sources', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('code')
     )
+    op.create_table('user',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('roles', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_email'), ['email'], unique=True)
+
     op.create_table('zone',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
@@ -71,6 +85,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_zone_slug'), ['slug'], unique=True)
         batch_op.create_index(batch_op.f('ix_zone_status'), ['status'], unique=False)
 
+    op.create_table('auditevent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_label', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('object_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('object_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('before', sa.JSON(), nullable=True),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('auditevent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_auditevent_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_auditevent_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_auditevent_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_auditevent_object_id'), ['object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_auditevent_object_type'), ['object_type'], unique=False)
+
+    op.create_table('pendingimport',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=43), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pendingimport', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pendingimport_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pendingimport_owner_id'), ['owner_id'], unique=False)
+
     op.create_table('plot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('zone_id', sa.Integer(), nullable=False),
@@ -93,6 +145,40 @@ def upgrade() -> None:
     with op.batch_alter_table('plot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plot_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_plot_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('object_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_label', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('revision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_revision_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revision_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revision_object_id'), ['object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revision_object_type'), ['object_type'], unique=False)
+
+    op.create_table('usersession',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('usersession', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_usersession_user_id'), ['user_id'], unique=False)
 
     op.create_table('zonesector',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -156,11 +242,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_zonesector_sector_code'))
 
     op.drop_table('zonesector')
+    with op.batch_alter_table('usersession', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_usersession_user_id'))
+
+    op.drop_table('usersession')
+    with op.batch_alter_table('revision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_revision_object_type'))
+        batch_op.drop_index(batch_op.f('ix_revision_object_id'))
+        batch_op.drop_index(batch_op.f('ix_revision_at'))
+        batch_op.drop_index(batch_op.f('ix_revision_actor_id'))
+
+    op.drop_table('revision')
     with op.batch_alter_table('plot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plot_zone_id'))
         batch_op.drop_index(batch_op.f('ix_plot_status'))
 
     op.drop_table('plot')
+    with op.batch_alter_table('pendingimport', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pendingimport_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_pendingimport_expires_at'))
+
+    op.drop_table('pendingimport')
+    with op.batch_alter_table('auditevent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_auditevent_object_type'))
+        batch_op.drop_index(batch_op.f('ix_auditevent_object_id'))
+        batch_op.drop_index(batch_op.f('ix_auditevent_at'))
+        batch_op.drop_index(batch_op.f('ix_auditevent_actor_id'))
+        batch_op.drop_index(batch_op.f('ix_auditevent_action'))
+
+    op.drop_table('auditevent')
     with op.batch_alter_table('zone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_zone_status'))
         batch_op.drop_index(batch_op.f('ix_zone_slug'))
@@ -169,5 +279,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_zone_kind'))
 
     op.drop_table('zone')
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_email'))
+
+    op.drop_table('user')
     op.drop_table('sector')
     # ### end Alembic commands ###

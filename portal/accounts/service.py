@@ -1,0 +1,350 @@
+"""Accounts: argon2id password hashing, authentication, server-side sessions, user administration.
+
+Every change writes an audit event in the same session (the caller commits once).
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlmodel import Session, col, select
+
+from portal.accounts.models import ROLES, User, UserSession, aware, utcnow
+from portal.audit import service as audit
+
+MIN_PASSWORD_LENGTH = 12
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the account does not exist, so both paths cost one argon2 verification.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
+
+
+class AccountError(ValueError):
+    """A refused change; `field` names the form field, `message` is an English msgid."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_rules(password: str, *, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(field, "The password must have at least 12 characters.")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _snapshot(user: User) -> dict:
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "roles": builtins.list(user.roles or []),
+        "active": user.active,
+    }
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def get(session: Session, *, user_id: int | None = None, email: str | None = None) -> User | None:
+    if user_id is not None:
+        return session.get(User, user_id)
+    if email is not None:
+        return session.exec(select(User).where(User.email == normalize_email(email))).first()
+    return None
+
+
+def list(session: Session) -> builtins.list[User]:
+    return builtins.list(session.exec(select(User).order_by(col(User.email))).all())
+
+
+def _clean_roles(roles) -> builtins.list[str]:
+    chosen = [r for r in ROLES if r in set(roles or [])]
+    unknown = set(roles or []) - set(ROLES)
+    if unknown:
+        raise AccountError("roles", "Unknown role.")
+    return chosen
+
+
+def create(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    roles,
+    display_name: str = "",
+    actor: User | None = None,
+    address: str | None = None,
+) -> User:
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise AccountError("email", "Enter a valid email address.")
+    chosen = _clean_roles(roles)
+    if not chosen:
+        raise AccountError("roles", "Choose at least one role.")
+    check_password_rules(password)
+    if get(session, email=email) is not None:
+        raise AccountError("email", "An account with this email already exists.")
+    user = User(
+        email=email,
+        display_name=display_name.strip()[:120],
+        password_hash=hash_password(password),
+        roles=chosen,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        object_type="user",
+        object_id=user.id,
+        after=_snapshot(user),
+        address=address,
+    )
+    return user
+
+
+def set_roles(session: Session, *, user: User, roles, actor: User | None, address: str | None = None) -> User:
+    chosen = _clean_roles(roles)
+    if not chosen:
+        raise AccountError("roles", "Choose at least one role.")
+    if actor is not None and actor.id == user.id and "admin" in user.roles and "admin" not in chosen:
+        raise AccountError("roles", "You cannot remove your own admin role.")
+    before = _snapshot(user)
+    user.roles = chosen
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.roles_changed",
+        object_type="user",
+        object_id=user.id,
+        before={"roles": before["roles"]},
+        after={"roles": chosen},
+        address=address,
+    )
+    return user
+
+
+def set_active(session: Session, *, user: User, active: bool, actor: User | None, address: str | None = None) -> User:
+    if actor is not None and actor.id == user.id and not active:
+        raise AccountError("active", "You cannot deactivate your own account.")
+    before = user.active
+    user.active = active
+    session.add(user)
+    if not active:
+        _revoke_all(session, user_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.activated" if active else "user.deactivated",
+        object_type="user",
+        object_id=user.id,
+        before={"active": before},
+        after={"active": active},
+        address=address,
+    )
+    return user
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, address: str | None = None, keep_session: str | None = None
+) -> User:
+    """Change one's own password; other sessions of the user are revoked (`keep_session`: token hash kept)."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("current_password", "The current password is not correct.")
+    check_password_rules(new, field="new_password")
+    user.password_hash = hash_password(new)
+    session.add(user)
+    revoked = _revoke_all(session, user_id=user.id, keep=keep_session)
+    audit.record(
+        session,
+        actor=user,
+        action="user.password_changed",
+        object_type="user",
+        object_id=user.id,
+        address=address,
+        detail=f"other sessions revoked: {revoked}",
+    )
+    return user
+
+
+def set_password(
+    session: Session, *, user: User, password: str, actor: User | None, address: str | None = None
+) -> User:
+    """Set a password without knowing the old one (CLI / admin); revokes every session of the user."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    _revoke_all(session, user_id=user.id)
+    audit.record(
+        session, actor=actor, action="user.password_set", object_type="user", object_id=user.id, address=address
+    )
+    return user
+
+
+# --- authentication and sessions ---------------------------------------------------------------
+
+
+def authenticate(session: Session, *, email: str, password: str, address: str | None = None) -> User | None:
+    """The user when email + password match an active account, else None (audited either way).
+
+    Unknown accounts are verified against a dummy hash so both paths cost the same time.
+    """
+    user = get(session, email=email)
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+    if not ok or user is None:
+        audit.record(
+            session,
+            actor=None,
+            action="login.failed",
+            object_type="user",
+            object_id=user.id if user is not None else None,
+            address=address,
+            detail=normalize_email(email)[:254],
+            actor_label="anonymous",
+        )
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+@dataclass
+class SessionInfo:
+    user: User
+    record: UserSession
+
+
+def start_session(
+    session: Session,
+    *,
+    user: User,
+    max_age_seconds: int,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    address: str | None = None,
+) -> str:
+    """A new session for `user`; returns the raw cookie value (only its sha256 is stored)."""
+    token = secrets.token_urlsafe(32)  # 256 bits
+    now = utcnow()
+    record = UserSession(
+        id=hash_token(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(seconds=max_age_seconds),
+        ip=(ip or "")[:64] or None,
+        user_agent=(user_agent or "")[:255] or None,
+    )
+    session.add(record)
+    audit.record(
+        session, actor=user, action="login.succeeded", object_type="user", object_id=user.id, address=address or ip
+    )
+    return token
+
+
+def lookup_session(session: Session, *, token: str | None, now: datetime | None = None) -> SessionInfo | None:
+    """The live session for a cookie value: not revoked, not expired, user active. Touches last_seen_at
+    at most once a minute (the caller commits)."""
+    if not token or len(token) > 128:
+        return None
+    record = session.get(UserSession, hash_token(token))
+    if record is None or record.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    if aware(record.expires_at) <= now:
+        return None
+    user = session.get(User, record.user_id)
+    if user is None or not user.active:
+        return None
+    if now - aware(record.last_seen_at) >= TOUCH_INTERVAL:
+        record.last_seen_at = now
+        session.add(record)
+    return SessionInfo(user=user, record=record)
+
+
+def end_session(session: Session, *, token: str | None, address: str | None = None) -> bool:
+    """Revoke the session behind a cookie value (logout). False when there was none."""
+    if not token or len(token) > 128:
+        return False
+    record = session.get(UserSession, hash_token(token))
+    if record is None or record.revoked_at is not None:
+        return False
+    record.revoked_at = utcnow()
+    session.add(record)
+    user = session.get(User, record.user_id)
+    audit.record(session, actor=user, action="logout", object_type="user", object_id=record.user_id, address=address)
+    return True
+
+
+def _revoke_all(session: Session, *, user_id: int, keep: str | None = None) -> int:
+    now = utcnow()
+    count = 0
+    for record in session.exec(
+        select(UserSession).where(UserSession.user_id == user_id, col(UserSession.revoked_at).is_(None))
+    ).all():
+        if keep is not None and record.id == keep:
+            continue
+        record.revoked_at = now
+        session.add(record)
+        count += 1
+    return count
+
+
+def revoke_sessions(session: Session, *, user: User, actor: User | None, address: str | None = None) -> int:
+    """Reset sessions: revoke every live session of `user` (admin action). Returns how many."""
+    count = _revoke_all(session, user_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.sessions_reset",
+        object_type="user",
+        object_id=user.id,
+        address=address,
+        detail=f"sessions revoked: {count}",
+    )
+    return count
+
+
+def list_sessions(session: Session, *, user_id: int, live_only: bool = True) -> builtins.list[UserSession]:
+    query = select(UserSession).where(UserSession.user_id == user_id)
+    if live_only:
+        query = query.where(col(UserSession.revoked_at).is_(None), col(UserSession.expires_at) > utcnow())
+    return builtins.list(session.exec(query.order_by(col(UserSession.created_at).desc())).all())
