@@ -7,7 +7,7 @@ No IO, no database, no global state: the same inputs always give an equal Result
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -162,6 +162,9 @@ class Context:
         return cls(facts, zone, year, codes, keys, frozenset(codes) | frozenset(keys))
 
 
+Explainer = Callable[[Context, list[str], list[str]], None]
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Predicate:
     """A compiled `when` node. `test` is the fast path; `explain` says which sectors matched and which
@@ -172,27 +175,59 @@ class Predicate:
     children: tuple[Predicate, ...] = ()
     sector_match: Callable[[Context, str, str], bool] | None = None
     missing: tuple[str, ...] = ()
+    explainer: Explainer | None = field(init=False)  # None when nothing below can contribute
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "explainer", _explainer(self))
 
     def explain(self, ctx: Context, sectors: list[str], missing: list[str]) -> None:
-        if self.kind == "all":
-            for child in self.children:
-                child.explain(ctx, sectors, missing)
-        elif self.kind == "any":
-            for child in self.children:
-                if child.test(ctx):
-                    child.explain(ctx, sectors, missing)
-        elif self.sector_match is not None:
-            sectors.extend(
-                code
-                for code, key in zip(ctx.codes, ctx.keys, strict=True)
-                if code not in sectors and self.sector_match(ctx, code, key)
-            )
-        elif self.missing:
-            missing.extend(name for name in self.missing if name not in missing and getattr(ctx.facts, name) is None)
-        # `not` and plain comparisons contribute nothing
+        if self.explainer is not None:
+            self.explainer(ctx, sectors, missing)
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+def _explainer(node: Predicate) -> Explainer | None:
+    """Collect matched sectors and missing facts from the parts of a predicate that made it true:
+    every child of `all`, the true children of `any`, nothing under `not`."""
+    if node.kind == "all":
+        parts = [child.explainer for child in node.children if child.explainer is not None]
+
+        def explain_all(ctx: Context, sectors: list[str], missing: list[str]) -> None:
+            for part in parts:
+                part(ctx, sectors, missing)
+
+        return explain_all if parts else None
+    if node.kind == "any":
+        pairs = [(child.test, child.explainer) for child in node.children if child.explainer is not None]
+
+        def explain_any(ctx: Context, sectors: list[str], missing: list[str]) -> None:
+            for test, part in pairs:
+                if test(ctx):
+                    part(ctx, sectors, missing)
+
+        return explain_any if pairs else None
+    match = node.sector_match
+    if match is not None:
+
+        def explain_sectors(ctx: Context, sectors: list[str], _missing: list[str]) -> None:
+            for code, key in zip(ctx.codes, ctx.keys, strict=True):
+                if code not in sectors and match(ctx, code, key):
+                    sectors.append(code)
+
+        return explain_sectors
+    names = node.missing
+    if names:
+
+        def explain_missing(ctx: Context, _sectors: list[str], missing: list[str]) -> None:
+            facts = ctx.facts
+            for name in names:
+                if name not in missing and getattr(facts, name) is None:
+                    missing.append(name)
+
+        return explain_missing
+    return None  # `not` and plain comparisons contribute nothing
+
+
+@dataclass(frozen=True, eq=False)
 class Rule:
     id: str
     index: int  # position in the file
@@ -202,10 +237,20 @@ class Rule:
     citation: Citation
     when: Predicate
     placeholders: frozenset[str]  # used by the message in either language
+    # precomputed for speed:
+    test: Callable[[Context], bool] = field(init=False)
+    renderers: tuple[tuple[str, Renderer], ...] = field(init=False)
+    needs_explain: bool = field(init=False)  # matched sectors / missing facts are needed
+    static_finding: Finding | None = field(init=False)  # the finding, when its message has no placeholders
 
-    @property
-    def test(self) -> Callable[[Context], bool]:
-        return self.when.test
+    def __post_init__(self) -> None:
+        wanted = self.outcome == "needs_information" or bool(self.placeholders & {"sectors", "missing"})
+        needs_explain = wanted and self.when.explainer is not None
+        static = None if self.placeholders else Finding(self.id, self.outcome, self.title, self.message, self.citation)
+        object.__setattr__(self, "test", self.when.test)
+        object.__setattr__(self, "renderers", tuple((name, PLACEHOLDERS[name]) for name in sorted(self.placeholders)))
+        object.__setattr__(self, "needs_explain", needs_explain)
+        object.__setattr__(self, "static_finding", static)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,11 +278,7 @@ class Ruleset:
         ordered = tuple(sorted(self.rules, key=lambda rule: (OUTCOME_RANK[rule.outcome], rule.index)))
         object.__setattr__(self, "ordered", ordered)
         priority = sorted(self.catalog.codes_in_class("priority"))
-        object.__setattr__(
-            self,
-            "province_priorities",
-            Text(*(_join([self.catalog.label(code, lang) for code in priority], lang) for lang in LANGS)),
-        )
+        object.__setattr__(self, "province_priorities", Text(*_labels(self, priority)))
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -263,7 +304,7 @@ def screen(facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, a
     findings: list[Finding] = []
     missing: list[str] = []
     for rule in ruleset.ordered:
-        if rule.when.test(ctx):
+        if rule.test(ctx):
             findings.append(_finding(rule, ctx, ruleset, missing))
     verdict: Verdict = "eligible"
     if findings and findings[0].outcome != "advisory":
@@ -274,89 +315,100 @@ def screen(facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, a
 def _finding(rule: Rule, ctx: Context, ruleset: Ruleset, missing_acc: list[str]) -> Finding:
     sectors: list[str] = []
     missing: list[str] = []
-    rule.when.explain(ctx, sectors, missing)
-    if rule.outcome == "needs_information":
-        missing_acc.extend(name for name in missing if name not in missing_acc)
-    message = Text(
-        *(
-            rule.message.get(lang).format_map(_values(rule.placeholders, ctx, ruleset, lang, sectors, missing))
-            for lang in LANGS
-        )
-    )
+    if rule.needs_explain:
+        rule.when.explainer(ctx, sectors, missing)  # type: ignore[misc]  # not None when needs_explain
+        if rule.outcome == "needs_information":
+            missing_acc.extend(name for name in missing if name not in missing_acc)
+    if rule.static_finding is not None:
+        return rule.static_finding
+    vi: dict[str, str] = {}
+    en: dict[str, str] = {}
+    for name, render in rule.renderers:
+        vi[name], en[name] = render(ctx, ruleset, sectors, missing)
+    message = Text(rule.message.vi.format_map(vi), rule.message.en.format_map(en))
     return Finding(rule.id, rule.outcome, rule.title, message, rule.citation)
 
 
 # --- placeholders ----------------------------------------------------------------------------------------
+# A renderer gives a placeholder's value in both languages at once: (vi, en).
 
-Renderer = Callable[[Context, "Ruleset", str, list[str], list[str]], str]
+Pair = tuple[str, str]
+Renderer = Callable[[Context, "Ruleset", list[str], list[str]], Pair]
+_VI_NUMBER = str.maketrans(",.", ".,")
 
 
-def _value_label(ruleset: Ruleset, group: str, value: object, lang: str) -> str:
-    key = "unknown" if value is None else str(value).lower()
-    return ruleset.labels.values[group][key].get(lang)
+def _value_label(ruleset: Ruleset, group: str, value: object) -> Pair:
+    text = ruleset.labels.values[group]["unknown" if value is None else str(value).lower()]
+    return text.vi, text.en
 
 
 def _join(items: list[str], lang: str) -> str:
     return "; ".join(items) if items else ("không có" if lang == "vi" else "none")
 
 
-def _number(value: float, lang: str) -> str:
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
+def _labels(rs: Ruleset, codes: Iterable[str]) -> Pair:
+    labels = [rs.catalog.labels(code) for code in codes]
+    return _join([vi for vi, _ in labels], "vi"), _join([en for _, en in labels], "en")
 
 
-def _sectors(ctx: Context, rs: Ruleset, lang: str, sectors: list[str], _missing: list[str]) -> str:
-    return _join([rs.catalog.label(code, lang) for code in (sectors or ctx.codes)], lang)
+def _same(text: str) -> Pair:
+    return text, text
 
 
-def _all_sectors(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
-    return _join([rs.catalog.label(code, lang) for code in ctx.codes], lang)
+def _sectors(ctx: Context, rs: Ruleset, sectors: list[str], _missing: list[str]) -> Pair:
+    return _labels(rs, sectors or ctx.codes)
 
 
-def _missing(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], missing: list[str]) -> str:
-    return ", ".join(rs.labels.facts[name].get(lang) for name in missing)
+def _all_sectors(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+    return _labels(rs, ctx.codes)
 
 
-def _zone(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
+def _missing(ctx: Context, rs: Ruleset, _sectors: list[str], missing: list[str]) -> Pair:
+    names = [rs.labels.facts[name] for name in missing]
+    return ", ".join(text.vi for text in names), ", ".join(text.en for text in names)
+
+
+def _zone(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
     if ctx.zone is not None:
-        return ctx.zone.name(lang)
-    return ctx.facts.zone or "—"
+        return ctx.zone.name_vi, ctx.zone.name_en
+    return _same(ctx.facts.zone or "—")
 
 
-def _zone_priorities(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
-    codes = sorted(ctx.zone.priority_sectors) if ctx.zone is not None else []
-    return _join([rs.catalog.label(code, lang) for code in codes], lang)
+def _zone_priorities(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+    return _labels(rs, sorted(ctx.zone.priority_sectors) if ctx.zone is not None else [])
 
 
-def _age(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
+def _age(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
     year = ctx.facts.equipment_year
-    return "?" if year is None else str(ctx.year - year)
+    return _same("?" if year is None else str(ctx.year - year))
 
 
-def _equipment_year(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
+def _equipment_year(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
     year = ctx.facts.equipment_year
-    return "?" if year is None else str(year)
+    return _same("?" if year is None else str(year))
 
 
-def _wastewater(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
+def _wastewater(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
     volume = ctx.facts.wastewater_m3_day
-    return "?" if volume is None else _number(volume, lang)
+    if volume is None:
+        return _same("?")
+    en = f"{volume:,.2f}".rstrip("0").rstrip(".")
+    return en.translate(_VI_NUMBER), en
 
 
-def _fact_value(name: str, group: str | None = None) -> Renderer:
-    def render(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
-        return _value_label(rs, group or name, getattr(ctx.facts, name), lang)
+def _fact_value(name: str) -> Renderer:
+    def render(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+        return _value_label(rs, name, getattr(ctx.facts, name))
 
     return render
 
 
-def _plant_state(ctx: Context, rs: Ruleset, lang: str, _sectors: list[str], _missing: list[str]) -> str:
-    state = ctx.zone.wastewater_plant if ctx.zone is not None else None
-    return _value_label(rs, "wastewater_plant", state, lang)
+def _plant_state(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+    return _value_label(rs, "wastewater_plant", ctx.zone.wastewater_plant if ctx.zone is not None else None)
 
 
-def _province_priorities(ctx: Context, rs: Ruleset, lang: str, _s: list[str], _m: list[str]) -> str:
-    return rs.province_priorities.get(lang)
+def _province_priorities(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+    return rs.province_priorities.vi, rs.province_priorities.en
 
 
 #: The placeholders a rule message may use. A ruleset using any other name fails to load.
@@ -385,12 +437,6 @@ VALUE_LABEL_GROUPS: tuple[str, ...] = (
     "equipment_condition",
     "wastewater_plant",
 )
-
-
-def _values(
-    names: frozenset[str], ctx: Context, rs: Ruleset, lang: str, sectors: list[str], missing: list[str]
-) -> dict[str, str]:
-    return {name: PLACEHOLDERS[name](ctx, rs, lang, sectors, missing) for name in names}
 
 
 def template_fields(template: str) -> list[str]:

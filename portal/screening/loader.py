@@ -266,13 +266,11 @@ class _Compiler:
 
     def _p_all(self, raw: Mapping[str, Any], where: str) -> Predicate:
         children = self._children(raw, "all", where)
-        tests = tuple(child.test for child in children)
-        return Predicate("all", lambda ctx: all(test(ctx) for test in tests), children)
+        return Predicate("all", _chain(tuple(child.test for child in children), every=True), children)
 
     def _p_any(self, raw: Mapping[str, Any], where: str) -> Predicate:
         children = self._children(raw, "any", where)
-        tests = tuple(child.test for child in children)
-        return Predicate("any", lambda ctx: any(test(ctx) for test in tests), children)
+        return Predicate("any", _chain(tuple(child.test for child in children), every=False), children)
 
     def _p_not(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"not"}, where)
@@ -405,6 +403,17 @@ def _predicate_key(raw: Mapping[str, Any], where: str) -> str:
             raise _Problem(f"{where}: unknown predicate key {unknown[0]!r}; expected one of {list(PREDICATE_KEYS)}")
         raise _Problem(f"{where}: a predicate needs exactly one of {list(PREDICATE_KEYS)}, got {list(raw)}")
     return heads[0]
+
+
+def _chain(tests: tuple[Callable[[Context], bool], ...], *, every: bool) -> Callable[[Context], bool]:
+    """`all`/`any` of the tests as nested short-circuit closures (no generator per call)."""
+    first, *rest = tests
+    if not rest:
+        return first
+    second = _chain(tuple(rest), every=every)
+    if every:
+        return lambda ctx: first(ctx) and second(ctx)
+    return lambda ctx: first(ctx) or second(ctx)
 
 
 def _sector_predicate(kind: str, codes: frozenset[str]) -> Predicate:

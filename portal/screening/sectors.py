@@ -53,6 +53,11 @@ class SectorCatalog:
     """VSIC sectors by code. Hashable by identity, so a compiled ruleset can be cached per catalog."""
 
     sectors: Mapping[str, SectorInfo]
+    _labels: dict[str, tuple[str, str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        labels = {code: (f"{code} – {info.name_vi}", f"{code} – {info.name_en}") for code, info in self.sectors.items()}
+        object.__setattr__(self, "_labels", labels)
 
     def __contains__(self, code: object) -> bool:
         return self.key(code) is not None if isinstance(code, str) else False
@@ -78,10 +83,18 @@ class SectorCatalog:
             raise ValueError(f"unknown sector class {name!r}; known: {sorted(SECTOR_CLASSES)}")
         return frozenset(code for code, info in self.sectors.items() if name in info.classes)
 
-    def label(self, code: str, lang: str) -> str:
-        """`1313 – Hoàn thiện sản phẩm dệt (dệt nhuộm)`; the bare code when unknown."""
+    def labels(self, code: str) -> tuple[str, str]:
+        """(vi, en) labels, e.g. `1313 – Hoàn thiện sản phẩm dệt (dệt nhuộm)`; the bare code when unknown.
+        A 5-digit subclass shows its own code with its class's name."""
+        found = self._labels.get(code)
+        if found is not None:
+            return found
         info = self.get(code)
-        return f"{code} – {info.name(lang)}" if info else code
+        return (f"{code} – {info.name_vi}", f"{code} – {info.name_en}") if info else (code, code)
+
+    def label(self, code: str, lang: str) -> str:
+        vi, en = self.labels(code)
+        return vi if lang == "vi" else en
 
 
 def catalog_from_records(records: Iterable[Mapping[str, Any]]) -> SectorCatalog:
