@@ -1,0 +1,272 @@
+"""Real servers for the e2e, crash, security and benchmark code: a uvicorn subprocess on a free
+127.0.0.1 port with its own database (a SQLite file or a fresh PostgreSQL database).
+
+    db = sqlite_url(tmp_path)                       # or: postgres_database("crash") (context manager)
+    with LiveServer(db, workdir=tmp_path) as server:  # bootstrap (migrate + seed), start, wait for /healthz
+        httpx.get(server.url("/vi/zones"))
+        server.kill()                               # SIGKILL, as a crash would
+        server.start()                              # same port, same database
+
+Nothing here imports the application: the server is a separate process, exactly as in production.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SECRET = "live-server-secret-key-" + "k" * 32
+_counter = itertools.count()
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound then released)."""
+    return free_port()
+
+
+def sqlite_url(directory: Path, name: str = "portal.db") -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / name}"
+
+
+def _admin_url() -> str:
+    return PG_URL.replace("postgresql+psycopg://", "postgresql://")
+
+
+def postgres_available() -> Exception | None:
+    """None when the PostgreSQL server answers, otherwise the error (for `service_unavailable`)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(_admin_url(), connect_timeout=3):
+            return None
+    except Exception as err:  # any failure means "not available here"
+        return err
+
+
+@contextlib.contextmanager
+def postgres_database(purpose: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database `portal_<purpose>_<pid>_<n>`, dropped afterwards."""
+    import psycopg
+
+    name = f"portal_{purpose}_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(_admin_url(), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with contextlib.suppress(Exception), psycopg.connect(_admin_url(), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def terminate_postgres_connections(database_url: str) -> int:
+    """Drop every connection to the database of `database_url` (a brief database outage)."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(_admin_url(), autocommit=True, connect_timeout=5) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return len(rows)
+
+
+def server_env(
+    database_url: str,
+    workdir: Path,
+    *,
+    env: str = "test",
+    search_url: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    environ.update(
+        {
+            "PORTAL_ENV": env,
+            "PORTAL_DATABASE_URL": database_url,
+            "PORTAL_SEARCH_URL": search_url if search_url is not None else f"sqlite:///{workdir / 'search.db'}",
+            "PORTAL_SECRET_KEY": SECRET,
+            "PORTAL_UPLOAD_DIR": str(workdir / "uploads"),
+            "PORTAL_RATELIMIT_URL": "memory://",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    environ.update(extra or {})
+    return environ
+
+
+def run_cli(
+    args: list[str], environ: dict[str, str], *, timeout: float = 120, check: bool = True, input_text: str | None = None
+) -> subprocess.CompletedProcess:
+    """`portal <args>` in a subprocess with the server's environment."""
+    result = subprocess.run(
+        [sys.executable, "-m", "portal.cli", *args],
+        env=environ,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input_text,
+    )
+    if check and result.returncode != 0:
+        raise ServerError(f"portal {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+class LiveServer:
+    """One uvicorn process. `start()` bootstraps the database on first start, then waits for /healthz."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workdir: Path,
+        env: str = "test",
+        search_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        bootstrap: bool = True,
+        port: int | None = None,
+        app: str = "portal.main:app",
+        workers: int = 1,
+        startup_timeout: float = 60,
+    ) -> None:
+        self.database_url = database_url
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.app = app
+        self.workers = workers
+        self.startup_timeout = startup_timeout
+        self.environ = server_env(database_url, self.workdir, env=env, search_url=search_url, extra=extra_env)
+        self._bootstrap = bootstrap
+        self._bootstrapped = False
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.workdir / f"server-{self.port}.log"
+        self.starts = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def bootstrap(self) -> None:
+        run_cli(["bootstrap"], self.environ)
+        self._bootstrapped = True
+
+    def cli(
+        self, *args: str, extra_env: dict[str, str] | None = None, check: bool = True, input_text: str | None = None
+    ) -> subprocess.CompletedProcess:
+        return run_cli(list(args), {**self.environ, **(extra_env or {})}, check=check, input_text=input_text)
+
+    def start(self) -> LiveServer:
+        if self.proc is not None and self.proc.poll() is None:
+            raise ServerError("server already running")
+        if self._bootstrap and not self._bootstrapped:
+            self.bootstrap()
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--workers",
+            str(self.workers),
+        ]
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            cmd, env=self.environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        self.starts += 1
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ServerError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.url("/healthz"), timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError as err:
+                last = err
+            time.sleep(0.1)
+        self.kill()
+        raise ServerError(f"server not ready after {self.startup_timeout}s ({last}):\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no shutdown handlers run, as in a power cut."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
