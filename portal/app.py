@@ -1,0 +1,80 @@
+"""Application factory: settings → database → middleware, routers, templates, static files."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from portal import ROOT_DIR
+from portal.db import Database
+from portal.i18n import negotiate
+from portal.settings import Settings, get_settings
+from portal.web import errors
+from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
+from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+
+
+def make_search_worker(settings: Settings, db: Database):
+    """The search engine chosen by PORTAL_SEARCH_URL, behind the outbox worker (see search/sync.py)."""
+    from search.engine import make_engine
+    from search.sync import SyncWorker
+
+    def engine_factory():
+        return make_engine(settings.search_url, meili_key=settings.meili_key, default_path=settings.search_path)
+
+    worker = SyncWorker(db, engine_factory, mode=settings.search_sync)
+    db.search_worker = worker
+    return worker
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    docs = settings.env != "production"
+    database = db or Database(settings.database_url)
+    worker = make_search_worker(settings, database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        worker.start()
+        yield
+        worker.stop()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Sóc Trăng investment portal API",
+        version="1",
+        docs_url="/api/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json" if docs else None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.search_worker = worker
+
+    from portal.web.routers import include_all
+
+    include_all(app)
+
+    @app.get("/", include_in_schema=False)
+    def root(request: Request) -> RedirectResponse:
+        lang = negotiate(request.headers.get("accept-language"))
+        return RedirectResponse(f"/{lang}/", status_code=302, headers={"Vary": "Accept-Language"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
+    errors.install(app)
+    # Outermost last: body cap first, then headers on every response, then the CSRF cookie.
+    app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production",
+                       tile_url=settings.tile_url)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    logging.getLogger("portal").setLevel(logging.INFO)
+    return app
