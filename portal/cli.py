@@ -63,21 +63,43 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
                 proxy_headers=True, forwarded_allow_ips="127.0.0.1")
 
 
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the database (the index is derived data)."""
+    from portal.app import make_search_worker
+    from search.sync import reindex as run_reindex
+
+    settings = get_settings()
+    worker = make_search_worker(settings, _db())
+    with typer.progressbar(length=1, label="indexing") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        total = run_reindex(worker.db, worker.engine, progress=progress)
+    worker.engine.close()
+    typer.echo(f"indexed {total} documents")
+
+
 def _outbox_hook(session):
-    """Search outbox hook for seeding; a no-op until the search package wires itself in."""
-    try:
-        from search.sync import enqueue_zone
-    except ImportError:
-        return None
+    """Every seeded zone goes to the search outbox."""
+    from search.sync import enqueue_zone
+
     return lambda zone: enqueue_zone(session, zone)
 
 
 def _after_commit(db) -> None:
+    """Apply the search outbox now; if the engine is down the rows wait for the server's worker."""
+    from portal.app import make_search_worker
+    from search.engine import SearchUnavailable
+
+    worker = make_search_worker(get_settings(), db)
+    worker.needs_reindex = True  # seeding touches every zone and sector: rebuild rather than drain
     try:
-        from search.sync import drain
-    except ImportError:
-        return
-    drain(db, get_settings())
+        worker.drain_now()
+    except SearchUnavailable as err:
+        typer.echo(f"search index not updated now ({err}); the server's worker will catch up")
+    worker.engine.close()
 
 
 def _register_domain_commands() -> None:

@@ -56,7 +56,9 @@ class Database:
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
-        self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False)
+        self.search_worker = None  # set by the app: woken after commits that wrote search outbox rows
+        self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False,
+                                         info={"db": self})
 
     @classmethod
     def bound_to(cls, connection: Connection, url: str) -> Database:
@@ -64,9 +66,10 @@ class Database:
         db = cls.__new__(cls)
         db.url = url
         db.engine = connection.engine
+        db.search_worker = None
         db.sessionmaker = sessionmaker(
             bind=connection, class_=Session, expire_on_commit=False,
-            join_transaction_mode="create_savepoint",
+            join_transaction_mode="create_savepoint", info={"db": db},
         )
         return db
 

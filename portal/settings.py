@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{VAR_DIR / 'portal.db'}"
     search_url: str = ""  # empty or sqlite:///path → embedded FTS5; http(s)://… → Meilisearch
     meili_key: str = ""
+    search_sync: Literal["thread", "manual"] = "thread"  # manual: tests drain the outbox themselves
     secret_key: str = Field(default_factory=_secret_file_default)
     ratelimit_url: str = "memory://"  # or redis://127.0.0.1:6379/0
     tile_url: str = ""  # e.g. https://tile.example/{z}/{x}/{y}.png; empty → no base tiles

@@ -40,7 +40,7 @@ def _postgres_url() -> str:
     """One database per xdist worker, created from the `test` database's server, emptied."""
     import psycopg
 
-    name = f"portal_test_{_worker()}"
+    name = f"portal_test_{_worker()}_{os.getpid()}"  # unique: several suites may run at once
     admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
@@ -56,15 +56,27 @@ def db_kind(request) -> str:
     return request.config.getoption("--db")
 
 
+def _drop_postgres(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def database_url(db_kind, tmp_path_factory) -> str:
+def database_url(db_kind, tmp_path_factory):
     if db_kind == "postgresql":
-        return _postgres_url()
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+        url = _postgres_url()
+        yield url
+        _drop_postgres(url)
+        return
+    yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
 
 
 @pytest.fixture(scope="session")
-def engine(database_url):
+def db_engine(database_url):
     """Migrated and seeded once per session; tests roll back their own changes."""
     from portal.catalogue.seed import seed
     from portal.migrate import upgrade
@@ -76,12 +88,12 @@ def engine(database_url):
         seed(session)
         session.commit()
     yield eng
-    eng.dispose()
+    eng.dispose()  # before the PostgreSQL database is dropped
 
 
 @pytest.fixture
-def db(engine, database_url) -> Iterator[Database]:
-    connection = engine.connect()
+def db(db_engine, database_url) -> Iterator[Database]:
+    connection = db_engine.connect()
     transaction = connection.begin()
     try:
         yield Database.bound_to(connection, database_url)
@@ -102,7 +114,7 @@ def settings(database_url, tmp_path: Path):
 
     return Settings(
         env="test", database_url=database_url, secret_key="test-secret-key-" + "x" * 32,
-        search_url=f"sqlite:///{tmp_path / 'search.db'}", upload_dir=tmp_path / "uploads",
+        search_url=f"sqlite:///{tmp_path / 'search.db'}", upload_dir=tmp_path / "uploads", search_sync="manual",
     )
 
 

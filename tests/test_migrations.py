@@ -6,8 +6,8 @@ from alembic.migration import MigrationContext
 from portal.models import metadata
 
 
-def test_migrations_match_models(engine):
-    with engine.connect() as conn:
+def test_migrations_match_models(db_engine):
+    with db_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, metadata)
     assert diff == []

@@ -44,3 +44,13 @@ FIELD = {
     "min_area": N_("Minimum area (ha)"),
     "sort": N_("Sort by"),
 }
+SECTOR_CLASS = {
+    "priority": N_("Priority sector"),
+    "sensitive": N_("Environmentally sensitive sector"),
+    "pollution_risk": N_("Production type with a risk of pollution"),
+}
+DOC_TYPE = {
+    "zone": N_("Zone"),
+    "plot": N_("Plot"),
+    "sector": N_("Sector"),
+}

@@ -1,0 +1,147 @@
+"""`/{lang}/search` and `GET /api/v1/search`: parse, query the engine, render. The engine being down
+is not an error for the rest of the site: the page says so politely, the API answers 503."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from portal.catalogue import labels
+from portal.catalogue import service as catalogue
+from portal.catalogue.models import PlotStatus, ZoneKind, ZoneStatus
+from portal.db import SessionDep
+from portal.i18n import N_, Lang
+from portal.web.render import render
+from search.engine import SearchUnavailable
+
+router = APIRouter(prefix="/{lang}", include_in_schema=False)
+api = APIRouter(tags=["search"])
+
+FACETS = ["type", "kind", "locality", "status", "sectors"]
+PER_PAGE = 20
+MAX_QUERY = 500
+
+
+@dataclass
+class ParsedSearch:
+    filters: dict = field(default_factory=dict)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def parse_search(params: list[tuple[str, str]], *, localities: set[str], sectors: set[str]) -> ParsedSearch:
+    allowed = {
+        "type": {"zone", "plot", "sector"},
+        "kind": {k.value for k in ZoneKind},
+        "status": {s.value for s in ZoneStatus} | {p.value for p in PlotStatus},
+        "locality": localities,
+        "sector": sectors,
+    }
+    out = ParsedSearch()
+    for name, raw in params:
+        value = raw.strip()
+        if not value:
+            continue
+        if name in allowed:
+            if value in allowed[name]:
+                key = "sectors" if name == "sector" else name
+                out.filters.setdefault(key, [])
+                if value not in out.filters[key]:
+                    out.filters[key].append(value)
+            else:
+                out.errors.append((name, value, N_("Unknown value")))
+        elif name == "min_available_ha":
+            try:
+                number = float(value.replace(",", "."))
+            except ValueError:
+                out.errors.append((name, value, N_("Not a number")))
+                continue
+            if not 0 <= number <= 100_000:
+                out.errors.append((name, value, N_("Must be between 0 and 100,000 ha")))
+                continue
+            out.filters["min_available_ha"] = number
+    return out
+
+
+def _engine(request: Request):
+    return request.app.state.search_worker.engine
+
+
+def _known(session):
+    known = catalogue.known_values(session)
+    return known["locality"], known["sector"]
+
+
+@router.get("/search")
+def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", page: int = 1):
+    q = q[:MAX_QUERY]
+    localities, sectors = _known(session)
+    parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
+    result, unavailable = None, False
+    try:
+        result = _engine(request).query(q, filters=parsed.filters, facets=FACETS, page=max(page, 1),
+                                        per_page=PER_PAGE, lang=lang)
+    except SearchUnavailable:
+        unavailable = True
+    keep = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    return render(request, lang, "search/results.html", {
+        "query": q, "result": result, "unavailable": unavailable, "errors": parsed.errors,
+        "filters": parsed.filters, "keep": keep, "labels": labels,
+        "sector_names": {s.code: s for s in catalogue.list_sectors(session)},
+    }, status_code=200)
+
+
+class HitOut(BaseModel):
+    id: str
+    type: str
+    title: str
+    snippet: str
+    score: float
+    url: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    total: int
+    page: int
+    pages: int
+    hits: list[HitOut]
+    facets: dict[str, dict[str, int]]
+
+
+def hit_url(hit, lang: str) -> str:
+    if hit.type == "sector":
+        return f"/{lang}/sectors#s-{hit.slug}"
+    if hit.type == "plot":
+        return f"/{lang}/zones/{hit.slug}#plots"
+    return f"/{lang}/zones/{hit.slug}"
+
+
+@api.get("/search", response_model=SearchOut, summary="Full-text search with facets (diacritics ignored)",
+         responses={503: {"description": "Search engine temporarily unavailable"}})
+def search_api(
+    request: Request, session: SessionDep,
+    q: str = Query("", max_length=MAX_QUERY, description="words; the last one matches as a prefix"),
+    type: list[str] | None = Query(None, description="zone, plot or sector"),
+    kind: list[str] | None = Query(None), locality: list[str] | None = Query(None),
+    status: list[str] | None = Query(None), sector: list[str] | None = Query(None),
+    min_available_ha: float | None = Query(None, ge=0, le=100_000),
+    lang: str = Query("vi", pattern="^(vi|en)$"), page: int = Query(1, ge=1, le=1000),
+):
+    localities, sectors = _known(session)
+    parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
+    if parsed.errors:
+        raise HTTPException(status_code=422, detail=[
+            {"loc": ["query", name], "msg": f"{message}: {value!r}", "type": "value_error"}
+            for name, value, message in parsed.errors])
+    try:
+        result = _engine(request).query(q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE,
+                                        lang=lang)
+    except SearchUnavailable:
+        return JSONResponse({"detail": "Search temporarily unavailable"}, status_code=503,
+                            headers={"Retry-After": "30"})
+    return SearchOut(query=q, total=result.total, page=result.page, pages=result.pages, facets=result.facets,
+                     hits=[HitOut(id=h.id, type=h.type, title=h.title, snippet=h.snippet, score=h.score,
+                                  url=hit_url(h, lang)) for h in result.hits])
