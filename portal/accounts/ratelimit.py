@@ -1,0 +1,85 @@
+"""Rate limits on a moving window, stored where `settings.ratelimit_url` says (the `limits` library).
+
+    limit = RateLimit("5/15 minutes", storage_url=settings.ratelimit_url, namespace="login-account")
+    allowed, retry_after = limit.hit(email)
+
+`memory://` (default) keeps counts in the process; `redis://host:port/db` shares them between workers.
+If Redis cannot be reached, the limiter logs a warning and falls back to in-process memory for the
+rest of the process's life instead of failing the request (limits are then per worker, not shared).
+
+Keep one limiter per app (see `for_app`), so each test app starts with fresh counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+
+from limits import parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger("portal.ratelimit")
+
+
+class RateLimit:
+    """`hit(key) -> (allowed, retry_after_seconds)`; retry_after is 0 when allowed."""
+
+    def __init__(self, limit: str, *, storage_url: str = "memory://", namespace: str = "portal") -> None:
+        self.item = parse(limit)  # e.g. "5/15 minutes", "20 per 15 minutes"
+        self.namespace = namespace
+        self.storage_url = storage_url or "memory://"
+        self._lock = threading.Lock()
+        options = {"key_prefix": "portal-rl"} if self.storage_url.startswith(("redis", "rediss")) else {}
+        self.storage = storage_from_string(self.storage_url, **options)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.fallback = False
+
+    def _fall_back(self, err: Exception) -> None:
+        with self._lock:
+            if self.fallback:
+                return
+            log.warning(
+                "rate-limit storage %s unavailable (%s): falling back to in-process memory",
+                self.storage_url.split("@")[-1],
+                err.__class__.__name__,
+            )
+            self.storage = MemoryStorage()
+            self.limiter = MovingWindowRateLimiter(self.storage)
+            self.fallback = True
+
+    def hit(self, key: str) -> tuple[bool, int]:
+        try:
+            return self._hit(key)
+        except Exception as err:
+            if self.fallback:
+                raise
+            self._fall_back(err)
+            return self._hit(key)
+
+    def _hit(self, key: str) -> tuple[bool, int]:
+        if self.limiter.hit(self.item, self.namespace, key):
+            return True, 0
+        stats = self.limiter.get_window_stats(self.item, self.namespace, key)
+        return False, max(1, math.ceil(stats.reset_time - time.time()))
+
+    def clear(self, key: str) -> None:
+        try:
+            self.limiter.clear(self.item, self.namespace, key)
+        except Exception as err:
+            log.warning("rate-limit clear failed: %s", err.__class__.__name__)
+
+
+def for_app(app, name: str, limit: str) -> RateLimit:
+    """The app's limiter called `name`, created on first use from `app.state.settings.ratelimit_url`."""
+    registry = getattr(app.state, "ratelimits", None)
+    if registry is None:
+        registry = {}
+        app.state.ratelimits = registry
+    limiter = registry.get(name)
+    if limiter is None:
+        limiter = RateLimit(limit, storage_url=app.state.settings.ratelimit_url, namespace=name)
+        registry[name] = limiter
+    return limiter

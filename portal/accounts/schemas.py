@@ -1,0 +1,209 @@
+"""Form models for the account pages. Each `parse` returns (model or None, {field: English msgid})."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from pydantic import BaseModel
+
+from portal.accounts.models import ROLES, aware
+from portal.i18n import N_
+
+
+def _text(form, name: str, limit: int = 500) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only a relative path on this site: starts with one '/', no '//' start, no backslash or control char."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
+        return None
+    return value
+
+
+class LoginForm(BaseModel):
+    email: str = ""
+    password: str = ""
+    next: str | None = None
+
+    @classmethod
+    def parse(cls, form) -> tuple[LoginForm, dict[str, str]]:
+        data = cls(
+            email=_text(form, "email", 254).strip(),
+            password=_text(form, "password", 1024),
+            next=safe_next(_text(form, "next", 2000)),
+        )
+        errors = {}
+        if not data.email:
+            errors["email"] = "Enter your email address."
+        if not data.password:
+            errors["password"] = "Enter your password."  # noqa: S105 - a message, not a password
+        return data, errors
+
+
+class UserCreate(BaseModel):
+    email: str = ""
+    display_name: str = ""
+    password: str = ""
+    roles: list[str] = []
+
+    @classmethod
+    def parse(cls, form) -> tuple[UserCreate, dict[str, str]]:
+        roles = [r for r in form.getlist("roles") if isinstance(r, str)]
+        data = cls(
+            email=_text(form, "email", 254).strip(),
+            display_name=_text(form, "display_name", 120).strip(),
+            password=_text(form, "password", 1024),
+            roles=roles,
+        )
+        errors = {}
+        if not data.email:
+            errors["email"] = "Enter an email address."
+        if any(r not in ROLES for r in roles):
+            errors["roles"] = "Unknown role."
+        elif not roles:
+            errors["roles"] = "Choose at least one role."
+        return data, errors
+
+
+class RolesUpdate(BaseModel):
+    roles: list[str] = []
+
+    @classmethod
+    def parse(cls, form) -> tuple[RolesUpdate, dict[str, str]]:
+        roles = [r for r in form.getlist("roles") if isinstance(r, str)]
+        errors = {}
+        if any(r not in ROLES for r in roles):
+            errors["roles"] = "Unknown role."
+        elif not roles:
+            errors["roles"] = "Choose at least one role."
+        return cls(roles=roles), errors
+
+
+class PasswordChange(BaseModel):
+    current_password: str = ""
+    new_password: str = ""
+    confirm_password: str = ""
+
+    @classmethod
+    def parse(cls, form) -> tuple[PasswordChange, dict[str, str]]:
+        data = cls(
+            current_password=_text(form, "current_password", 1024),
+            new_password=_text(form, "new_password", 1024),
+            confirm_password=_text(form, "confirm_password", 1024),
+        )
+        errors = {}
+        if not data.current_password:
+            errors["current_password"] = "Enter your current password."  # noqa: S105 - a message, not a password
+        if len(data.new_password) < 12:
+            errors["new_password"] = "The password must have at least 12 characters."  # noqa: S105 - a message, not a password
+        elif data.new_password != data.confirm_password:
+            errors["confirm_password"] = "The two passwords do not match."  # noqa: S105 - a message, not a password
+        return data, errors
+
+
+VN_TZ_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7, no daylight saving
+
+
+class AuditFilter(BaseModel):
+    """Audit page filters from the query string; dates are calendar days in Vietnam time."""
+
+    actor_id: int | None = None
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+
+    @classmethod
+    def parse(cls, params) -> tuple[AuditFilter, dict[str, str]]:
+        errors: dict[str, str] = {}
+
+        def day(name: str) -> date | None:
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                return None
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = "Enter a date as YYYY-MM-DD."
+                return None
+
+        actor_raw = (params.get("actor") or "").strip()
+        actor_id = None
+        if actor_raw:
+            if actor_raw.isdigit() and len(actor_raw) < 10:
+                actor_id = int(actor_raw)
+            else:
+                errors["actor"] = "Choose a person from the list."
+        page_raw = (params.get("page") or "1").strip()
+        page = int(page_raw) if page_raw.isdigit() and len(page_raw) < 6 else 1
+        data = cls(
+            actor_id=actor_id,
+            action=(params.get("action") or "").strip()[:64],
+            object_type=(params.get("object_type") or "").strip()[:64],
+            object_id=(params.get("object_id") or "").strip()[:128],
+            since=day("since"),
+            until=day("until"),
+            page=max(1, page),
+        )
+        if data.since and data.until and data.until < data.since:
+            errors["until"] = "The end date is before the start date."
+        return data, errors
+
+    @staticmethod
+    def _start_of(day: date) -> datetime:
+        return aware(datetime.combine(day, time.min)) - VN_TZ_OFFSET
+
+    @property
+    def since_at(self) -> datetime | None:
+        return self._start_of(self.since) if self.since else None
+
+    @property
+    def until_at(self) -> datetime | None:
+        """Exclusive bound: the start of the day after `until`."""
+        return self._start_of(self.until + timedelta(days=1)) if self.until else None
+
+    def query_items(self) -> list[tuple[str, str]]:
+        items = []
+        if self.actor_id is not None:
+            items.append(("actor", str(self.actor_id)))
+        for name in ("action", "object_type", "object_id"):
+            if getattr(self, name):
+                items.append((name, getattr(self, name)))
+        if self.since:
+            items.append(("since", self.since.isoformat()))
+        if self.until:
+            items.append(("until", self.until.isoformat()))
+        return items
+
+
+def local_time(value: datetime | None, lang: str) -> str | None:
+    """A stored UTC time shown in Vietnam time (UTC+7), in the page's locale."""
+    if value is None:
+        return None
+    from datetime import timezone
+
+    from babel.dates import format_datetime
+
+    return format_datetime(
+        aware(value), format="short" if lang == "en" else "dd/MM/yyyy HH:mm", tzinfo=timezone(VN_TZ_OFFSET), locale=lang
+    )
+
+
+ROLE_LABELS = {"admin": N_("Administrator"), "staff": N_("Staff"), "screener": N_("Screener")}
+
+
+def pretty_json(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+
+
+def page_helpers() -> dict:
+    """Template helpers shared by the account and audit pages."""
+    return {"role_labels": ROLE_LABELS, "local_time": local_time, "pretty_json": pretty_json}
