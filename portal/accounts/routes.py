@@ -11,21 +11,21 @@ from portal.accounts.models import ROLES
 from portal.accounts.schemas import LoginForm, PasswordChange, RolesUpdate, UserCreate, page_helpers, safe_next
 from portal.audit.service import client_address
 from portal.db import SessionDep
-from portal.i18n import Lang, translate
+from portal.i18n import N_, Lang, translate
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 
 LOGIN_PER_ACCOUNT = "5/15 minutes"
 LOGIN_PER_ADDRESS = "20/15 minutes"
-LOGIN_FAILED = "Email or password is not correct."
+LOGIN_FAILED = N_("Email or password is not correct.")
 NOTICES = {
-    "created": "The account was created.",
-    "roles": "The roles were saved.",
-    "activated": "The account was activated.",
-    "deactivated": "The account was deactivated and its sessions ended.",
-    "sessions": "All sessions of this account were ended.",
-    "password": "Your password was changed. Your other sessions were ended.",
+    "created": N_("The account was created."),
+    "roles": N_("The roles were saved."),
+    "activated": N_("The account was activated."),
+    "deactivated": N_("The account was deactivated and its sessions ended."),
+    "sessions": N_("All sessions of this account were ended."),
+    "password": N_("Your password was changed. Your other sessions were ended."),
 }
 
 

@@ -38,9 +38,9 @@ class LoginForm(BaseModel):
         )
         errors = {}
         if not data.email:
-            errors["email"] = "Enter your email address."
+            errors["email"] = N_("Enter your email address.")
         if not data.password:
-            errors["password"] = "Enter your password."  # noqa: S105 - a message, not a password
+            errors["password"] = N_("Enter your password.")
         return data, errors
 
 
@@ -61,11 +61,11 @@ class UserCreate(BaseModel):
         )
         errors = {}
         if not data.email:
-            errors["email"] = "Enter an email address."
+            errors["email"] = N_("Enter an email address.")
         if any(r not in ROLES for r in roles):
-            errors["roles"] = "Unknown role."
+            errors["roles"] = N_("Unknown role.")
         elif not roles:
-            errors["roles"] = "Choose at least one role."
+            errors["roles"] = N_("Choose at least one role.")
         return data, errors
 
 
@@ -77,9 +77,9 @@ class RolesUpdate(BaseModel):
         roles = [r for r in form.getlist("roles") if isinstance(r, str)]
         errors = {}
         if any(r not in ROLES for r in roles):
-            errors["roles"] = "Unknown role."
+            errors["roles"] = N_("Unknown role.")
         elif not roles:
-            errors["roles"] = "Choose at least one role."
+            errors["roles"] = N_("Choose at least one role.")
         return cls(roles=roles), errors
 
 
@@ -97,11 +97,11 @@ class PasswordChange(BaseModel):
         )
         errors = {}
         if not data.current_password:
-            errors["current_password"] = "Enter your current password."  # noqa: S105 - a message, not a password
+            errors["current_password"] = N_("Enter your current password.")
         if len(data.new_password) < 12:
-            errors["new_password"] = "The password must have at least 12 characters."  # noqa: S105 - a message, not a password
+            errors["new_password"] = N_("The password must have at least 12 characters.")
         elif data.new_password != data.confirm_password:
-            errors["confirm_password"] = "The two passwords do not match."  # noqa: S105 - a message, not a password
+            errors["confirm_password"] = N_("The two passwords do not match.")
         return data, errors
 
 
@@ -130,7 +130,7 @@ class AuditFilter(BaseModel):
             try:
                 return date.fromisoformat(raw)
             except ValueError:
-                errors[name] = "Enter a date as YYYY-MM-DD."
+                errors[name] = N_("Enter a date as YYYY-MM-DD.")
                 return None
 
         actor_raw = (params.get("actor") or "").strip()
@@ -139,7 +139,7 @@ class AuditFilter(BaseModel):
             if actor_raw.isdigit() and len(actor_raw) < 10:
                 actor_id = int(actor_raw)
             else:
-                errors["actor"] = "Choose a person from the list."
+                errors["actor"] = N_("Choose a person from the list.")
         page_raw = (params.get("page") or "1").strip()
         page = int(page_raw) if page_raw.isdigit() and len(page_raw) < 6 else 1
         data = cls(
@@ -152,7 +152,7 @@ class AuditFilter(BaseModel):
             page=max(1, page),
         )
         if data.since and data.until and data.until < data.since:
-            errors["until"] = "The end date is before the start date."
+            errors["until"] = N_("The end date is before the start date.")
         return data, errors
 
     @staticmethod

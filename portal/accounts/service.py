@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from portal.accounts.models import ROLES, User, UserSession, aware, utcnow
 from portal.audit import service as audit
+from portal.i18n import N_
 
 MIN_PASSWORD_LENGTH = 12
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -90,7 +91,7 @@ def _clean_roles(roles) -> builtins.list[str]:
     chosen = [r for r in ROLES if r in set(roles or [])]
     unknown = set(roles or []) - set(ROLES)
     if unknown:
-        raise AccountError("roles", "Unknown role.")
+        raise AccountError("roles", N_("Unknown role."))
     return chosen
 
 
@@ -106,13 +107,13 @@ def create(
 ) -> User:
     email = normalize_email(email)
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
-        raise AccountError("email", "Enter a valid email address.")
+        raise AccountError("email", N_("Enter a valid email address."))
     chosen = _clean_roles(roles)
     if not chosen:
-        raise AccountError("roles", "Choose at least one role.")
+        raise AccountError("roles", N_("Choose at least one role."))
     check_password_rules(password)
     if get(session, email=email) is not None:
-        raise AccountError("email", "An account with this email already exists.")
+        raise AccountError("email", N_("An account with this email already exists."))
     user = User(
         email=email,
         display_name=display_name.strip()[:120],
@@ -137,9 +138,9 @@ def create(
 def set_roles(session: Session, *, user: User, roles, actor: User | None, address: str | None = None) -> User:
     chosen = _clean_roles(roles)
     if not chosen:
-        raise AccountError("roles", "Choose at least one role.")
+        raise AccountError("roles", N_("Choose at least one role."))
     if actor is not None and actor.id == user.id and "admin" in user.roles and "admin" not in chosen:
-        raise AccountError("roles", "You cannot remove your own admin role.")
+        raise AccountError("roles", N_("You cannot remove your own admin role."))
     before = _snapshot(user)
     user.roles = chosen
     session.add(user)
@@ -158,7 +159,7 @@ def set_roles(session: Session, *, user: User, roles, actor: User | None, addres
 
 def set_active(session: Session, *, user: User, active: bool, actor: User | None, address: str | None = None) -> User:
     if actor is not None and actor.id == user.id and not active:
-        raise AccountError("active", "You cannot deactivate your own account.")
+        raise AccountError("active", N_("You cannot deactivate your own account."))
     before = user.active
     user.active = active
     session.add(user)
@@ -182,7 +183,7 @@ def change_password(
 ) -> User:
     """Change one's own password; other sessions of the user are revoked (`keep_session`: token hash kept)."""
     if not verify_password(user.password_hash, current):
-        raise AccountError("current_password", "The current password is not correct.")
+        raise AccountError("current_password", N_("The current password is not correct."))
     check_password_rules(new, field="new_password")
     user.password_hash = hash_password(new)
     session.add(user)

@@ -33,7 +33,7 @@ def make_user(
     return user
 
 
-def login(client, csrf: str, *, email: str, password: str = PASSWORD, lang: str = "vi", next: str | None = None):  # noqa: A002
+def login(client, csrf: str, *, email: str, password: str = PASSWORD, lang: str = "vi", next: str | None = None):
     data = {"email": email, "password": password, "csrf_token": csrf}
     if next is not None:
         data["next"] = next

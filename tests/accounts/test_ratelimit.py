@@ -1,0 +1,108 @@
+import logging
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from portal.accounts import routes
+from portal.accounts.ratelimit import RateLimit, for_app
+from tests.accounts.factories import login, make_user
+from tests.conftest import csrf_token, service_unavailable
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+PREFIX = "portal-rl"
+
+
+def test_rate_limit_counts_per_key_on_a_moving_window():
+    limit = RateLimit("3/minute", namespace=f"t-{uuid.uuid4().hex}")
+    assert [limit.hit("a")[0] for _ in range(3)] == [True, True, True]
+    allowed, retry = limit.hit("a")
+    assert not allowed and 1 <= retry <= 60
+    assert limit.hit("b") == (True, 0)  # other keys unaffected
+    limit.clear("a")
+    assert limit.hit("a") == (True, 0)
+
+
+def test_redis_down_falls_back_to_memory_with_a_warning(caplog):
+    limit = RateLimit("2/minute", storage_url="redis://127.0.0.1:1/0", namespace="down")
+    with caplog.at_level(logging.WARNING, logger="portal.ratelimit"):
+        assert limit.hit("k") == (True, 0)
+    assert limit.fallback
+    assert "falling back" in caplog.text
+    assert limit.hit("k")[0] is True
+    assert limit.hit("k")[0] is False
+
+
+def test_limiters_are_per_app(app, settings, db):
+    from portal.app import create_app
+
+    other = create_app(settings, db=db)
+    assert for_app(app, "x", "1/minute") is for_app(app, "x", "1/minute")
+    assert for_app(app, "x", "1/minute") is not for_app(other, "x", "1/minute")
+
+
+def _sixth_attempt_is_refused(client, session):
+    csrf = csrf_token(client)
+    user = make_user(session, email=f"rl-{uuid.uuid4().hex[:10]}@soctrang.gov.vn")
+    for _ in range(5):
+        assert login(client, csrf, email=user.email, password="wrong password again").status_code == 400
+    response = login(client, csrf, email=user.email)  # even the right password
+    assert response.status_code == 429
+    retry = int(response.headers["retry-after"])
+    assert 1 <= retry <= 15 * 60
+    assert f"{retry}" in response.text
+    assert "portal_session" not in "".join(response.headers.get_list("set-cookie"))
+    # a different account from the same address is still allowed
+    other = make_user(session)
+    assert login(client, csrf, email=other.email).status_code == 303
+    return user
+
+
+def test_login_rate_limit_per_account_in_memory(client, session):
+    _sixth_attempt_is_refused(client, session)
+
+
+def test_login_rate_limit_per_address(client, csrf, session, monkeypatch):
+    monkeypatch.setattr(routes, "LOGIN_PER_ADDRESS", "3/15 minutes")
+    fresh = TestClient(client.app, base_url="http://127.0.0.1:8000")
+    token = csrf_token(fresh)
+    for i in range(3):
+        assert login(fresh, token, email=f"a{i}@x.vn", password="wrong password x").status_code == 400
+    response = login(fresh, token, email="a9@x.vn", password="wrong password x", lang="en")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+
+
+@pytest.fixture
+def redis_client():
+    import redis
+
+    conn = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        conn.ping()
+    except redis.RedisError as err:
+        service_unavailable("Redis", err)
+
+    def flush():
+        for key in conn.scan_iter(f"{PREFIX}*"):
+            conn.delete(key)
+
+    flush()
+    yield conn
+    flush()
+    conn.close()
+
+
+@pytest.mark.redis
+def test_login_rate_limit_on_redis(settings, db, redis_client):
+    from portal.app import create_app
+
+    app = create_app(settings.model_copy(update={"ratelimit_url": REDIS_URL}), db=db)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c, db.session() as s:
+        user = _sixth_attempt_is_refused(c, s)
+        limiter = app.state.ratelimits["login-account"]
+        assert not limiter.fallback
+        assert any(user.email.encode() in k for k in redis_client.scan_iter(f"{PREFIX}*"))
+    # shared between workers: a second app on the same Redis sees the same counts
+    second = create_app(settings.model_copy(update={"ratelimit_url": REDIS_URL}), db=db)
+    assert for_app(second, "login-account", routes.LOGIN_PER_ACCOUNT).hit(user.email)[0] is False
