@@ -32,6 +32,7 @@ class Project(SQLModel, table=True):
     status: str = Field(default=ProjectStatus.licensed, max_length=16)
     published: bool = Field(default=False)
     source: str = Field(default="registry", max_length=40)
+    version: int = Field(default=1)  # optimistic locking, as for zones and plots
     created_by: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
