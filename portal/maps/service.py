@@ -1,0 +1,197 @@
+"""Zones and plots as GeoJSON (RFC 7946), and the data of the map page.
+
+Decisions:
+- `zones.geojson` lists EVERY published zone. A zone whose location is not published is a Feature
+  with `"geometry": null` (RFC 7946 §3.2 allows it), so the file is the whole catalogue and a client
+  can tell "no location" from "no zone". Located zones are Points [lon, lat] with
+  `location_approximate` in the properties (staff enter approximate locations; the sources give none).
+- `plots.geojson` lists only plots whose geometry staff drew or imported (a plot without a shape adds
+  nothing to a map; all plots are in plots.csv/json). A stored geometry that is not valid GeoJSON is
+  left out rather than served broken.
+- Names and labels come in both languages (`*_vi`, `*_en`); figures are numbers in ha or ratios,
+  `null` when not published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geojson
+from shapely.geometry import shape
+from sqlmodel import Session, col, select
+
+from portal import data as refdata
+from portal.catalogue import labels, service
+from portal.catalogue.models import Plot, Zone
+from portal.catalogue.service import LandFigures
+from portal.i18n import LOCALES, translate
+from search.text import fold
+
+# Marker colours by kind (the legend on the page uses the same values; contrast ≥ 4.5:1 on white).
+KIND_COLOURS = {"kcn": "#0b5cad", "ccn": "#a34700", "kkt": "#2d6a2f"}
+GEOMETRY_TYPES = {
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+}
+
+
+def geometry_problem(geometry: Any) -> str | None:
+    """Why `geometry` is not a usable GeoJSON geometry (English), or None when it is fine.
+
+    For importers (publishing) as well as the export: refuse a row with a message naming the problem.
+    """
+    if not isinstance(geometry, dict):
+        return "geometry must be a GeoJSON object"
+    if geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry")
+        if not isinstance(geometry, dict):
+            return "the Feature has no geometry"
+    kind = geometry.get("type")
+    if kind not in GEOMETRY_TYPES:
+        return f"unknown geometry type {kind!r}"
+    try:
+        obj = geojson.GeoJSON.to_instance(geometry, strict=True)
+    except (ValueError, TypeError, AttributeError, KeyError) as err:
+        return f"not GeoJSON: {err}"
+    if not obj.is_valid:
+        errors = obj.errors()
+        return (errors if isinstance(errors, str) else "; ".join(map(str, errors))) or "invalid GeoJSON geometry"
+    try:
+        shp = shape(geometry)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
+        return f"not a geometry: {err}"
+    if shp.is_empty:
+        return "the geometry is empty"
+    minx, miny, maxx, maxy = shp.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        return "coordinates must be longitude, latitude in degrees (WGS 84)"
+    if not shp.is_valid:
+        return "the shape is not valid (e.g. a self-intersecting polygon)"
+    return None
+
+
+def plot_geometry(plot: Plot) -> dict | None:
+    """The plot's geometry object when it is valid, else None."""
+    geometry = plot.geometry
+    if isinstance(geometry, dict) and geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry")
+    if geometry is None or geometry_problem(geometry) is not None:
+        return None
+    return geometry
+
+
+def _both(msgid: str | None, name: str) -> dict[str, str | None]:
+    return {f"{name}_{lang}": (translate(lang, msgid) if msgid else None) for lang in LOCALES}
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def is_located(zone: Zone) -> bool:
+    return zone.lat is not None and zone.lon is not None
+
+
+def zone_feature(zone: Zone, land: LandFigures, *, base_url: str = "") -> dict:
+    geometry = {"type": "Point", "coordinates": [zone.lon, zone.lat]} if is_located(zone) else None
+    locality = refdata.localities().get(zone.locality or "", None)
+    props: dict[str, Any] = {
+        "slug": zone.slug,
+        "kind": zone.kind,
+        **_both(labels.KIND.get(zone.kind), "kind_label"),
+        "name_vi": zone.name_vi,
+        "name_en": zone.name_en,
+        "status": zone.status,
+        **_both(labels.STATUS.get(zone.status), "status_label"),
+        "locality": zone.locality,
+        "locality_vi": locality["vi"] if locality else zone.locality,
+        "locality_en": locality["en"] if locality else zone.locality,
+        "total_area_ha": zone.total_area_ha,
+        "industrial_land_ha": zone.industrial_land_ha,
+        "leased_ha": _round(land.leased_ha),
+        "available_ha": _round(land.available_ha),
+        "fill_rate": _round(land.fill_rate),
+        "location_approximate": zone.location_approximate if geometry else None,
+        "location_source": (zone.facts or {}).get("location"),
+        "source": zone.source,
+        "source_ref": zone.source_ref,
+        "source_title_vi": refdata.source_title(zone.source, "vi"),
+        "source_title_en": refdata.source_title(zone.source, "en"),
+        "verified_on": zone.verified_on.isoformat() if zone.verified_on else None,
+        "marker_colour": KIND_COLOURS.get(zone.kind),
+        "url_vi": f"{base_url}/vi/zones/{zone.slug}",
+        "url_en": f"{base_url}/en/zones/{zone.slug}",
+    }
+    return {"type": "Feature", "id": zone.slug, "geometry": geometry, "properties": props}
+
+
+def zones_geojson(session: Session, *, base_url: str = "") -> tuple[dict, list[Zone]]:
+    """FeatureCollection of every published zone (and the zones, for Last-Modified)."""
+    zones = service.all_zones(session)
+    land = service.land_figures(session, zones)
+    features = [zone_feature(z, land[z.id], base_url=base_url) for z in zones]
+    return {"type": "FeatureCollection", "features": features}, zones
+
+
+def plots_geojson(session: Session) -> tuple[dict, list[Plot]]:
+    """FeatureCollection of the plots (of published zones) that have a valid geometry."""
+    rows = session.exec(
+        select(Plot, Zone)
+        .join(Zone, col(Zone.id) == Plot.zone_id)
+        .where(Zone.published == True, col(Plot.geometry).is_not(None))  # noqa: E712
+        .order_by(Zone.slug, Plot.code)
+    ).all()
+    features, plots = [], []
+    for plot, zone in rows:
+        geometry = plot_geometry(plot)
+        if geometry is None:
+            continue
+        plots.append(plot)
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{zone.slug}/{plot.code}",
+                "geometry": geometry,
+                "properties": {
+                    "zone": zone.slug,
+                    "zone_name_vi": zone.name_vi,
+                    "zone_name_en": zone.name_en,
+                    "code": plot.code,
+                    "area_ha": plot.area_ha,
+                    "status": plot.status,
+                    **_both(labels.PLOT_STATUS.get(plot.status), "status_label"),
+                    "price_amount": plot.price_amount,
+                    "price_currency": plot.price_currency,
+                    "price_unit": plot.price_unit,
+                    "source": plot.source,
+                    "source_ref": plot.source_ref,
+                    "verified_on": plot.verified_on.isoformat() if plot.verified_on else None,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}, plots
+
+
+@dataclass
+class MapData:
+    located: list[Zone]
+    unlocated: list[Zone]
+    land: dict[int, LandFigures]
+
+    @property
+    def kinds(self) -> list[str]:
+        """Kinds present among the located zones, in legend order."""
+        present = {z.kind for z in self.located}
+        return [k for k in KIND_COLOURS if k in present]
+
+
+def map_data(session: Session, *, lang: str) -> MapData:
+    zones = sorted(service.all_zones(session), key=lambda z: (z.kind, fold(getattr(z, f"name_{lang}"))))
+    land = service.land_figures(session, zones)
+    return MapData([z for z in zones if is_located(z)], [z for z in zones if not is_located(z)], land)

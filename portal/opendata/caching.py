@@ -1,0 +1,84 @@
+"""Conditional responses for exports and list APIs: a strong `ETag` (hash of the body) and
+`Last-Modified` (newest `updated_at` of the rows), answering 304 to a matching `If-None-Match`
+(or, without one, to an `If-Modified-Since` not older than the data).
+
+Independent of the route that builds the body, so any domain can wrap its response:
+
+    return cached_response(request, body, "text/csv; charset=utf-8", last_modified(rows))
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from fastapi import Request
+from fastapi.responses import Response
+
+CACHE_CONTROL = "public, no-cache"  # clients may keep a copy but must revalidate (cheap: 304)
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they are stored as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def last_modified(values: Iterable[datetime | None]) -> datetime | None:
+    """The newest of `values` (e.g. the rows' updated_at) in UTC, or None when there is none."""
+    known = [_utc(v) for v in values if v is not None]
+    return max(known) if known else None
+
+
+def http_date(value: datetime) -> str:
+    return format_datetime(_utc(value).replace(microsecond=0), usegmt=True)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
+    return any(tag.strip().removeprefix("W/") == opaque for tag in header.split(","))
+
+
+def _not_modified_since(header: str, modified: datetime | None) -> bool:
+    if modified is None:
+        return False
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since is None:
+        return False
+    return _utc(modified).replace(microsecond=0) <= _utc(since)
+
+
+def cached_response(
+    request: Request,
+    body: bytes | str,
+    media_type: str,
+    last_modified: datetime | None,
+    *,
+    headers: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """`body` with validators; 304 (no body) when the client's copy is current."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    etag = etag_for(data)
+    validators = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if last_modified is not None:
+        validators["Last-Modified"] = http_date(last_modified)
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        fresh = _etag_matches(if_none_match, etag)
+    else:
+        fresh = _not_modified_since(request.headers.get("if-modified-since", ""), last_modified)
+    if fresh and request.method in ("GET", "HEAD"):
+        return Response(status_code=304, headers=validators)
+    return Response(data, status_code=status_code, media_type=media_type, headers={**(headers or {}), **validators})

@@ -1,0 +1,64 @@
+import re
+
+import pytest
+
+from tests.opendata.factories import locate
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("vi", "Chưa có khu nào được công bố vị trí"),
+        ("en", "No zone has a published location yet."),
+    ],
+)
+def test_without_located_zones_the_page_is_a_list_with_a_message(client, lang, message):
+    html = client.get(f"/{lang}/map").text
+    assert message in html
+    assert 'id="map"' not in html and "leaflet.js" not in html  # no empty box, no script
+    assert html.count('<th scope="row">') == 21  # every zone listed
+    assert ("location not published" if lang == "en" else "chưa công bố vị trí") in html
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_located_zone_gets_marker_data_and_the_rest_are_listed_beside(client, session, lang):
+    locate(session, "kcn-song-hau", lat=9.9876, lon=105.9012)
+    html = client.get(f"/{lang}/map").text
+    assert 'id="map"' in html
+    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/js/map.js" in html
+    marker = re.search(
+        r'<li data-slug="kcn-song-hau" data-kind="kcn" data-lat="9.9876" data-lon="105.9012" '
+        r'data-colour="#[0-9a-f]{6}">',
+        html,
+    )
+    assert marker
+    popup = html[marker.end() : html.index("</li>", marker.end())]
+    assert ("Sông Hậu Industrial Park" if lang == "en" else "Khu công nghiệp Sông Hậu") in popup
+    assert "286\u00a0ha" in popup
+    assert 'id="unlocated-title"' in html
+    aside = html[html.index('id="unlocated-title"') :]
+    assert "kcn-tran-de" in aside and "kcn-song-hau" not in aside
+    assert "9,9876" in html if lang == "vi" else "9.9876" in html
+
+
+def test_no_tile_layer_and_no_external_url_without_a_tile_setting(client, session):
+    locate(session, "kcn-song-hau")
+    html = client.get("/en/map").text
+    assert "data-tile-url" not in html
+    assert not re.search(r'(src|href)="https?://(?!127\.0\.0\.1)', html.replace('href="http://creativecommons', ""))
+
+
+def test_tile_url_is_passed_to_the_script_when_set(app, client, session):
+    app.state.settings.tile_url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    locate(session, "kcn-song-hau")
+    html = client.get("/vi/map").text
+    assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in html
+    assert "tiles.example.org" in html
+
+
+def test_map_script_and_leaflet_are_served_locally(client):
+    assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
+    assert client.get("/static/vendor/leaflet/leaflet.css").status_code == 200
+    script = client.get("/static/js/map.js").text
+    assert "http" not in script  # no CDN, no hard-coded URL
+    assert not re.search(r'"[A-Z][a-z]+ [a-z]+', script)  # no English sentence in the script
