@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from search.engine import FACET_FIELDS, MAX_PER_PAGE, RANGE_FILTERS, SORTS, Filters, Hit
@@ -179,30 +180,45 @@ def highlight(text: str, terms: Terms, *, words: int = 30, before: int = 8) -> s
     of the original is folded and compared with the terms here.
     """
     text = unicodedata.normalize("NFC", text or "")
-    spans = [(m.start(), m.end(), _word_hits(m.group(), terms)) for m in _WORD_RE.finditer(text)]
+    spans = [m.span() for m in _WORD_RE.finditer(text)]
     if not spans:
         return html.escape(text.strip()[:200])
-    first = next((i for i, span in enumerate(spans) if span[2]), 0)
-    start = max(0, first - before) if first else 0
+    first = _first_hit(text, spans, terms)
+    start = max(0, first - before) if first is not None else 0
     end = min(len(spans), start + words)
     pieces = ["…"] if start > 0 else []
     cursor = spans[start][0]
-    for begin, stop, hit in spans[start:end]:
+    for begin, stop in spans[start:end]:
         pieces.append(html.escape(text[cursor:begin]))
         word = html.escape(text[begin:stop])
-        pieces.append(f"<mark>{word}</mark>" if hit else word)
+        pieces.append(f"<mark>{word}</mark>" if _word_hits(text[begin:stop], terms) else word)
         cursor = stop
     if end < len(spans):
         pieces.append(html.escape(text[cursor : spans[end][0]].rstrip()) + "…")
+    else:
+        pieces.append(html.escape(text[cursor:].rstrip()))
     return "".join(pieces)
 
 
+def _first_hit(text: str, spans: list[tuple[int, int]], terms: Terms) -> int | None:
+    if not terms:
+        return None
+    return next((i for i, (begin, stop) in enumerate(spans) if _word_hits(text[begin:stop], terms)), None)
+
+
+@lru_cache(maxsize=65_536)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    return tuple(tokens(word))
+
+
 def _word_hits(word: str, terms: Terms) -> bool:
-    return bool(terms) and any(terms.matches(t) for t in tokens(word))
+    return bool(terms) and any(terms.matches(t) for t in _word_tokens(word))
 
 
 def has_match(text: str | None, terms: Terms) -> bool:
-    return bool(terms) and any(terms.matches(w) for w in tokens(text or ""))
+    if not terms or not text:
+        return False
+    return any(_word_hits(m.group(), terms) for m in _WORD_RE.finditer(unicodedata.normalize("NFC", text)))
 
 
 def best_snippet(texts: Sequence[str | None], terms: Terms) -> str:
@@ -210,8 +226,11 @@ def best_snippet(texts: Sequence[str | None], terms: Terms) -> str:
     present = [t for t in texts if t]
     if not present:
         return ""
-    chosen = next((t for t in present if has_match(t, terms)), present[0])
-    return highlight(chosen, terms)
+    snippets = (highlight(t, terms) for t in present)
+    first = next(snippets)
+    if "<mark>" in first or not terms:
+        return first
+    return next((s for s in snippets if "<mark>" in s), first)
 
 
 def build_hit(doc: dict[str, Any], terms: Terms, lang: str, score: float) -> Hit:

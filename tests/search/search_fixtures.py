@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def _zone(
-    slug: str, title_vi: str, title_en: str, text_vi: str, text_en: str, **fields: Any
-) -> dict[str, Any]:
+def _zone(slug: str, title_vi: str, title_en: str, text_vi: str, text_en: str, **fields: Any) -> dict[str, Any]:
     return {
         "id": f"zone:{slug}",
         "type": "zone",

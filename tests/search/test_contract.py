@@ -34,9 +34,7 @@ def test_diacritics_and_d_fold_in_the_query(engine: SearchEngine, text: str) -> 
 
 
 def test_folding_works_from_unaccented_documents_too(engine: SearchEngine) -> None:
-    engine.index(
-        [{**DOCUMENTS[0], "id": "zone:plain", "slug": "plain", "title_vi": "Khu cong nghiep Dai Ngai 2"}]
-    )
+    engine.index([{**DOCUMENTS[0], "id": "zone:plain", "slug": "plain", "title_vi": "Khu cong nghiep Dai Ngai 2"}])
     assert id_set(engine, "Đại Ngãi") == {"zone:kcn-dai-ngai", "zone:plain"}
     assert id_set(engine, "dai ngai") == {"zone:kcn-dai-ngai", "zone:plain"}
 
@@ -218,9 +216,7 @@ def test_facet_counts_follow_the_text_query(engine: SearchEngine) -> None:
 
 def test_facets_are_disjunctive(engine: SearchEngine) -> None:
     """A field's own filter does not narrow its counts (alternatives stay visible); others do."""
-    result = engine.query(
-        "", filters={"kind": ["kcn"], "locality": ["tran-de"]}, facets=["kind", "locality", "type"]
-    )
+    result = engine.query("", filters={"kind": ["kcn"], "locality": ["tran-de"]}, facets=["kind", "locality", "type"])
     assert result.total == 2
     assert result.facets["kind"] == {"kcn": 2, "kkt": 1}  # locality=tran-de applied, kind not
     assert result.facets["locality"] == {"tran-de": 2, "long-phu": 1, "chau-thanh": 1}  # kind=kcn applied
