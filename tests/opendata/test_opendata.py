@@ -1,0 +1,167 @@
+import csv
+import io
+import json
+import re
+from urllib.robotparser import RobotFileParser
+from xml.etree import ElementTree
+
+import pytest
+
+from portal.opendata import service
+from portal.opendata.caching import etag_for
+from tests.opendata.factories import at, make_plot, make_project, square
+
+EXPORTS = [
+    "/api/v1/zones.geojson",
+    "/api/v1/plots.csv",
+    "/api/v1/plots.json",
+    "/api/v1/plots.geojson",
+    "/api/v1/sectors.csv",
+    "/api/v1/sectors.json",
+    "/api/v1/registry.csv",
+    "/api/v1/registry.json",
+]
+
+
+def _csv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_open_data_page_documents_every_export_and_the_licence(client, lang):
+    html = client.get(f"/{lang}/open-data").text
+    assert "Creative Commons Attribution 4.0 International (CC BY 4.0)" in html
+    assert 'rel="license"' in html
+    for export in service.EXPORTS:
+        section = html[html.index(f'id="{export.key}"') :]
+        section = section[: section.index("</section>")]
+        for _fmt, url in export.formats:
+            assert f'href="{url}"' in section
+        for column in export.columns:
+            assert f"<code>{column.name}</code>" in section
+    assert ("Từ điển dữ liệu" if lang == "vi" else "Data dictionary") in html
+
+
+@pytest.mark.parametrize(
+    ("url", "columns"),
+    [
+        ("/api/v1/zones.csv", [c.name for c in service.ZONE_DICT]),
+        ("/api/v1/plots.csv", [c.name for c in service.PLOT_DICT]),
+        ("/api/v1/sectors.csv", [c.name for c in service.SECTOR_DICT]),
+        ("/api/v1/registry.csv", [c.name for c in service.REGISTRY_DICT]),
+    ],
+)
+def test_the_dictionary_matches_the_csv_header(client, url, columns):
+    header = client.get(url).text.lstrip("\ufeff").splitlines()[0].split(",")
+    assert header == columns
+
+
+def test_plots_export_lists_plots_of_published_zones(client, session):
+    make_plot(session, "kcn-tran-de", code="B2", area_ha=2.5, status="leased", geometry=square())
+    make_plot(session, "kcn-tran-de", code='=HYPERLINK("x")', area_ha=1.0)
+    rows = _csv(client.get("/api/v1/plots.csv").text)
+    assert {r["code"] for r in rows} == {"B2", '\'=HYPERLINK("x")'}  # formula neutralised
+    b2 = next(r for r in rows if r["code"] == "B2")
+    assert b2["zone"] == "kcn-tran-de" and b2["area_ha"] == "2.5" and b2["has_geometry"] == "True"
+    data = client.get("/api/v1/plots.json").json()["plots"]
+    assert next(p for p in data if p["code"] == "B2")["geometry"]["type"] == "Polygon"
+
+
+def test_sectors_export(client):
+    rows = _csv(client.get("/api/v1/sectors.csv").text)
+    fish = next(r for r in rows if r["code"] == "1020")
+    assert fish["priority"] == "True" and fish["sources"].startswith("nq-cn-2020-2025 II.2.1")
+    data = client.get("/api/v1/sectors.json").json()["sectors"]
+    assert next(s for s in data if s["code"] == "1020")["sources"][0]["source"] == "nq-cn-2020-2025"
+
+
+def test_registry_export_has_published_projects_only(client, session):
+    shown = make_project(session, "kcn-tran-de", jobs=250, investor_name="@Acme", name_en="Fish plant")
+    make_project(session, "kcn-tran-de", jobs=999, published=False, name_en="Secret draft")
+    rows = _csv(client.get("/api/v1/registry.csv").text)
+    assert [r["name_en"] for r in rows] == ["Fish plant"]
+    assert rows[0]["investor_name"] == "'@Acme" and rows[0]["jobs"] == "250" and rows[0]["zone"] == "kcn-tran-de"
+    data = client.get("/api/v1/registry.json").json()["projects"]
+    assert [p["id"] for p in data] == [shown.id]
+    assert "Secret draft" not in client.get("/api/v1/registry.json").text
+
+
+@pytest.mark.parametrize("url", EXPORTS)
+def test_exports_have_etag_and_answer_304(client, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert etag == etag_for(first.content)
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": f'"x", W/{etag}'}).status_code == 304
+
+
+def test_last_modified_is_the_newest_row_and_if_modified_since_works(client, session):
+    make_plot(session, "kcn-tran-de", code="C1", updated_at=at(2024, 3, 1))
+    make_plot(session, "kcn-tran-de", code="C2", updated_at=at(2025, 6, 30))
+    response = client.get("/api/v1/plots.csv")
+    assert response.headers["last-modified"] == "Mon, 30 Jun 2025 12:00:00 GMT"
+    since = client.get("/api/v1/plots.csv", headers={"If-Modified-Since": "Tue, 01 Jul 2025 00:00:00 GMT"})
+    assert since.status_code == 304
+    older = client.get("/api/v1/plots.csv", headers={"If-Modified-Since": "Sun, 01 Jun 2025 00:00:00 GMT"})
+    assert older.status_code == 200
+    project = make_project(session, "kcn-tran-de", updated_at=at(2026, 2, 3))
+    assert client.get("/api/v1/registry.json").headers["last-modified"] == "Tue, 03 Feb 2026 12:00:00 GMT"
+    assert project.id
+
+
+def test_sitemap_lists_every_public_page_in_both_languages_with_hreflang(client):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own output
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = root.findall("s:url", ns)
+    locs = {u.find("s:loc", ns).text for u in urls}
+    base = "http://127.0.0.1:8000"
+    for path in [
+        "/",
+        "/zones",
+        "/zones/kcn-tran-de",
+        "/map",
+        "/compare",
+        "/targets",
+        "/open-data",
+        "/registry",
+        "/sectors",
+        "/rules",
+        "/precheck",
+        "/match",
+        "/proposals/new",
+        "/search",
+    ]:
+        assert f"{base}/vi{path}" in locs and f"{base}/en{path}" in locs
+    assert len(urls) == 2 * (len(service.STATIC_PAGES) + 21)
+    for url in urls:
+        links = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
+        assert set(links) == {"vi", "en", "x-default"}
+        assert url.find("s:loc", ns).text in (links["vi"], links["en"])
+    assert not any("/staff" in loc or "/review" in loc or "/proposals/status" in loc for loc in locs)
+
+
+def test_robots_keeps_staff_review_and_tracking_out_but_lets_exports_in(client):
+    text = client.get("/robots.txt").text
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in text
+    parser = RobotFileParser()
+    parser.parse(text.splitlines())
+    for lang in ("vi", "en"):
+        for path in ("staff/login", "review/cases/1", "admin/users", "proposals/status/abc123"):
+            assert not parser.can_fetch("*", f"/{lang}/{path}")
+        for path in ("", "zones", "zones/kcn-tran-de", "map", "open-data"):
+            assert parser.can_fetch("*", f"/{lang}/{path}")
+    assert not parser.can_fetch("*", "/api/v1/zones")
+    for url in [*EXPORTS, "/api/v1/zones.csv", "/api/v1/zones.json"]:
+        assert parser.can_fetch("*", url), url
+
+
+def test_export_json_is_utf8_and_parses(client):
+    body = client.get("/api/v1/sectors.json").content
+    assert "Chế biến".encode() in body
+    assert json.loads(body)["sectors"]
+    assert re.match(rb"\xef\xbb\xbfcode,", client.get("/api/v1/sectors.csv").content)
