@@ -82,7 +82,7 @@ TRANSITIONS: dict[Action, Transition] = {
 #: Labels shown in pages (translated at render time).
 STATE_LABELS: dict[str, str] = {
     State.submitted: N_("Submitted"),
-    State.in_review: N_("In review"),
+    State.in_review: N_("Under review"),
     State.info_requested: N_("Information requested"),
     State.accepted: N_("Accepted"),
     State.refused: N_("Refused"),
@@ -96,6 +96,8 @@ ACTION_LABELS: dict[str, str] = {
     Action.accept: N_("Accept"),
     Action.refuse: N_("Refuse"),
     Action.withdraw: N_("Withdraw"),
+    "assign": N_("Assign"),
+    "rescreen": N_("Screen again"),
 }
 
 

@@ -1,0 +1,451 @@
+"""Review pages (/{lang}/review/…, screeners and admins only) and the investor's answer / withdraw forms
+(/{lang}/proposals/status/{token}/…, opened by the tracking token alone). Thin: parse → service → render.
+
+Every state-changing form posts a CSRF token (checked app-wide). An illegal transition answers a 409 page
+that says what state the case is in and what was attempted.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse
+
+from portal.accounts.deps import ScreenerUser
+from portal.accounts.ratelimit import for_app
+from portal.audit.service import client_address
+from portal.db import SessionDep
+from portal.i18n import Lang
+from portal.intake import labels as intake_labels
+from portal.intake import service as intake
+from portal.intake.models import Proposal
+from portal.review import service
+from portal.review.schemas import (
+    AnswerForm,
+    AssignForm,
+    BilingualText,
+    CommentForm,
+    DecisionForm,
+    InvestorWithdrawForm,
+    QueueFilters,
+)
+from portal.review.workflow import ACTION_LABELS, STATE_LABELS, IllegalTransition
+from portal.screening import service as screening
+from portal.web.render import render
+
+router = APIRouter(prefix="/{lang}", include_in_schema=False)
+
+NOTICES = {
+    "assigned": "The case was assigned.",
+    "started": "The review has started.",
+    "comment": "The comment was added.",
+    "info": "The information request was sent to the investor.",
+    "resumed": "The review has resumed.",
+    "accepted": "The proposal was accepted and recorded in the project registry.",
+    "refused": "The proposal was refused.",
+    "withdrawn": "The proposal was recorded as withdrawn.",
+    "rescreened": "The proposal was screened again under the current ruleset.",
+}
+TEMPLATE_USES = ("request_info", "accept", "refuse", "withdraw")
+
+
+def _helpers() -> dict:
+    return {"state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "il": intake_labels}
+
+
+def _conflict(request: Request, lang: str, err: IllegalTransition, *, back: str):
+    return render(
+        request,
+        lang,
+        "review/conflict.html",
+        {
+            "state": err.state,
+            "action": err.action,
+            "back": back,
+            **_helpers(),
+        },
+        status_code=409,
+    )
+
+
+def _proposal_or_404(session, proposal_id: int) -> Proposal:
+    proposal = service.get(session, proposal_id=proposal_id)
+    if proposal is None:
+        raise HTTPException(status_code=404)
+    return proposal
+
+
+def _case_url(lang: str, proposal: Proposal, done: str | None = None, anchor: str = "") -> str:
+    return f"/{lang}/review/{proposal.id}" + (f"?done={done}" if done else "") + anchor
+
+
+# --- queue ---------------------------------------------------------------------------------------------
+
+
+@router.get("/review")
+@router.get("/review/")
+def queue(request: Request, lang: Lang, session: SessionDep, user: ScreenerUser):
+    filters, errors = QueueFilters.parse(list(request.query_params.multi_items()))
+    result = service.list_queue(session, filters=filters, me=user.id, page=filters.page)
+    return render(
+        request,
+        lang,
+        "review/queue.html",
+        {
+            "result": result,
+            "filters": filters,
+            "errors": errors,
+            "zones": service.zones_in_queue(session),
+            "screeners": service.screeners(session),
+            "me": user,
+            "notice": NOTICES.get(request.query_params.get("done", "")),
+            **_helpers(),
+        },
+    )
+
+
+# --- case ------------------------------------------------------------------------------------------------
+
+
+def _prefill(request: Request) -> dict[str, BilingualText]:
+    """Forms prefilled from a bilingual template chosen with ?use=<form>&template=<key> (works without JS).
+    `use` is request_info, decision (accept and refuse templates; sets the outcome) or withdraw."""
+    use = request.query_params.get("use", "")
+    key = request.query_params.get("template", "")
+    if not key:
+        return {}
+    if use == "decision":
+        for outcome in ("accept", "refuse"):
+            found = service.get_template(key=key, use=outcome)
+            if found is not None:
+                return {"decision": DecisionForm(text_vi=found.vi, text_en=found.en, template=key, outcome=outcome)}
+    elif use in ("request_info", "withdraw"):
+        found = service.get_template(key=key, use=use)
+        if found is not None:
+            return {use: BilingualText(text_vi=found.vi, text_en=found.en, template=key)}
+    return {}
+
+
+def _case_page(
+    request: Request, lang: str, session, proposal: Proposal, user, *, forms=None, errors=None, status_code: int = 200
+):
+    forms = {**_prefill(request), **(forms or {})}
+    return render(
+        request,
+        lang,
+        "review/case.html",
+        {
+            "p": proposal,
+            "zone": intake.zone_of(session, proposal=proposal),
+            "attachments": service.attachments(session, proposal=proposal),
+            "assignment": service.assignment(session, proposal=proposal),
+            "screeners": service.screeners(session),
+            "messages": service.messages(session, proposal=proposal),
+            "decisions": service.decisions(session, proposal=proposal),
+            "screening": service.findings(proposal, lang),
+            "screening_history": service.screening_history(session, proposal=proposal),
+            "history": service.history(session, proposal=proposal),
+            "actions": service.actions_for(proposal),
+            "age": service.age_days(proposal),
+            "templates": {use: service.reason_templates(use=use) for use in TEMPLATE_USES},
+            "forms": forms,
+            "errors": errors or {},
+            "me": user,
+            "notice": NOTICES.get(request.query_params.get("done", "")),
+            "users": service.users_by_id(session, proposal=proposal),
+            "registry_zones": screening.published_zones(session) if proposal.zone_id is None else [],
+            **_helpers(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/review/{proposal_id}")
+def case(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+    proposal = _proposal_or_404(session, proposal_id)
+    return _case_page(request, lang, session, proposal, user)
+
+
+@router.get("/review/{proposal_id}/attachments/{attachment_id}")
+def attachment(
+    request: Request, lang: Lang, proposal_id: int, attachment_id: int, session: SessionDep, user: ScreenerUser
+):
+    proposal = _proposal_or_404(session, proposal_id)
+    found = service.get_attachment(session, proposal=proposal, attachment_id=attachment_id)
+    if found is None:
+        raise HTTPException(status_code=404)
+    path = service.attachment_path(request.app.state.settings.upload_dir, found)
+    if path is None:
+        raise HTTPException(status_code=404)
+    filename = quote(found.original_name or "attachment", safe="")
+    return FileResponse(
+        path,
+        media_type=found.content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{filename}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/review/{proposal_id}/assign")
+async def assign(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+    proposal = _proposal_or_404(session, proposal_id)
+    form, errors = AssignForm.parse(await request.form(), me=user.id)
+    back = request.query_params.get("from")
+    if not errors:
+        screener = service.get_user(session, user_id=form.screener_id)
+        if screener is None:
+            errors = {"screener_id": "Choose a screener."}
+        else:
+            try:
+                service.assign(
+                    session, proposal=proposal, screener=screener, actor=user, address=client_address(request)
+                )
+            except IllegalTransition as err:
+                session.rollback()
+                return _conflict(request, lang, err, back=_case_url(lang, proposal))
+            except service.ReviewError as err:
+                errors = {err.field: err.message}
+            else:
+                session.commit()
+                if back == "queue":
+                    return RedirectResponse(f"/{lang}/review/?done=assigned", status_code=303)
+                return RedirectResponse(_case_url(lang, proposal, "assigned"), status_code=303)
+    session.rollback()
+    return _case_page(request, lang, session, proposal, user, errors={"assign": errors}, status_code=400)
+
+
+def _simple(action):
+    """POST handlers without a form body beyond the CSRF token: start, resume, re-screen."""
+
+    async def handler(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+        proposal = _proposal_or_404(session, proposal_id)
+        try:
+            done = action(session, proposal=proposal, actor=user, address=client_address(request))
+        except IllegalTransition as err:
+            session.rollback()
+            return _conflict(request, lang, err, back=_case_url(lang, proposal))
+        session.commit()
+        return RedirectResponse(_case_url(lang, proposal, done), status_code=303)
+
+    return handler
+
+
+def _start(session, **kw):
+    service.start_review(session, **kw)
+    return "started"
+
+
+def _resume(session, **kw):
+    service.resume(session, **kw)
+    return "resumed"
+
+
+def _rescreen(session, **kw):
+    service.rescreen(session, **kw)
+    return "rescreened"
+
+
+router.add_api_route("/review/{proposal_id}/start", _simple(_start), methods=["POST"])
+router.add_api_route("/review/{proposal_id}/resume", _simple(_resume), methods=["POST"])
+router.add_api_route("/review/{proposal_id}/rescreen", _simple(_rescreen), methods=["POST"])
+
+
+@router.post("/review/{proposal_id}/comment")
+async def add_comment(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+    proposal = _proposal_or_404(session, proposal_id)
+    form, errors = CommentForm.parse(await request.form())
+    if not errors:
+        service.comment(session, proposal=proposal, actor=user, text=form.text, address=client_address(request))
+        session.commit()
+        return RedirectResponse(_case_url(lang, proposal, "comment", "#comments"), status_code=303)
+    return _case_page(
+        request, lang, session, proposal, user, forms={"comment": form}, errors={"comment": errors}, status_code=400
+    )
+
+
+@router.post("/review/{proposal_id}/request-info")
+async def request_info(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+    proposal = _proposal_or_404(session, proposal_id)
+    form, errors = BilingualText.parse(
+        await request.form(),
+        missing_vi="Enter the message to the investor in Vietnamese.",
+        missing_en="Enter the message to the investor in English.",
+    )
+    try:
+        if not errors:
+            service.request_info(
+                session,
+                proposal=proposal,
+                actor=user,
+                text_vi=form.text_vi,
+                text_en=form.text_en,
+                address=client_address(request),
+            )
+            session.commit()
+            return RedirectResponse(_case_url(lang, proposal, "info"), status_code=303)
+        service.transition_check(proposal, "request_info")
+    except IllegalTransition as err:
+        session.rollback()
+        return _conflict(request, lang, err, back=_case_url(lang, proposal))
+    except service.ReviewError as err:
+        errors = {err.field: err.message}
+    session.rollback()
+    return _case_page(
+        request,
+        lang,
+        session,
+        proposal,
+        user,
+        forms={"request_info": form},
+        errors={"request_info": errors},
+        status_code=400,
+    )
+
+
+@router.post("/review/{proposal_id}/decide")
+async def decide(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+    proposal = _proposal_or_404(session, proposal_id)
+    form, errors = DecisionForm.parse(await request.form())
+    try:
+        if not errors:
+            service.decide(
+                session,
+                proposal=proposal,
+                actor=user,
+                outcome=form.outcome,
+                reason_vi=form.text_vi,
+                reason_en=form.text_en,
+                land_ha=form.land_ha,
+                zone_id=form.zone_id,
+                address=client_address(request),
+            )
+            session.commit()
+            return RedirectResponse(_case_url(lang, proposal, proposal.status), status_code=303)
+        if form.outcome in ("accept", "refuse"):
+            service.transition_check(proposal, form.outcome)
+    except IllegalTransition as err:
+        session.rollback()
+        return _conflict(request, lang, err, back=_case_url(lang, proposal))
+    except service.ReviewError as err:
+        errors = {err.field: err.message}
+    session.rollback()
+    return _case_page(
+        request, lang, session, proposal, user, forms={"decision": form}, errors={"decision": errors}, status_code=400
+    )
+
+
+@router.post("/review/{proposal_id}/withdraw")
+async def screener_withdraw(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+    proposal = _proposal_or_404(session, proposal_id)
+    form, errors = BilingualText.parse(
+        await request.form(),
+        missing_vi="A withdrawal needs its reason in Vietnamese.",
+        missing_en="A withdrawal needs its reason in English.",
+    )
+    try:
+        if not errors:
+            service.withdraw(
+                session,
+                proposal=proposal,
+                actor=user,
+                reason_vi=form.text_vi,
+                reason_en=form.text_en,
+                address=client_address(request),
+            )
+            session.commit()
+            return RedirectResponse(_case_url(lang, proposal, "withdrawn"), status_code=303)
+        service.transition_check(proposal, "withdraw")
+    except IllegalTransition as err:
+        session.rollback()
+        return _conflict(request, lang, err, back=_case_url(lang, proposal))
+    except service.ReviewError as err:
+        errors = {err.field: err.message}
+    session.rollback()
+    return _case_page(
+        request, lang, session, proposal, user, forms={"withdraw": form}, errors={"withdraw": errors}, status_code=400
+    )
+
+
+# --- the investor's side (tracking token) ------------------------------------------------------------------
+
+
+#: Pages that hold a tracking token must not leak it (same headers as the intake status page).
+PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
+TRACKING_LIMIT = "30/minute"  # token lookups per address, counted with the status page's own lookups
+
+
+def _by_token(request: Request, session, token: str) -> Proposal:
+    allowed, retry_after = for_app(request.app, "intake-tracking", TRACKING_LIMIT).hit(
+        client_address(request) or "unknown"
+    )
+    if not allowed:
+        raise HTTPException(status_code=429, headers={**PRIVATE_HEADERS, "Retry-After": str(retry_after)})
+    proposal = intake.get_by_token(session, token=token)
+    if proposal is None:
+        raise HTTPException(status_code=404, headers=PRIVATE_HEADERS)
+    return proposal
+
+
+def _status_url(lang: str, token: str, done: str | None = None) -> str:
+    return f"/{lang}/proposals/status/{token}" + (f"?done={done}" if done else "")
+
+
+def _public_form_page(request: Request, lang: str, session, proposal: Proposal, token: str, *, forms, errors):
+    return render(
+        request,
+        lang,
+        "review/public_form.html",
+        {
+            "p": proposal,
+            "review": service.status_context(session, proposal, lang, token=token, forms=forms, errors=errors),
+            **_helpers(),
+        },
+        status_code=400,
+        headers=PRIVATE_HEADERS,
+    )
+
+
+def _investor_conflict(request: Request, lang: str, err: IllegalTransition, token: str):
+    response = _conflict(request, lang, err, back=_status_url(lang, token))
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+@router.post("/proposals/status/{token}/answer")
+async def investor_answer(request: Request, lang: Lang, token: str, session: SessionDep):
+    proposal = _by_token(request, session, token)
+    form, errors = AnswerForm.parse(await request.form())
+    try:
+        if not errors:
+            service.answer_info_request(session, proposal=proposal, text=form.text, address=client_address(request))
+            session.commit()
+            return RedirectResponse(_status_url(lang, token, "answered"), status_code=303, headers=PRIVATE_HEADERS)
+        service.transition_check(proposal, "answer", investor=True)
+    except IllegalTransition as err:
+        session.rollback()
+        return _investor_conflict(request, lang, err, token)
+    except service.ReviewError as err:
+        errors = {err.field: err.message}
+    session.rollback()
+    return _public_form_page(request, lang, session, proposal, token, forms={"answer": form}, errors=errors)
+
+
+@router.post("/proposals/status/{token}/withdraw")
+async def investor_withdraw(request: Request, lang: Lang, token: str, session: SessionDep):
+    proposal = _by_token(request, session, token)
+    form, errors = InvestorWithdrawForm.parse(await request.form())
+    try:
+        if not errors:
+            service.withdraw(session, proposal=proposal, reason=form.reason, address=client_address(request))
+            session.commit()
+            return RedirectResponse(_status_url(lang, token, "withdrawn"), status_code=303, headers=PRIVATE_HEADERS)
+        service.transition_check(proposal, "withdraw", investor=True)
+    except IllegalTransition as err:
+        session.rollback()
+        return _investor_conflict(request, lang, err, token)
+    session.rollback()
+    return _public_form_page(request, lang, session, proposal, token, forms={"withdraw": form}, errors=errors)
