@@ -1,0 +1,1 @@
+"""Proposal intake: the public pre-check form, land matching, submission with attachments, tracking."""

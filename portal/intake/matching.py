@@ -1,0 +1,214 @@
+"""Land matching: rank zones for a project, with the reasons. Pure: no database, no web.
+
+    matches = rank(need, candidates)            # best first; refused zones last, with the reason
+
+Each zone collects reasons; each reason has a tone (good, neutral, unknown, bad) and the points the
+weights give it. Unknown data earns no points and is said to be unknown: an area that is not
+published never counts as a fit. The weights are data (`WEIGHTS`); pass another mapping to try others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from portal.i18n import N_
+
+Tone = Literal["good", "neutral", "unknown", "bad"]
+
+WEIGHTS: Mapping[str, int] = {
+    # land
+    "area_available_fits": 4,  # published available land ≥ need
+    "area_total_fits": 2,  # total area ≥ need; free land not published
+    "area_too_small": -6,
+    "area_unknown": 0,
+    "area_not_asked": 0,
+    # sectors
+    "zone_priority": 3,  # a project sector is among the zone's published priorities
+    "province_priority": 1,  # … among the province-wide priorities
+    "not_priority": 0,
+    # wastewater
+    "plant_working": 3,
+    "plant_not_working": -6,
+    "plant_unknown": 0,
+    "plant_not_needed": 0,
+    # status: operating > building > approved > planned
+    "status_operating": 3,
+    "status_building": 2,
+    "status_approved": 1,
+    "status_planned": 0,
+    "status_expansion_planned": 0,
+    "status_unknown": 0,
+    # pre-check verdict for this zone
+    "verdict_eligible": 2,
+    "verdict_conditional": 1,
+    "verdict_needs_information": 0,
+    "verdict_refuse": -20,
+}
+
+PLANNED_STATUSES = frozenset({"planned", "expansion_planned"})
+
+#: The sentence for each reason (English msgid; `%(name)s` parameters from Reason.params).
+TEXTS: Mapping[str, str] = {
+    "area_available_fits": N_("Available land %(available)s ha covers the %(need)s ha you need."),
+    "area_total_fits": N_(
+        "Total area %(total)s ha is more than the %(need)s ha you need; how much of it is still free is not published."
+    ),
+    "area_too_small": N_("Too small: %(known)s ha against the %(need)s ha you need."),
+    "area_unknown": N_("The area of this zone is not published, so we cannot say whether %(need)s ha fits."),
+    "area_not_asked": N_("You did not give the land you need."),
+    "zone_priority": N_("Your sector is one of this zone's priority sectors."),
+    "province_priority": N_("Your sector is a province-wide priority sector."),
+    "not_priority": N_("Your sector is not among the published priority sectors."),
+    "plant_working": N_("The central wastewater plant is working."),
+    "plant_not_working": N_(
+        "The central wastewater plant is not working yet (%(state)s): this zone cannot take a "
+        "project with wastewater now."
+    ),
+    "plant_unknown": N_("The state of the central wastewater plant is not published; it will be checked."),
+    "plant_not_needed": N_("You did not state any wastewater, so the wastewater plant was not weighed."),
+    "status_operating": N_("The zone is operating."),
+    "status_building": N_("Infrastructure is under construction."),
+    "status_approved": N_("Planning approved; infrastructure not yet reported."),
+    "status_planned": N_("Proposed zone: not open yet."),
+    "status_expansion_planned": N_("Planned expansion: not open yet."),
+    "status_unknown": N_("The zone's status is not published."),
+    "verdict_eligible": N_("Pre-check for this zone: eligible."),
+    "verdict_conditional": N_("Pre-check for this zone: eligible with conditions."),
+    "verdict_needs_information": N_("Pre-check for this zone: more information needed."),
+    "verdict_refuse": N_("Pre-check for this zone: cannot be accepted as described."),
+}
+
+PLANT_STATE_TEXT: Mapping[str, str] = {
+    "building": N_("under construction"),
+    "planned": N_("planned"),
+    "none": N_("none"),
+}
+
+
+@dataclass(frozen=True)
+class Need:
+    sectors: tuple[str, ...]
+    land_ha: float | None = None
+    wastewater_m3_day: float | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A zone as matching sees it; None = not published."""
+
+    slug: str
+    kind: str
+    name_vi: str
+    name_en: str
+    status: str | None
+    total_area_ha: float | None
+    available_ha: float | None
+    wastewater_plant: str | None
+    priority_sectors: frozenset[str]
+    province_priorities: frozenset[str]
+    verdict: str
+    findings: tuple[Any, ...] = ()  # the pre-check's findings for this zone (shown, not weighed)
+
+    @property
+    def planned(self) -> bool:
+        return self.status in PLANNED_STATUSES
+
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
+
+@dataclass(frozen=True)
+class Reason:
+    key: str
+    tone: Tone
+    points: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return TEXTS[self.key]
+
+
+@dataclass(frozen=True)
+class Match:
+    candidate: Candidate
+    score: int
+    reasons: tuple[Reason, ...]
+
+    @property
+    def refused(self) -> bool:
+        return self.candidate.verdict == "refuse"
+
+
+def _reason(key: str, tone: Tone, weights: Mapping[str, int], **params: Any) -> Reason:
+    return Reason(key, tone, int(weights.get(key, 0)), params)
+
+
+def _area(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
+    if need.land_ha is None:
+        return _reason("area_not_asked", "neutral", w)
+    if zone.available_ha is not None:
+        if zone.available_ha >= need.land_ha:
+            return _reason("area_available_fits", "good", w, available=zone.available_ha, need=need.land_ha)
+        return _reason("area_too_small", "bad", w, known=zone.available_ha, need=need.land_ha)
+    if zone.total_area_ha is not None:
+        if zone.total_area_ha >= need.land_ha:
+            return _reason("area_total_fits", "good", w, total=zone.total_area_ha, need=need.land_ha)
+        return _reason("area_too_small", "bad", w, known=zone.total_area_ha, need=need.land_ha)
+    return _reason("area_unknown", "unknown", w, need=need.land_ha)
+
+
+def _sector(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
+    if zone.priority_sectors and any(_in(code, zone.priority_sectors) for code in need.sectors):
+        return _reason("zone_priority", "good", w)
+    if any(_in(code, zone.province_priorities) for code in need.sectors):
+        return _reason("province_priority", "good", w)
+    return _reason("not_priority", "neutral", w)
+
+
+def _in(code: str, codes: frozenset[str]) -> bool:
+    return code in codes or (len(code) == 5 and code[:4] in codes)
+
+
+def _plant(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
+    if not need.wastewater_m3_day:
+        return _reason("plant_not_needed", "neutral", w)
+    if zone.wastewater_plant is None:
+        return _reason("plant_unknown", "unknown", w)
+    if zone.wastewater_plant == "working":
+        return _reason("plant_working", "good", w)
+    return _reason("plant_not_working", "bad", w, state=PLANT_STATE_TEXT.get(zone.wastewater_plant, "none"))
+
+
+def _status(zone: Candidate, w: Mapping[str, int]) -> Reason:
+    key = f"status_{zone.status}" if f"status_{zone.status}" in TEXTS else "status_unknown"
+    tone: Tone = (
+        "good" if zone.status in ("operating", "building") else "unknown" if key == "status_unknown" else "neutral"
+    )
+    return _reason(key, tone, w)
+
+
+def _verdict(zone: Candidate, w: Mapping[str, int]) -> Reason:
+    key = f"verdict_{zone.verdict}"
+    tone: Tone = {"eligible": "good", "conditional": "neutral", "needs_information": "unknown"}.get(zone.verdict, "bad")
+    return _reason(key, tone, w)
+
+
+def score(need: Need, zone: Candidate, weights: Mapping[str, int] = WEIGHTS) -> Match:
+    reasons = (
+        _verdict(zone, weights),
+        _area(need, zone, weights),
+        _sector(need, zone, weights),
+        _plant(need, zone, weights),
+        _status(zone, weights),
+    )
+    return Match(zone, sum(r.points for r in reasons), reasons)
+
+
+def rank(need: Need, zones: Iterable[Candidate], weights: Mapping[str, int] = WEIGHTS) -> list[Match]:
+    """Best first. A zone where the pre-check refuses the project always comes after the others (with its
+    reason), then higher score, open zones before planned ones, then slug for a stable order."""
+    matches = [score(need, zone, weights) for zone in zones]
+    return sorted(matches, key=lambda m: (m.refused, -m.score, m.candidate.planned, m.candidate.slug))

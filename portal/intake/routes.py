@@ -1,0 +1,339 @@
+"""Intake pages and API: land matching, the proposal form, receipt and tracking. Thin: parse, call the
+service, render."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from portal.accounts.ratelimit import for_app
+from portal.audit.service import client_address
+from portal.catalogue import labels as zone_labels
+from portal.catalogue import service as catalogue
+from portal.db import SessionDep
+from portal.i18n import N_, Lang
+from portal.intake import forms, labels, service, uploads
+from portal.intake.schemas import MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
+from portal.screening import service as screening
+from portal.screening.routes import body_errors, read_facts
+from portal.web.render import render
+
+router = APIRouter(prefix="/{lang}", include_in_schema=False)
+api = APIRouter(tags=["proposals"])
+
+#: Sent with every page that holds a tracking token (and its 404): the token must not leak or be indexed.
+PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
+TRACKING_LIMIT = "30/minute"  # token lookups per address
+
+INVESTOR_FIELDS = (
+    "company_name",
+    "investor_country",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "project_name",
+    "project_description",
+    "capital_amount",
+    "capital_currency",
+    "jobs",
+    "emissions",
+    "idempotency_key",
+)
+
+
+def _context(session) -> dict[str, Any]:
+    return {
+        "all_sectors": catalogue.list_sectors(session),
+        "zones": screening.published_zones(session),
+        "labels": labels,
+        "zone_labels": zone_labels,
+    }
+
+
+def _tracking_url(request: Request, lang: str, token: str) -> str:
+    return f"{request.app.state.settings.base_url.rstrip('/')}/{lang}/proposals/status/{token}"
+
+
+# --- land matching ---------------------------------------------------------------------------------------
+
+
+@router.get("/match")
+def match_page(request: Request, lang: Lang, session: SessionDep):
+    params = request.query_params
+    searched = "sectors" in params
+    values, payload, errors = read_facts(params)
+    results = None
+    if searched:
+        request_model = forms.validate(MatchRequest, _match_payload(payload), errors)
+        forms.check_codes(session, {"sectors": payload["sectors"]}, errors)
+        if request_model is not None and not errors:
+            results = [service.present_match(m, lang) for m in service.match(session, request=request_model)]
+    return render(
+        request,
+        lang,
+        "intake/match.html",
+        {
+            "values": values,
+            "errors": forms.localize(errors, lang),
+            "results": results,
+            "note": service.match_note(lang),
+            **_context(session),
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+def _match_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k not in ("zone", "inside_zone")}
+
+
+@api.post("/match", response_model=MatchResponse, summary="Rank zones for a project, with reasons and a pre-check")
+def api_match(
+    body: MatchRequest,
+    session: SessionDep,
+    lang: Literal["vi", "en"] = Query("vi", description="language of the reasons"),
+) -> MatchResponse:
+    try:
+        service.check_match(session, body)
+    except ValidationError as exc:
+        raise body_errors(exc) from None
+    zones = [service.present_match(m, lang) for m in service.match(session, request=body)]
+    return MatchResponse(zones=zones, note=service.match_note(lang))
+
+
+# --- the proposal form -----------------------------------------------------------------------------------
+
+
+def read_proposal(form: Any) -> tuple[dict[str, Any], dict[str, Any], forms.Errors]:
+    values, payload, errors = read_facts(form, measures_as_text=True)
+    values.update(forms.read(form, single=INVESTOR_FIELDS))
+    payload.update(
+        {
+            name: values[name] or None
+            for name in (
+                "company_name",
+                "investor_country",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                "project_name",
+                "project_description",
+                "capital_currency",
+                "emissions",
+            )
+        }
+    )
+    payload["environmental_measures"] = values["environmental_measures"] or None  # a text here
+    payload["capital_amount"] = forms.number(values, "capital_amount", errors)
+    payload["jobs"] = forms.number(values, "jobs", errors, whole=True)
+    return values, payload, errors
+
+
+def _form_page(
+    request: Request,
+    lang: str,
+    session,
+    values: dict,
+    errors: forms.Errors,
+    *,
+    files_dropped: bool = False,
+    status_code: int = 200,
+):
+    return render(
+        request,
+        lang,
+        "intake/new.html",
+        {
+            "values": values,
+            "errors": forms.localize(errors, lang),
+            "files_dropped": files_dropped,
+            "max_files": request.app.state.settings.max_upload_files,
+            "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
+            **_context(session),
+        },
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/proposals/new")
+def proposal_form(request: Request, lang: Lang, session: SessionDep, zone: str | None = None):
+    values: dict[str, Any] = {"idempotency_key": forms.new_key()}
+    if zone and screening.get_zone(session, slug=zone) is not None:
+        values["location"] = zone
+    return _form_page(request, lang, session, values, {})
+
+
+@router.post("/proposals/new")
+async def proposal_submit(request: Request, lang: Lang, session: SessionDep):
+    form = await request.form()
+    values, payload, errors = read_proposal(form)
+    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and (f.filename or f.size)]
+    outcome = await run_in_threadpool(_submit_form, request, lang, session, values, payload, errors, files)
+    if isinstance(outcome, service.Submission):
+        return RedirectResponse(f"/{lang}/proposals/receipt/{outcome.token}", status_code=303, headers=PRIVATE_HEADERS)
+    return _form_page(request, lang, session, values, errors, files_dropped=bool(files), status_code=422)
+
+
+def _submit_form(
+    request: Request, lang: str, session, values: dict, payload: dict, errors: forms.Errors, files: list[UploadFile]
+) -> service.Submission | None:
+    settings = request.app.state.settings
+    key = forms.idempotency_key(values.get("idempotency_key"))
+    if key is None:
+        values["idempotency_key"] = forms.new_key()
+        forms.add(errors, "__all__", N_("This form has expired. Please check it and send it again."))
+    else:
+        earlier = service.replay(session, key=key, channel="form", secret=settings.secret_key)
+        if earlier is not None:
+            return earlier
+    data = forms.validate(ProposalCreate, payload, errors)
+    forms.check_codes(session, payload, errors)
+    if len(files) > settings.max_upload_files:
+        forms.add(errors, "attachments", N_("Attach at most %(max)s files."), max=settings.max_upload_files)
+        files = []
+    staged: list[uploads.StagedFile] = []
+    for upload in files:
+        try:
+            staged.append(
+                uploads.stage(
+                    upload.file, upload.filename, directory=settings.upload_dir, max_bytes=settings.max_upload_bytes
+                )
+            )
+        except uploads.UploadRefused as refused:
+            forms.add(errors, "attachments", refused.message, **refused.params)
+    if errors or data is None or key is None:
+        uploads.discard(staged)
+        return None
+    try:
+        return service.create(
+            session,
+            data=data,
+            key=key,
+            channel="form",
+            locale=lang,
+            secret=settings.secret_key,
+            files=staged,
+            address=client_address(request),
+        )
+    except ValidationError as exc:  # a zone unpublished meanwhile
+        forms.from_validation(exc, errors)
+        return None
+
+
+# --- receipt and tracking --------------------------------------------------------------------------------
+
+
+def _lookup(request: Request, session, token: str):
+    allowed, retry_after = for_app(request.app, "intake-tracking", TRACKING_LIMIT).hit(
+        client_address(request) or "unknown"
+    )
+    if not allowed:
+        raise HTTPException(status_code=429, headers={**PRIVATE_HEADERS, "Retry-After": str(retry_after)})
+    proposal = service.get_by_token(session, token=token)
+    if proposal is None:
+        raise HTTPException(status_code=404, headers=PRIVATE_HEADERS)
+    return proposal
+
+
+def _status_page(request: Request, lang: str, session, token: str, *, receipt: bool):
+    proposal = _lookup(request, session, token)
+    return render(
+        request,
+        lang,
+        "intake/status.html",
+        {
+            "proposal": proposal,
+            "receipt": receipt,
+            "result": service.findings(proposal, lang),
+            "timeline": service.timeline(session, proposal),
+            "zone": service.zone_of(session, proposal=proposal),
+            "attachments": service.list_attachments(session, proposal=proposal),
+            "tracking_url": _tracking_url(request, lang, token),
+            "labels": labels,
+        },
+        headers=PRIVATE_HEADERS,
+    )
+
+
+@router.get("/proposals/receipt/{token}")
+def proposal_receipt(request: Request, lang: Lang, token: str, session: SessionDep):
+    return _status_page(request, lang, session, token, receipt=True)
+
+
+@router.get("/proposals/status/{token}")
+def proposal_status(request: Request, lang: Lang, token: str, session: SessionDep):
+    return _status_page(request, lang, session, token, receipt=False)
+
+
+# --- API -------------------------------------------------------------------------------------------------
+
+
+@api.post(
+    "/proposals",
+    status_code=201,
+    response_model=ProposalReceipt,
+    summary="Submit a proposal (screened at once). Retry with the same Idempotency-Key: same answer, 200",
+    responses={
+        200: {"model": ProposalReceipt, "description": "A replay: the proposal was already stored"},
+        409: {"description": "The Idempotency-Key was used with a different proposal"},
+        422: {"description": "A field is invalid (named in `loc`)"},
+    },
+)
+def api_submit(
+    body: ProposalCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    idempotency_key: Annotated[
+        str,
+        Header(
+            alias="Idempotency-Key",
+            min_length=16,
+            max_length=200,
+            pattern=r"^[A-Za-z0-9_.:\-]+$",
+            description="a unique key per proposal, e.g. a UUID",
+        ),
+    ],
+    lang: Literal["vi", "en"] = Query("vi", description="the investor's language (tracking page, messages)"),
+) -> ProposalReceipt:
+    secret = request.app.state.settings.secret_key
+    try:
+        submission = service.replay(session, key=idempotency_key, channel="api", secret=secret, data=body)
+        if submission is None:
+            submission = service.create(
+                session,
+                data=body,
+                key=idempotency_key,
+                channel="api",
+                locale=lang,
+                secret=secret,
+                address=client_address(request),
+                strict_replay=True,
+            )
+    except service.IdempotencyConflict:
+        raise HTTPException(
+            status_code=409,
+            detail=[
+                {
+                    "loc": ["header", "Idempotency-Key"],
+                    "type": "idempotency_conflict",
+                    "msg": "This Idempotency-Key was already used with a different proposal",
+                }
+            ],
+        ) from None
+    except ValidationError as exc:
+        raise body_errors(exc) from None
+    if not submission.created:
+        response.status_code = 200
+    proposal = submission.proposal
+    return ProposalReceipt(
+        reference=proposal.reference or "",
+        verdict=proposal.verdict,
+        tracking_url=_tracking_url(request, proposal.locale, submission.token),
+    )

@@ -1,0 +1,195 @@
+"""Request and response models of intake and land matching (never a table model as a request body).
+
+`ProposalCreate` is the submission, the same for the form and `POST /api/v1/proposals`; `facts()` turns
+it into the `ScreeningFacts` the engine reads. `MatchRequest` is what land matching needs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from portal.screening import ScreeningFacts
+from portal.screening.facts import (
+    MAX_LAND_HA,
+    MAX_WASTEWATER_M3_DAY,
+    MIN_EQUIPMENT_YEAR,
+    EquipmentCondition,
+    TechnologyLevel,
+    Treatment,
+)
+
+EMAIL = r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$"
+PHONE = r"^[0-9+() .\-]{6,40}$"
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_JOBS = 1_000_000
+MAX_CAPITAL = 1e16  # VND; far above any project in the province
+MAX_TEXT = 5000
+
+SectorCode = Annotated[str, Field(pattern=r"^\d{4,5}$", description="VSIC code, 4 or 5 digits")]
+
+
+def _not_future(value: int | None, info: ValidationInfo) -> int | None:
+    as_of = (info.context or {}).get("as_of") or date.today()
+    if value is not None and value > as_of.year:
+        raise ValueError(f"equipment_year {value} is in the future (after {as_of.year})")
+    return value
+
+
+class ProposalCreate(BaseModel):
+    """An investment proposal as the investor submits it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    company_name: str = Field(min_length=1, max_length=200, description="investor (company) name")
+    investor_country: str = Field(min_length=2, max_length=100, description="country of the investor")
+    contact_name: str = Field(min_length=1, max_length=120)
+    contact_email: str = Field(max_length=254, pattern=EMAIL)
+    contact_phone: str | None = Field(default=None, max_length=40, pattern=PHONE)
+    project_name: str = Field(min_length=1, max_length=200)
+    project_description: str = Field(min_length=1, max_length=MAX_TEXT)
+    sectors: list[SectorCode] = Field(min_length=1, max_length=20, description="VSIC codes of the project")
+    zone: str | None = Field(
+        default=None, pattern=SLUG, max_length=100, description="slug of the desired zone; null = help me choose"
+    )
+    inside_zone: bool | None = Field(
+        default=None,
+        validate_default=True,
+        description="false = the plant would be outside any zone; true when a zone is given",
+    )
+    land_ha: float | None = Field(default=None, ge=0, le=MAX_LAND_HA)
+    capital_amount: float | None = Field(default=None, ge=0, le=MAX_CAPITAL)
+    capital_currency: Literal["VND", "USD"] | None = Field(default=None, validate_default=True)
+    jobs: int | None = Field(default=None, ge=0, le=MAX_JOBS)
+    equipment_condition: EquipmentCondition | None = None
+    equipment_year: int | None = Field(default=None, ge=MIN_EQUIPMENT_YEAR)
+    technology_level: TechnologyLevel | None = None
+    treatment: Treatment | None = None
+    wastewater_m3_day: float | None = Field(default=None, ge=0, le=MAX_WASTEWATER_M3_DAY)
+    emissions: str | None = Field(default=None, max_length=MAX_TEXT)
+    hazardous_waste: bool | None = None
+    environmental_measures: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="the project's environmental protection measures"
+    )
+
+    _year = field_validator("equipment_year")(_not_future)
+
+    @field_validator("sectors")
+    @classmethod
+    def _dedupe(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("contact_phone", "emissions", "environmental_measures", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("inside_zone")
+    @classmethod
+    def _inside_when_zone(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if info.data.get("zone") is not None:
+            if value is False:
+                raise ValueError("cannot be false when a zone is chosen")
+            return True
+        return value
+
+    @field_validator("capital_currency")
+    @classmethod
+    def _currency_with_amount(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("capital_amount") is not None:
+            raise ValueError("required when capital_amount is given")
+        return value
+
+    def facts(self) -> ScreeningFacts:
+        """What screening reads. Measures count as stated when the text is not empty; an empty text is
+        'not stated' (the screener asks), not 'none'."""
+        return ScreeningFacts(
+            sectors=tuple(self.sectors),
+            zone=self.zone,
+            inside_zone=self.inside_zone,
+            land_ha=self.land_ha,
+            equipment_condition=self.equipment_condition,
+            equipment_year=self.equipment_year,
+            technology_level=self.technology_level,
+            treatment=self.treatment,
+            environmental_measures=True if self.environmental_measures else None,
+            wastewater_m3_day=self.wastewater_m3_day,
+            hazardous_waste=self.hazardous_waste,
+        )
+
+
+class ProposalReceipt(BaseModel):
+    reference: str
+    tracking_url: str
+    verdict: str
+
+
+class MatchRequest(BaseModel):
+    """What land matching needs; the optional facts make the per-zone pre-check more precise."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    sectors: list[SectorCode] = Field(min_length=1, max_length=20)
+    land_ha: float | None = Field(default=None, ge=0, le=MAX_LAND_HA, description="land needed, ha")
+    wastewater_m3_day: float | None = Field(default=None, ge=0, le=MAX_WASTEWATER_M3_DAY)
+    equipment_condition: EquipmentCondition | None = None
+    equipment_year: int | None = Field(default=None, ge=MIN_EQUIPMENT_YEAR)
+    technology_level: TechnologyLevel | None = None
+    treatment: Treatment | None = None
+    environmental_measures: bool | None = None
+    hazardous_waste: bool | None = None
+
+    _year = field_validator("equipment_year")(_not_future)
+
+    @field_validator("sectors")
+    @classmethod
+    def _dedupe(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    def facts_for(self, zone_slug: str) -> ScreeningFacts:
+        return ScreeningFacts(
+            sectors=tuple(self.sectors),
+            zone=zone_slug,
+            inside_zone=True,
+            land_ha=self.land_ha,
+            equipment_condition=self.equipment_condition,
+            equipment_year=self.equipment_year,
+            technology_level=self.technology_level,
+            treatment=self.treatment,
+            environmental_measures=self.environmental_measures,
+            wastewater_m3_day=self.wastewater_m3_day,
+            hazardous_waste=self.hazardous_waste,
+        )
+
+
+class MatchReason(BaseModel):
+    key: str
+    tone: Literal["good", "unknown", "bad", "neutral"]
+    points: int
+    text: str
+
+
+class MatchFinding(BaseModel):
+    rule: str
+    outcome: str
+    title: str
+
+
+class MatchZone(BaseModel):
+    slug: str
+    name: str
+    kind: str
+    status: str
+    planned: bool = Field(description="planned zone or planned expansion: not open yet")
+    score: int
+    verdict: str
+    url: str
+    reasons: list[MatchReason]
+    findings: list[MatchFinding]
+
+
+class MatchResponse(BaseModel):
+    zones: list[MatchZone]
+    note: str

@@ -1,0 +1,356 @@
+"""Proposals: create (screened, idempotent, with attachments), look up by tracking token, timeline; and
+land matching. Takes a Session, returns plain results; no web types here.
+
+Idempotency: the key (a UUID from the form, or the API's `Idempotency-Key` header) is stored as
+SHA-256("channel:key") under a UNIQUE constraint. The tracking token is derived from it with the
+server secret, HMAC-SHA256(secret, "tracking:" + key hash) in base64url (256 bits), so a replay shows
+the same tracking link although the token itself is never stored — only SHA-256(token).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from portal.audit import service as audit
+from portal.audit.models import AuditEvent
+from portal.catalogue import service as catalogue
+from portal.catalogue.models import Zone
+from portal.i18n import fmt_number, translate
+from portal.intake import matching
+from portal.intake.models import Attachment, Proposal, utcnow
+from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
+from portal.intake.uploads import StagedFile, discard, finalize
+from portal.screening import ScreeningFacts, screen
+from portal.screening import service as screening
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+#: Audit actions on a proposal that the investor sees on the status page. Another domain can make any
+#: event public by putting `"public": true` in its `after`; the text shown is `after["message"]` (a string
+#: or {"vi": ..., "en": ...}).
+PUBLIC_ACTIONS: set[str] = {"proposal.submitted"}
+
+
+# --- keys and tokens ------------------------------------------------------------------------------------
+
+
+def key_hash(channel: str, key: str) -> str:
+    return hashlib.sha256(f"{channel}:{key}".encode()).hexdigest()
+
+
+def tracking_token(secret: str, idempotency_hash: str) -> str:
+    mac = hmac.new(secret.encode(), f"tracking:{idempotency_hash}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_hash(data: ProposalCreate) -> str:
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def get(session: Session, *, proposal_id: int) -> Proposal | None:
+    return session.get(Proposal, proposal_id)
+
+
+def get_by_idempotency_key(session: Session, *, key: str, channel: str) -> Proposal | None:
+    return session.exec(select(Proposal).where(Proposal.idempotency_key == key_hash(channel, key))).first()
+
+
+def get_by_token(session: Session, *, token: str) -> Proposal | None:
+    """The proposal a tracking token opens; None for a malformed or unknown token alike."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    return session.exec(select(Proposal).where(Proposal.tracking_token_hash == token_hash(token))).first()
+
+
+def token_for(proposal: Proposal, *, secret: str) -> str:
+    """The tracking token of a proposal, recomputed (only the investor is ever shown it)."""
+    return tracking_token(secret, proposal.idempotency_key)
+
+
+def list_attachments(session: Session, *, proposal: Proposal) -> list[Attachment]:
+    return list(
+        session.exec(select(Attachment).where(Attachment.proposal_id == proposal.id).order_by(col(Attachment.id))).all()
+    )
+
+
+def zone_of(session: Session, *, proposal: Proposal) -> Zone | None:
+    return session.get(Zone, proposal.zone_id) if proposal.zone_id else None
+
+
+def findings(proposal: Proposal, lang: str) -> dict[str, Any]:
+    """The stored screening snapshot in one language: {verdict, ruleset, findings: [...]} (the API shape)."""
+    snap = proposal.screening or {}
+    return {
+        "verdict": snap.get("verdict", proposal.verdict),
+        "ruleset": snap.get("ruleset", {"id": proposal.ruleset_id, "version": proposal.ruleset_version}),
+        "findings": [
+            {
+                "rule": f.get("rule"),
+                "outcome": f.get("outcome"),
+                "title": _pick(f.get("title"), lang),
+                "message": _pick(f.get("message"), lang),
+                "citation": (f.get("citation") or {}).get(lang) or {},
+            }
+            for f in snap.get("findings", [])
+        ],
+    }
+
+
+def _pick(text: Any, lang: str) -> str:
+    if isinstance(text, dict):
+        return str(text.get(lang) or text.get("vi") or "")
+    return "" if text is None else str(text)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    action: str
+    status: str | None
+    message: str | dict | None
+
+    def text(self, lang: str) -> str | None:
+        return _pick(self.message, lang) or None if self.message is not None else None
+
+
+def timeline(session: Session, proposal: Proposal) -> list[TimelineEntry]:
+    """The audit events of this proposal that the investor may see, oldest first."""
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "proposal", AuditEvent.object_id == str(proposal.id))
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all()
+    out = []
+    for ev in events:
+        after = ev.after or {}
+        if ev.action in PUBLIC_ACTIONS or after.get("public") is True:
+            out.append(TimelineEntry(ev.at, ev.action, after.get("status"), after.get("message")))
+    return out
+
+
+# --- creating --------------------------------------------------------------------------------------------
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with a different submission."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__("idempotency key reused with a different request")
+        self.proposal = proposal
+
+
+@dataclass
+class Submission:
+    proposal: Proposal
+    token: str
+    created: bool
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def replay(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    secret: str,
+    data: ProposalCreate | None = None,
+) -> Submission | None:
+    """The earlier submission with this key, if any. With `data`, a different submission raises
+    IdempotencyConflict (the API's rule; the form shows the first receipt whatever was typed)."""
+    existing = get_by_idempotency_key(session, key=key, channel=channel)
+    if existing is None:
+        return None
+    if data is not None and existing.request_hash != request_hash(data):
+        raise IdempotencyConflict(existing)
+    return Submission(existing, token_for(existing, secret=secret), created=False)
+
+
+def create(
+    session: Session,
+    *,
+    data: ProposalCreate,
+    key: str,
+    channel: str,
+    locale: str,
+    secret: str,
+    files: list[StagedFile] | None = None,
+    address: str | None = None,
+    as_of: date | None = None,
+    strict_replay: bool = False,
+) -> Submission:
+    """Screen and store one proposal in one short transaction, committed before returning.
+
+    References are checked first (raises pydantic's ValidationError at `sectors[i]` / `zone`). A second
+    call with the same key returns the first proposal (`created=False`), also when two race: the loser's
+    INSERT fails on the UNIQUE key, is rolled back, and the winner is loaded. Staged files are moved into
+    place just before the commit and deleted if anything fails.
+    """
+    files = files or []
+    try:
+        facts = data.facts()
+        screening.check_references(session, facts)
+        result = screening.screen_facts(session, facts, as_of=as_of)
+        zone = screening.get_zone(session, slug=facts.zone) if facts.zone else None
+        khash = key_hash(channel, key)
+        token = tracking_token(secret, khash)
+        now = utcnow()
+        proposal = Proposal(
+            status="submitted",
+            locale=locale,
+            channel=channel,
+            **data.model_dump(exclude={"zone", "sectors"}),
+            sectors=list(facts.sectors),
+            zone_id=zone.id if zone else None,
+            facts=facts.model_dump(mode="json"),
+            screening=result.as_dict(),
+            verdict=result.verdict,
+            ruleset_id=result.ruleset_id,
+            ruleset_version=result.ruleset_version,
+            tracking_token_hash=token_hash(token),
+            idempotency_key=khash,
+            request_hash=request_hash(data),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(proposal)
+        session.flush()
+        proposal.reference = f"ST-{now.year}-{proposal.id:06d}"
+        stored = [
+            Attachment(
+                proposal_id=proposal.id,
+                stored_name=f.stored_name,
+                original_name=f.original_name,
+                content_type=f.content_type,
+                size=f.size,
+                sha256=f.sha256,
+                created_at=now,
+            )
+            for f in files
+        ]
+        session.add_all(stored)
+        audit.record(
+            session,
+            actor=None,
+            actor_label="investor",
+            action="proposal.submitted",
+            object_type="proposal",
+            object_id=proposal.id,
+            address=address,
+            after={
+                "reference": proposal.reference,
+                "status": proposal.status,
+                "verdict": result.verdict,
+                "ruleset": {"id": result.ruleset_id, "version": result.ruleset_version},
+                "channel": channel,
+                "attachments": len(stored),
+            },
+        )
+        session.flush()
+        finalize(files)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        discard(files)
+        again = replay(session, key=key, channel=channel, secret=secret, data=data if strict_replay else None)
+        if again is None:
+            raise
+        return again
+    except BaseException:
+        session.rollback()
+        discard(files)
+        raise
+    return Submission(proposal, token, created=True, attachments=stored)
+
+
+# --- land matching ----------------------------------------------------------------------------------------
+
+
+def check_match(session: Session, request: MatchRequest) -> None:
+    """Unknown sector codes → ValidationError at sectors[i]."""
+    screening.check_references(session, ScreeningFacts(sectors=tuple(request.sectors)))
+
+
+def match(session: Session, *, request: MatchRequest, as_of: date | None = None) -> list[matching.Match]:
+    """Every published zone, ranked for this project, each with the pre-check verdict for that zone."""
+    zones = screening.published_zones(session)
+    land = catalogue.land_figures(session, zones)
+    zone_facts = screening.zone_facts_for(session, zones=zones)
+    catalog = screening.get_catalog(session)
+    ruleset = screening.get_ruleset(session, catalog=catalog)
+    province = catalog.codes_in_class("priority")
+    day = as_of or date.today()
+    candidates = []
+    for zone in zones:
+        zf = zone_facts[zone.id]
+        result = screen(request.facts_for(zone.slug), zf, ruleset, as_of=day)
+        candidates.append(
+            matching.Candidate(
+                slug=zone.slug,
+                kind=zone.kind,
+                name_vi=zone.name_vi,
+                name_en=zone.name_en,
+                status=zone.status,
+                total_area_ha=zone.total_area_ha,
+                available_ha=land[zone.id].available_ha,
+                wastewater_plant=zf.wastewater_plant,
+                priority_sectors=zf.priority_sectors,
+                province_priorities=province,
+                verdict=result.verdict,
+                findings=result.findings,
+            )
+        )
+    need = matching.Need(tuple(request.sectors), request.land_ha, request.wastewater_m3_day)
+    return matching.rank(need, candidates)
+
+
+def present_match(m: matching.Match, lang: str) -> MatchZone:
+    """One ranked zone in one language (for the page and the API)."""
+    z = m.candidate
+    reasons = []
+    for r in m.reasons:
+        params = {
+            k: fmt_number(v, lang) if isinstance(v, int | float) else translate(lang, v) for k, v in r.params.items()
+        }
+        reasons.append(MatchReason(key=r.key, tone=r.tone, points=r.points, text=translate(lang, r.text, **params)))
+    return MatchZone(
+        slug=z.slug,
+        name=z.name(lang),
+        kind=z.kind,
+        status=z.status or "",
+        planned=z.planned,
+        score=m.score,
+        verdict=z.verdict,
+        url=f"/{lang}/zones/{z.slug}",
+        reasons=reasons,
+        findings=[MatchFinding(rule=f.rule_id, outcome=f.outcome, title=f.title.get(lang)) for f in z.findings],
+    )
+
+
+def match_note(lang: str) -> str:
+    return translate(
+        lang,
+        "Zones are ranked on published data only. Where the province has not published a "
+        "figure (area, free land, wastewater plant), the zone earns no points for it and the "
+        "reason says it is unknown; ask the zone's management board to confirm.",
+    )
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)

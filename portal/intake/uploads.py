@@ -1,0 +1,140 @@
+"""Attachments: type checked from the content, size capped while streaming, random names on disk.
+
+    staged = stage(fileobj, original_name, directory=..., max_bytes=...)   # or raises UploadRefused
+    finalize(staged)        # rename into place (same directory tree, atomic), before the DB commit
+    discard(staged)         # remove the temp or final file when the submission fails
+
+Files are written under `<upload_dir>/.incoming/` with a random name, fsynced, and renamed to
+`<upload_dir>/<stored_name>` just before the database commit; when the commit fails they are deleted.
+A crash between the rename and the commit leaves an unreferenced file (harmless, never served), never
+a database row pointing at a missing file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import filetype
+
+from portal.i18n import N_
+
+ALLOWED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+CHUNK = 64 * 1024
+INCOMING = ".incoming"
+
+
+class UploadRefused(Exception):
+    """A file that cannot be accepted. `message` is an English msgid with `%(name)s` (and `%(max)s`)."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+@dataclass
+class StagedFile:
+    temp_path: Path
+    final_path: Path
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    finalized: bool = False
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*]+")
+
+
+def display_name(raw: str | None) -> str:
+    """The user's file name made safe to show: no path, no control characters, at most 120 characters."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if len(name) > 120:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:110] + dot + ext[:8]) if dot and len(ext) <= 8 else name[:120]
+    return name or "attachment"
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type from the first bytes, when it is one we accept."""
+    kind = filetype.guess(head)
+    mime = kind.mime if kind is not None else None
+    if mime not in ALLOWED:
+        return None
+    if mime == "application/pdf" and not head.startswith(b"%PDF-"):
+        return None
+    return mime
+
+
+def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_bytes: int) -> StagedFile:
+    """Stream `source` into a temp file, checking type and size on the way. Raises UploadRefused."""
+    name = display_name(original_name)
+    head = source.read(8192)
+    if not head:
+        raise UploadRefused(N_("%(name)s is empty."), name=name)
+    mime = sniff(head)
+    if mime is None:
+        raise UploadRefused(
+            N_("%(name)s is not a PDF, PNG or JPEG file (its content was checked, not its name)."), name=name
+        )
+    incoming = directory / INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
+    stored = f"{secrets.token_hex(16)}.{ALLOWED[mime]}"
+    temp = incoming / f"{stored}.part"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(temp, "xb") as out:
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadRefused(
+                        N_("%(name)s is larger than %(max)s MB."), name=name, max=max(1, max_bytes // (1024 * 1024))
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+                chunk = source.read(CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    return StagedFile(temp, directory / stored, stored, name, mime, size, digest.hexdigest())
+
+
+def finalize(files: list[StagedFile]) -> None:
+    for f in files:
+        if not f.finalized:
+            os.replace(f.temp_path, f.final_path)
+            f.finalized = True
+    if files:
+        _fsync_dir(files[0].final_path.parent)
+
+
+def discard(files: list[StagedFile]) -> None:
+    for f in files:
+        for path in (f.temp_path, f.final_path):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
