@@ -161,7 +161,8 @@ class LiveServer:
         self.app = app
         self.workers = workers
         self.startup_timeout = startup_timeout
-        self.environ = server_env(database_url, self.workdir, env=env, search_url=search_url, extra=extra_env)
+        self.environ = server_env(database_url, self.workdir, env=env, search_url=search_url,
+                                  extra={"PORTAL_BASE_URL": self.base_url, **(extra_env or {})})
         self._bootstrap = bootstrap
         self._bootstrapped = False
         self.proc: subprocess.Popen | None = None
