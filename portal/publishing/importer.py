@@ -58,6 +58,7 @@ ZONE_COLUMNS = [
 COLUMNS = {"plots": PLOT_COLUMNS, "zones": ZONE_COLUMNS}
 REQUIRED = {"plots": ["zone_slug", "code"], "zones": ["zone_slug"]}
 INFO_COLUMNS = {"plots": [], "zones": ["name_vi", "name_en"]}  # in exports for reading; ignored on import
+ZONE_EXPORT_COLUMNS = ZONE_COLUMNS[:1] + INFO_COLUMNS["zones"] + ZONE_COLUMNS[1:]
 NUMERIC_COLUMNS = {
     "area_ha",
     "price_amount",

@@ -665,13 +665,10 @@ def export_plots_xlsx(lang: Lang, session: SessionDep, user: StaffUser):
     )
 
 
-ZONE_EXPORT_COLUMNS = importer.ZONE_COLUMNS[:1] + importer.INFO_COLUMNS["zones"] + importer.ZONE_COLUMNS[1:]
-
-
 @router.get("/staff/export/zones.csv")
 def export_zones_csv(lang: Lang, session: SessionDep, user: StaffUser):
     return _download(
-        importer.write_csv(ZONE_EXPORT_COLUMNS, service.export_zone_rows(session)),
+        importer.write_csv(importer.ZONE_EXPORT_COLUMNS, service.export_zone_rows(session)),
         "zones.csv",
         "text/csv; charset=utf-8",
     )
@@ -680,5 +677,7 @@ def export_zones_csv(lang: Lang, session: SessionDep, user: StaffUser):
 @router.get("/staff/export/zones.xlsx")
 def export_zones_xlsx(lang: Lang, session: SessionDep, user: StaffUser):
     return _download(
-        importer.write_xlsx(ZONE_EXPORT_COLUMNS, service.export_zone_rows(session), sheet="zones"), "zones.xlsx", XLSX
+        importer.write_xlsx(importer.ZONE_EXPORT_COLUMNS, service.export_zone_rows(session), sheet="zones"),
+        "zones.xlsx",
+        XLSX,
     )

@@ -116,7 +116,7 @@ def last_change(session: Session, *, object_type: str, object_id: int) -> tuple[
     return (user.label if user else rev.actor_label), aware(rev.at)
 
 
-def _stale(session: Session, *, object_type: str, obj, fallback_at: datetime | None = None) -> StaleEdit:
+def stale_error(session: Session, *, object_type: str, obj, fallback_at: datetime | None = None) -> StaleEdit:
     """Build the StaleEdit for `obj` after a failed compare-and-set (re-reads the current row)."""
     try:
         session.refresh(obj)
@@ -150,7 +150,7 @@ def actor_names(session: Session, revs: list[Revision]) -> dict[int, str]:
     return {u.id: u.label for u in session.exec(select(User).where(col(User.id).in_(ids))).all()}
 
 
-def _write_revision(
+def write_revision(
     session: Session,
     *,
     object_type: str,
@@ -244,7 +244,7 @@ def _save_zone(
     changes = {k: (current[k], v) for k, v in wanted.items() if current.get(k) != v}
     if not changes:
         if zone.version != expected_version:
-            raise _stale(session, object_type="zone", obj=zone, fallback_at=zone.updated_at)
+            raise stale_error(session, object_type="zone", obj=zone, fallback_at=zone.updated_at)
         return {}
     facts = dict(zone.facts or {})
     for name in changes:
@@ -258,7 +258,7 @@ def _save_zone(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise _stale(session, object_type="zone", obj=zone, fallback_at=zone.updated_at)
+        raise stale_error(session, object_type="zone", obj=zone, fallback_at=zone.updated_at)
     session.refresh(zone)
     if "priority_sectors" in changes:
         before, after = set(changes["priority_sectors"][0]), set(changes["priority_sectors"][1])
@@ -278,7 +278,7 @@ def _save_zone(
         session.flush()
     only_publish = set(changes) == {"published"}
     action = ("publish" if zone.published else "unpublish") if only_publish else "update"
-    _write_revision(
+    write_revision(
         session,
         object_type="zone",
         object_id=zone.id,
@@ -421,7 +421,7 @@ def create_plot(
     except IntegrityError:
         raise PublishingError("code", N_("This zone already has a plot with this code.")) from None
     changes = {k: (None, v) for k, v in data.model_dump().items() if v is not None}
-    _write_revision(
+    write_revision(
         session,
         object_type="plot",
         object_id=plot.id,
@@ -462,7 +462,7 @@ def update_plot(
     changes = {k: (current[k], v) for k, v in data.model_dump().items() if current[k] != v}
     if not changes:
         if plot.version != expected_version:
-            raise _stale(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
+            raise stale_error(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
         return {}
     if "code" in changes and _code_taken(session, zone_id=plot.zone_id, code=data.code, except_id=plot.id):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
@@ -481,9 +481,9 @@ def update_plot(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise _stale(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
+        raise stale_error(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
     session.refresh(plot)
-    _write_revision(
+    write_revision(
         session,
         object_type="plot",
         object_id=plot.id,
@@ -526,9 +526,9 @@ def delete_plot(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise _stale(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
+        raise stale_error(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
     session.expunge(plot)
-    _write_revision(
+    write_revision(
         session,
         object_type="plot",
         object_id=plot.id,

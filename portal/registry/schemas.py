@@ -1,0 +1,162 @@
+"""Registry request and response shapes. The staff form is parsed here (pure); the public shape lists only
+the fields the province publishes (see `ProjectPublic`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from babel import Locale
+from pydantic import BaseModel
+
+from portal.i18n import N_
+from portal.publishing.schemas import (
+    CURRENCIES,
+    Invalid,
+    Parsed,
+    Problem,
+    clean_text,
+    parse_choice,
+    parse_number,
+)
+from portal.registry.models import ProjectStatus
+
+MAX_CAPITAL = 1e16
+MAX_JOBS = 1_000_000
+FORM_FIELDS = (
+    "investor_name",
+    "investor_country",
+    "name_vi",
+    "name_en",
+    "sector_code",
+    "zone",
+    "plot_id",
+    "land_ha",
+    "capital_amount",
+    "capital_currency",
+    "jobs",
+    "status",
+    "published",
+)
+
+
+@cache
+def countries(lang: str) -> list[tuple[str, str]]:
+    """ISO 3166 alpha-2 codes with their names in `lang`, sorted by name."""
+    names = Locale.parse(lang).territories
+    return sorted(
+        ((code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()), key=lambda item: item[1]
+    )
+
+
+def country_code(text: str | None) -> str | None:
+    """A country as a proposal states it (code or name in vi/en) → ISO alpha-2, or None when unknown."""
+    if not text:
+        return None
+    value = text.strip()
+    if len(value) == 2 and value.isalpha() and value.upper() in dict(countries("en")):
+        return value.upper()
+    folded = value.casefold()
+    for lang in ("en", "vi"):
+        for code, name in countries(lang):
+            if name.casefold() == folded:
+                return code
+    return None
+
+
+class ProjectIn(BaseModel):
+    investor_name: str
+    investor_country: str | None = None
+    name_vi: str
+    name_en: str
+    sector_code: str
+    zone_id: int
+    plot_id: int | None = None
+    land_ha: float | None = None
+    capital_amount: float | None = None
+    capital_currency: str | None = None
+    jobs: int | None = None
+    status: str = ProjectStatus.licensed
+    published: bool = False
+
+
+def parse_project_form(
+    raw: Mapping[str, Any], *, zones: dict[str, int], plots: dict[int, int], sectors: set[str]
+) -> Parsed:
+    """`zones` slug → id; `plots` plot id → zone id; `sectors` known VSIC codes."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+
+    def run(name, fn):
+        try:
+            values[name] = fn(raw.get(name))
+        except Invalid as err:
+            problems.append(Problem(name, err.message, err.params))
+
+    run("investor_name", lambda v: clean_text(v, required=True, max_len=200))
+    run("investor_country", lambda v: parse_choice(v, [c for c, _ in countries("en")]))
+    run("name_vi", lambda v: clean_text(v, required=True, max_len=300))
+    run("name_en", lambda v: clean_text(v, required=True, max_len=300))
+    run("sector_code", lambda v: _known(v, sectors, N_("Unknown sector code.")))
+    run("zone", lambda v: zones[_known(v, set(zones), N_("Choose a zone."))])
+    run("plot_id", lambda v: _plot(v, plots))
+    run("land_ha", lambda v: parse_number(v))
+    run("capital_amount", lambda v: parse_number(v, maximum=MAX_CAPITAL))
+    run("capital_currency", lambda v: parse_choice(v, CURRENCIES))
+    run("jobs", lambda v: parse_number(v, maximum=MAX_JOBS, integer=True))
+    run("status", lambda v: parse_choice(v, [s.value for s in ProjectStatus], required=True))
+    values["published"] = str(raw.get("published") or "") in ("1", "on", "true")
+    kept = {k: ("" if raw.get(k) is None else str(raw.get(k))) for k in FORM_FIELDS}
+    if not problems:
+        if values["plot_id"] is not None and plots.get(values["plot_id"]) != values["zone"]:
+            problems.append(Problem("plot_id", N_("This plot is not in the chosen zone.")))
+        if values["capital_amount"] is not None and not values["capital_currency"]:
+            problems.append(Problem("capital_currency", N_("Required when an amount is given.")))
+        if values["capital_amount"] is None and values["capital_currency"]:
+            problems.append(Problem("capital_amount", N_("Enter the amount, or leave the currency empty.")))
+    if problems:
+        return Parsed(kept, None, problems)
+    values["zone_id"] = values.pop("zone")
+    return Parsed(kept, ProjectIn(**values), [])
+
+
+def _known(value: Any, allowed: set[str], message: str) -> str:
+    text = clean_text(value, required=True, max_len=80)
+    if text not in allowed:
+        raise Invalid(message)
+    return text
+
+
+def _plot(value: Any, plots: dict[int, int]) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) not in plots:
+        raise Invalid(N_("Unknown plot."))
+    return int(text)
+
+
+# --- public shape ---------------------------------------------------------------------------------
+
+
+class ProjectPublic(BaseModel):
+    """What the province publishes about a registered project: no capital, no investor country, no plot."""
+
+    investor_name: str
+    name_vi: str
+    name_en: str
+    sector_code: str
+    sector_name_vi: str
+    sector_name_en: str
+    zone: str
+    zone_name_vi: str
+    zone_name_en: str
+    land_ha: float | None
+    jobs: int | None
+    status: str
+
+
+class ProjectList(BaseModel):
+    total: int
+    items: list[ProjectPublic]
