@@ -16,7 +16,7 @@ from portal.accounts.deps import ScreenerUser
 from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
 from portal.db import SessionDep
-from portal.i18n import Lang
+from portal.i18n import N_, Lang
 from portal.intake import labels as intake_labels
 from portal.intake import service as intake
 from portal.intake.models import Proposal
@@ -37,15 +37,15 @@ from portal.web.render import render
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 
 NOTICES = {
-    "assigned": "The case was assigned.",
-    "started": "The review has started.",
-    "comment": "The comment was added.",
-    "info": "The information request was sent to the investor.",
-    "resumed": "The review has resumed.",
-    "accepted": "The proposal was accepted and recorded in the project registry.",
-    "refused": "The proposal was refused.",
-    "withdrawn": "The proposal was recorded as withdrawn.",
-    "rescreened": "The proposal was screened again under the current ruleset.",
+    "assigned": N_("The case was assigned."),
+    "started": N_("The review has started."),
+    "comment": N_("The comment was added."),
+    "info": N_("The information request was sent to the investor."),
+    "resumed": N_("The review has resumed."),
+    "accepted": N_("The proposal was accepted and recorded in the project registry."),
+    "refused": N_("The proposal was refused."),
+    "withdrawn": N_("The proposal was recorded as withdrawn."),
+    "rescreened": N_("The proposal was screened again under the current ruleset."),
 }
 TEMPLATE_USES = ("request_info", "accept", "refuse", "withdraw")
 
@@ -198,7 +198,7 @@ async def assign(request: Request, lang: Lang, proposal_id: int, session: Sessio
     if not errors:
         screener = service.get_user(session, user_id=form.screener_id)
         if screener is None:
-            errors = {"screener_id": "Choose a screener."}
+            errors = {"screener_id": N_("Choose a screener.")}
         else:
             try:
                 service.assign(
@@ -272,8 +272,8 @@ async def request_info(request: Request, lang: Lang, proposal_id: int, session: 
     proposal = _proposal_or_404(session, proposal_id)
     form, errors = BilingualText.parse(
         await request.form(),
-        missing_vi="Enter the message to the investor in Vietnamese.",
-        missing_en="Enter the message to the investor in English.",
+        missing_vi=N_("Enter the message to the investor in Vietnamese."),
+        missing_en=N_("Enter the message to the investor in English."),
     )
     try:
         if not errors:
@@ -343,8 +343,8 @@ async def screener_withdraw(request: Request, lang: Lang, proposal_id: int, sess
     proposal = _proposal_or_404(session, proposal_id)
     form, errors = BilingualText.parse(
         await request.form(),
-        missing_vi="A withdrawal needs its reason in Vietnamese.",
-        missing_en="A withdrawal needs its reason in English.",
+        missing_vi=N_("A withdrawal needs its reason in Vietnamese."),
+        missing_en=N_("A withdrawal needs its reason in English."),
     )
     try:
         if not errors:

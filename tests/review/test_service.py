@@ -21,10 +21,17 @@ def screener(session):
 
 
 def events(session, proposal, prefix="review."):
-    return list(session.exec(
-        select(AuditEvent).where(AuditEvent.object_type == "proposal", AuditEvent.object_id == str(proposal.id),
-                                 col(AuditEvent.action).startswith(prefix))
-        .order_by(col(AuditEvent.id))).all())
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "proposal",
+                AuditEvent.object_id == str(proposal.id),
+                col(AuditEvent.action).startswith(prefix),
+            )
+            .order_by(col(AuditEvent.id))
+        ).all()
+    )
 
 
 def test_assign_starts_the_review_and_audits_both(session, screener):
@@ -62,15 +69,23 @@ def test_staff_cannot_be_assigned(session, screener):
 def test_full_cycle_with_audit_row_for_every_transition(session, screener):
     p, _ = make_proposal(session)
     service.start_review(session, proposal=p, actor=screener)
-    service.request_info(session, proposal=p, actor=screener, text_vi="Bổ sung công nghệ xử lý.",
-                         text_en="Describe the treatment technology.")
+    service.request_info(
+        session,
+        proposal=p,
+        actor=screener,
+        text_vi="Bổ sung công nghệ xử lý.",
+        text_en="Describe the treatment technology.",
+    )
     service.answer_info_request(session, proposal=p, text="Chúng tôi dùng công nghệ MBR.", address="1.2.3.4")
     service.request_info(session, proposal=p, actor=screener, text_vi="Thêm nữa.", text_en="More.")
     service.resume(session, proposal=p, actor=screener)
     service.decide(session, proposal=p, actor=screener, outcome="refuse", reason_vi="Lý do.", reason_en="Reason.")
     session.commit()
-    moves = [(e.action, e.before["status"], e.after["status"]) for e in events(session, p)
-             if e.before and "status" in e.before]
+    moves = [
+        (e.action, e.before["status"], e.after["status"])
+        for e in events(session, p)
+        if e.before and "status" in e.before
+    ]
     assert moves == [
         ("review.start_review", "submitted", "in_review"),
         ("review.request_info", "in_review", "info_requested"),
@@ -131,8 +146,9 @@ def test_a_stale_copy_cannot_move_a_case_someone_else_moved(session, screener, d
     assert session.get(Proposal, p.id).status == "refused"
 
 
-@pytest.mark.parametrize(("vi", "en", "field"), [("", "Reason", "text_vi"), ("Lý do", "", "text_en"),
-                                                 ("  ", "  ", "text_vi")])
+@pytest.mark.parametrize(
+    ("vi", "en", "field"), [("", "Reason", "text_vi"), ("Lý do", "", "text_en"), ("  ", "  ", "text_vi")]
+)
 @pytest.mark.parametrize("outcome", ["accept", "refuse"])
 def test_a_decision_without_its_reason_in_both_languages_is_refused(session, screener, vi, en, field, outcome):
     p, _ = make_proposal(session, status="in_review")
@@ -153,12 +169,17 @@ def test_information_request_needs_both_languages(session, screener):
 
 def test_refusal_stores_the_decision_with_its_screening_snapshot(session, screener):
     p, _ = make_proposal(session, status="in_review")
-    service.decide(session, proposal=p, actor=screener, outcome="refuse", reason_vi="Không phù hợp.",
-                   reason_en="Does not fit.")
+    service.decide(
+        session, proposal=p, actor=screener, outcome="refuse", reason_vi="Không phù hợp.", reason_en="Does not fit."
+    )
     session.commit()
     (d,) = service.decisions(session, proposal=p)
-    assert (d.outcome, d.reason_vi, d.reason_en, d.decided_by) == ("refused", "Không phù hợp.", "Does not fit.",
-                                                                  screener.id)
+    assert (d.outcome, d.reason_vi, d.reason_en, d.decided_by) == (
+        "refused",
+        "Không phù hợp.",
+        "Does not fit.",
+        screener.id,
+    )
     assert d.ruleset_id == p.ruleset_id and d.verdict == p.verdict and d.screening["verdict"] == p.verdict
 
 
@@ -236,15 +257,17 @@ def only_mine(session, page, made):
 def test_queue_filters_and_order(session, screener):
     old, _ = make_proposal(session, age_days=30, zone="kcn-tran-de", sectors=("1020",))
     mid, _ = make_proposal(session, age_days=10, status="in_review", sectors=("1030",))
-    new, _ = make_proposal(session, age_days=1, status="info_requested", zone=None, inside_zone=False,
-                           sectors=("1020", "1061"))
+    new, _ = make_proposal(
+        session, age_days=1, status="info_requested", zone=None, inside_zone=False, sectors=("1020", "1061")
+    )
     made = {p.reference for p in (old, mid, new)}
     service.assign(session, proposal=mid, screener=screener, actor=screener)
     session.commit()
 
     def q(**kw):
-        return only_mine(session, service.list_queue(session, filters=QueueFilters(**kw), me=screener.id,
-                                                     per_page=500), made)
+        return only_mine(
+            session, service.list_queue(session, filters=QueueFilters(**kw), me=screener.id, per_page=500), made
+        )
 
     assert q() == [old.reference, mid.reference, new.reference]  # oldest first
     assert q(status=["in_review"]) == [mid.reference]
@@ -264,8 +287,9 @@ def test_queue_filters_and_order(session, screener):
 
 def test_queue_verdict_filter_separates_verdicts(session):
     eligible, _ = make_proposal(session)
-    refused, _ = make_proposal(session, equipment_condition="used", technology_level="outdated",
-                               environmental_measures=False, treatment="none")
+    refused, _ = make_proposal(
+        session, equipment_condition="used", technology_level="outdated", environmental_measures=False, treatment="none"
+    )
     assert eligible.verdict != refused.verdict
     made = {eligible.reference, refused.reference}
     page = service.list_queue(session, filters=QueueFilters(verdict=[refused.verdict]), per_page=500)
@@ -284,9 +308,19 @@ def test_queue_pagination(session):
 
 
 def test_queue_filter_parsing_drops_bad_values_with_messages():
-    filters, errors = QueueFilters.parse([("status", "in_review"), ("status", "bogus"), ("verdict", "x"),
-                                          ("sector", "12;drop"), ("older_than", "-3"), ("zone", "../x"),
-                                          ("assignee", "someone"), ("page", "abc"), ("sector", "102")])
+    filters, errors = QueueFilters.parse(
+        [
+            ("status", "in_review"),
+            ("status", "bogus"),
+            ("verdict", "x"),
+            ("sector", "12;drop"),
+            ("older_than", "-3"),
+            ("zone", "../x"),
+            ("assignee", "someone"),
+            ("page", "abc"),
+            ("sector", "102"),
+        ]
+    )
     assert filters.status == ["in_review"] and filters.verdict == [] and filters.sector is None
     assert filters.older_than is None and filters.zone is None and filters.assignee is None and filters.page == 1
     assert set(errors) == {"status", "verdict", "sector", "older_than", "zone", "assignee"}
