@@ -127,6 +127,12 @@ def robots(request: Request) -> PlainTextResponse:
     return PlainTextResponse("\n".join(lines))
 
 
+@root.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """No icon yet: answer 204 so browsers stop asking (and log no error) instead of a redirect to a 404."""
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 @root.get("/sitemap.xml", include_in_schema=False)
 def sitemap(request: Request, session: SessionDep) -> Response:
     base = request.app.state.settings.base_url.rstrip("/")

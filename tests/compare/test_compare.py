@@ -54,7 +54,7 @@ def test_differences_are_highlighted_with_text_for_screen_readers(client, sessio
 def test_compare_shows_location_when_known(client, session):
     locate(session, "kcn-song-hau", lat=9.9, lon=105.9)
     html = client.get(f"/en/compare?zones={TWO}").text
-    assert "9.9, 105.9 (approximate)" in html
+    assert "9.9; 105.9 (approximate)" in html
 
 
 @pytest.mark.parametrize(

@@ -165,3 +165,8 @@ def test_export_json_is_utf8_and_parses(client):
     assert "Chế biến".encode() in body
     assert json.loads(body)["sectors"]
     assert re.match(rb"\xef\xbb\xbfcode,", client.get("/api/v1/sectors.csv").content)
+
+
+def test_favicon_is_no_content_not_a_redirect_to_a_404(client):
+    response = client.get("/favicon.ico", follow_redirects=False)
+    assert response.status_code == 204 and response.content == b""
