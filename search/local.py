@@ -447,7 +447,9 @@ def _ranked_counts(counts: Counter[str]) -> dict[str, int]:
 
 
 def _match_rids(con: sqlite3.Connection, match: str) -> list[int]:
-    return [rid for (rid,) in con.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))]
+    """All matching rowids. One JSON array decoded in C is ~2x faster than a row per rowid."""
+    row = con.execute("SELECT json_group_array(rowid) FROM fts WHERE fts MATCH ?", (match,)).fetchone()
+    return json.loads(row[0])
 
 
 def _where(spec: FilterSpec) -> tuple[str, list[Any]]:
