@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from tests.review.factories import make_proposal
 def check_page(html: str) -> None:
     levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", html)]
     assert levels and levels[0] == 1 and levels.count(1) == 1
-    for before, after in zip(levels, levels[1:], strict=False):
+    for before, after in itertools.pairwise(levels):
         assert after <= before + 1, f"heading jumps from h{before} to h{after}"
     for form in re.findall(r'<form[^>]*method="post".*?</form>', html, flags=re.S):
         assert 'name="csrf_token"' in form
@@ -61,8 +62,9 @@ def test_the_status_page_snippet_offers_answer_and_withdraw_only_when_allowed(se
     request = SimpleNamespace(query_params={})
 
     def render():
-        return template.render(review=service.status_context(session, p, lang, token=token), lang=lang,
-                               csrf_token="tok", request=request)
+        return template.render(
+            review=service.status_context(session, p, lang, token=token), lang=lang, csrf_token="tok", request=request
+        )
 
     html = render()
     assert f'action="/{lang}/proposals/status/{token}/answer"' in html
