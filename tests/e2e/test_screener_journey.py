@@ -1,0 +1,117 @@
+"""Journey (c), in Vietnamese and in English: a screener opens a new proposal from the review queue,
+asks the investor for information; the investor answers from the private tracking page; the screener
+accepts, and the project appears in the public project registry."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import LANGS, T, new_page, sign_in
+
+
+def submit_by_api(live_server, lang: str) -> dict:
+    tag = uuid.uuid4().hex[:8]
+    body = {
+        "company_name": f"Công ty Cổ phần Thủy sản Sóc Trăng {tag}",
+        "investor_country": "Việt Nam",
+        "contact_name": "Lê Văn Tâm",
+        "contact_email": f"screener-e2e-{tag}@example.vn",
+        "project_name": f"Nhà máy fillet cá tra {tag}",
+        "project_description": "Chế biến cá tra fillet đông lạnh.",
+        "sectors": ["1020"],
+        "zone": "kcn-an-nghiep",
+        "land_ha": 4.0,
+        "jobs": 300,
+        "equipment_condition": "new",
+        "technology_level": "advanced",
+        "treatment": "advanced",
+        "wastewater_m3_day": 120,
+        "hazardous_waste": False,
+    }
+    response = httpx.post(
+        live_server.url(f"/api/v1/proposals?lang={lang}"),
+        json=body,
+        headers={"Idempotency-Key": f"e2e-screener-{tag}"},
+        timeout=20,
+    )
+    assert response.status_code == 201, response.text
+    return {**body, **response.json()}
+
+
+def bilingual(page, lang: str, label: str, vi: str, en: str) -> None:
+    page.get_by_label(re.compile(re.escape(T(lang, label)) + r".*Tiếng Việt")).fill(vi)
+    page.get_by_label(re.compile(re.escape(T(lang, label)) + r".*English")).fill(en)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_screener_requests_information_investor_answers_screener_accepts(
+    page, browser, live_server, recorder, screener_account, lang
+):
+    proposal = submit_by_api(live_server, lang)
+    reference = proposal["reference"]
+
+    # the screener finds the new case in the queue and starts the review
+    sign_in(page, lang, screener_account)
+    page.goto(f"/{lang}/review/")
+    page.get_by_role("link", name=reference, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    start = page.get_by_role("button", name=T(lang, "Start review"))
+    if start.count():
+        start.click()
+
+    # asks for information, in both languages
+    bilingual(
+        page,
+        lang,
+        "Message to the investor",
+        "Xin gửi sơ đồ công nghệ xử lý nước thải.",
+        "Please send the wastewater treatment process diagram.",
+    )
+    page.get_by_role("button", name=T(lang, "Send the request")).click()
+    expect(page.get_by_role("button", name=T(lang, "Send the request"))).to_have_count(0)
+
+    # the investor, in their own browser, answers from the tracking page
+    investor = new_page(browser, live_server, recorder, lang)
+    investor.goto(proposal["tracking_url"])
+    expect(investor.get_by_role("heading", level=2, name=T(lang, "The reviewers need information"))).to_be_visible()
+    expected_question = (
+        "Xin gửi sơ đồ công nghệ xử lý nước thải."
+        if lang == "vi"
+        else "Please send the wastewater treatment process diagram."
+    )
+    expect(investor.get_by_text(expected_question)).to_be_visible()
+    investor.get_by_label(T(lang, "Your answer")).fill("Sơ đồ: lắng – sinh học hiếu khí – lọc màng MBR, 150 m³/ngày.")
+    investor.get_by_role("button", name=T(lang, "Send the answer")).click()
+    expect(investor.get_by_role("status")).to_contain_text(
+        T(lang, "Your answer was sent. The proposal is back under review.")
+    )
+
+    # the screener sees the answer and accepts
+    page.reload()
+    expect(page.get_by_text("lọc màng MBR")).to_be_visible()
+    resume = page.get_by_role("button", name=T(lang, "Resume review"))
+    if resume.count():
+        resume.click()
+    page.get_by_role("radio", name=T(lang, "Accept"), exact=True).check()
+    bilingual(page, lang, "Reason", "Đáp ứng các điều kiện môi trường.", "Meets the environmental conditions.")
+    page.get_by_role("button", name=T(lang, "Record the decision")).click()
+    expect(page.get_by_role("status")).to_contain_text(
+        T(lang, "The proposal was accepted and recorded in the project registry.")
+    )
+
+    # the investor's tracking page shows the decision; the public registry lists the project
+    investor.reload()
+    expect(
+        investor.get_by_text(
+            "Meets the environmental conditions." if lang == "en" else "Đáp ứng các điều kiện môi trường."
+        )
+    ).to_be_visible()
+    investor.goto(f"/{lang}/registry")
+    expect(investor.get_by_role("heading", level=1, name=T(lang, "Project registry"))).to_be_visible()
+    expect(investor.get_by_role("rowheader", name=proposal["company_name"])).to_be_visible()
+    investor.context.close()
