@@ -205,9 +205,8 @@ def create(
     files = files or []
     try:
         facts = data.facts()
-        screening.check_references(session, facts)
-        result = screening.screen_facts(session, facts, as_of=as_of)
-        zone = screening.get_zone(session, slug=facts.zone) if facts.zone else None
+        prepared = screening.prepare(session, facts)
+        result = prepared.screen(as_of=as_of)
         khash = key_hash(channel, key)
         token = tracking_token(secret, khash)
         now = utcnow()
@@ -217,7 +216,7 @@ def create(
             channel=channel,
             **data.model_dump(exclude={"zone", "sectors"}),
             sectors=list(facts.sectors),
-            zone_id=zone.id if zone else None,
+            zone_id=prepared.zone_id,
             facts=facts.model_dump(mode="json"),
             screening=result.as_dict(),
             verdict=result.verdict,

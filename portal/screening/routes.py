@@ -51,10 +51,10 @@ def api_screening(
     lang: Literal["vi", "en"] = Query("vi", description="language of titles and messages"),
 ) -> dict[str, Any]:
     try:
-        service.check_references(session, facts)
+        prepared = service.prepare(session, facts)
     except ValidationError as exc:
         raise body_errors(exc) from None
-    return service.screen_facts(session, facts).localized(lang)
+    return prepared.screen().localized(lang)
 
 
 # --- the form ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -90,8 +91,9 @@ def get_ruleset(session: Session, *, catalog: SectorCatalog | None = None) -> Ru
 # --- zones ------------------------------------------------------------------------------------------
 
 
-def zone_facts(zone: Zone, priority_sectors: Iterable[str]) -> ZoneFacts:
-    """What screening reads about a catalogue zone. An unknown plant state stays None (not published)."""
+def zone_facts(zone: Any, priority_sectors: Iterable[str]) -> ZoneFacts:
+    """What screening reads about a catalogue zone (a Zone or a row with its columns). An unknown plant state
+    stays None (not published)."""
     plant = zone.wastewater_status if zone.wastewater_status in _PLANT_STATES else None
     kind = zone.kind if zone.kind in ("kcn", "ccn", "kkt") else "kcn"
     return ZoneFacts(
@@ -142,27 +144,62 @@ def _error(loc: tuple, kind: str, message: str, value: Any, **ctx: Any) -> InitE
     return InitErrorDetails(type=PydanticCustomError(kind, message, ctx or None), loc=loc, input=value)
 
 
-def check_codes(
-    session: Session, *, sectors: Iterable[str], zone: str | None, catalog: SectorCatalog | None = None
-) -> None:
-    """Raise a ValidationError at `sectors[i]` for codes not in the sector table and at `zone` for a slug
-    that is not a published zone."""
-    catalog = catalog or get_catalog(session)
+def _zone_ref(session: Session, slug: str):
+    """The columns screening reads of a published zone (not its large provenance JSON), or None."""
+    columns = (Zone.id, Zone.slug, Zone.kind, Zone.name_vi, Zone.name_en, Zone.status, Zone.wastewater_status)
+    published = col(Zone.published).is_(True)
+    return session.exec(select(*columns).where(Zone.slug == slug, published)).first()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Facts whose references were checked, with what screening needs from the database."""
+
+    facts: ScreeningFacts
+    zone_id: int | None
+    zone: ZoneFacts | None
+    ruleset: Ruleset
+
+    def screen(self, *, as_of: date | None = None) -> Result:
+        return screen(self.facts, self.zone, self.ruleset, as_of=as_of or date.today())
+
+
+def _reference_errors(catalog: SectorCatalog, sectors: Iterable[str], zone: str | None, zone_found: bool) -> list:
     errors = [
         _error(("sectors", i), "unknown_sector", "Unknown VSIC sector code {code}", code, code=code)
         for i, code in enumerate(sectors)
         if code not in catalog
     ]
-    if zone is not None and get_zone(session, slug=zone) is None:
+    if zone is not None and not zone_found:
         errors.append(_error(("zone",), "unknown_zone", "Unknown zone {slug}", zone, slug=zone))
+    return errors
+
+
+def prepare(session: Session, facts: ScreeningFacts) -> Prepared:
+    """Check the sectors against the sector table and the zone against the published zones (raises pydantic's
+    ValidationError at `sectors[i]` / `zone`), and load what screening reads: 2–3 small queries."""
+    catalog = get_catalog(session)
+    row = _zone_ref(session, facts.zone) if facts.zone is not None else None
+    errors = _reference_errors(catalog, facts.sectors, facts.zone, row is not None)
+    if errors:
+        raise ValidationError.from_exception_data(ScreeningFacts.__name__, errors)
+    zone = zone_facts(row, zone_priorities(session, [row.id])[row.id]) if row is not None else None
+    return Prepared(facts, row.id if row is not None else None, zone, get_ruleset(session, catalog=catalog))
+
+
+def check_codes(session: Session, *, sectors: Iterable[str], zone: str | None) -> None:
+    """Raise a ValidationError at `sectors[i]` for codes not in the sector table and at `zone` for a slug
+    that is not a published zone (for forms, where the rest of the facts may be invalid)."""
+    found = zone is not None and _zone_ref(session, zone) is not None
+    errors = _reference_errors(get_catalog(session), list(sectors), zone, found)
     if errors:
         raise ValidationError.from_exception_data(ScreeningFacts.__name__, errors)
 
 
-def check_references(session: Session, facts: ScreeningFacts, *, catalog: SectorCatalog | None = None) -> None:
+def check_references(session: Session, facts: ScreeningFacts) -> None:
     """Sectors and zone of validated facts against the database (shapes, ranges and enums are checked by
     ScreeningFacts itself). Raises ValidationError naming `sectors[i]` / `zone`."""
-    check_codes(session, sectors=facts.sectors, zone=facts.zone, catalog=catalog)
+    prepare(session, facts)
 
 
 def validate_facts(session: Session, data: Mapping[str, Any], *, as_of: date | None = None) -> ScreeningFacts:
@@ -173,15 +210,9 @@ def validate_facts(session: Session, data: Mapping[str, Any], *, as_of: date | N
 
 
 def screen_facts(session: Session, facts: ScreeningFacts, *, as_of: date | None = None) -> Result:
-    """Screen facts whose references were checked, reading the chosen zone from the database."""
-    catalog = get_catalog(session)
-    ruleset = get_ruleset(session, catalog=catalog)
-    zone = None
-    if facts.zone is not None:
-        row = get_zone(session, slug=facts.zone)
-        if row is not None:
-            zone = zone_facts(row, zone_priorities(session, [row.id])[row.id])
-    return screen(facts, zone, ruleset, as_of=as_of or date.today())
+    """Check the references and screen, reading the chosen zone from the database. Raises ValidationError
+    for an unknown sector or zone."""
+    return prepare(session, facts).screen(as_of=as_of)
 
 
 def screen_against(
