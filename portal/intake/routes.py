@@ -19,6 +19,7 @@ from portal.db import SessionDep
 from portal.i18n import N_, Lang
 from portal.intake import forms, labels, service, uploads
 from portal.intake.schemas import MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
+from portal.review import service as review_service
 from portal.screening import service as screening
 from portal.screening.routes import body_errors, read_facts
 from portal.web.render import render
@@ -256,6 +257,7 @@ def _status_page(request: Request, lang: str, session, token: str, *, receipt: b
             "attachments": service.list_attachments(session, proposal=proposal),
             "tracking_url": _tracking_url(request, lang, token),
             "labels": labels,
+            "review": review_service.status_context(session, proposal, lang, token=token),
         },
         headers=PRIVATE_HEADERS,
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from search_fixtures import DOCUMENTS
+from tests.search.search_fixtures import DOCUMENTS
 
 from search.engine import SearchEngine
 from search.local import LocalEngine

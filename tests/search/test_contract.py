@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from search_fixtures import DOCUMENTS
+from tests.search.search_fixtures import DOCUMENTS
 
 from search.engine import SearchEngine, SearchResult, SearchUnavailable, make_engine
 from search.local import LocalEngine

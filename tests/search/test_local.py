@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from search_fixtures import DOCUMENTS
+from tests.search.search_fixtures import DOCUMENTS
 
 from search.local import LocalEngine
 
