@@ -205,15 +205,26 @@ def zone_save(request: Request, lang: Lang, slug: str, session: SessionDep, user
             status_code=422,
         )
     expected = version
+    data = parsed.value
     confirm = form.get("confirm_version")
-    if confirm and str(confirm).isdigit():
-        expected = int(str(confirm))  # the user saw the other changes and saves on top of them
+    if confirm and str(confirm).isdigit() and int(str(confirm)) > version:
+        # the user read the other changes and saves on top of them: their untouched fields keep the other's values
+        expected = int(str(confirm))
+        merged = service.merge_on_top(
+            session,
+            object_type="zone",
+            object_id=zone.id,
+            base_version=version,
+            current=service.zone_values(session, zone),
+            mine=data.model_dump(),
+        )
+        data = type(data)(**merged)
     publish = form.get("action") == "publish"
     try:
         changes = service.update_zone(
             session,
             zone=zone,
-            data=parsed.value,
+            data=data,
             expected_version=expected,
             actor=user,
             publish=publish,
@@ -383,14 +394,24 @@ def plot_save(
             status_code=422,
         )
     expected = version
+    data = parsed.value
     confirm = form.get("confirm_version")
-    if confirm and str(confirm).isdigit():
+    if confirm and str(confirm).isdigit() and int(str(confirm)) > version:
         expected = int(str(confirm))
+        merged = service.merge_on_top(
+            session,
+            object_type="plot",
+            object_id=plot.id,
+            base_version=version,
+            current=service.plot_values(plot),
+            mine=data.model_dump(),
+        )
+        data = type(data)(**merged)
     try:
         changes = service.update_plot(
             session,
             plot=plot,
-            data=parsed.value,
+            data=data,
             expected_version=expected,
             actor=user,
             address=client_address(request),

@@ -143,6 +143,26 @@ def revisions_since(session: Session, *, object_type: str, object_id: int, versi
     return [r for r in revisions(session, object_type=object_type, object_id=object_id) if r.version > version]
 
 
+def merge_on_top(
+    session: Session,
+    *,
+    object_type: str,
+    object_id: int,
+    base_version: int,
+    current: dict[str, Any],
+    mine: dict[str, Any],
+) -> dict[str, Any]:
+    """Three-way merge for "save my values on top of theirs": a field the user did not change (still equal to
+    the version they opened) takes the current value, so the other person's changes are kept; fields the
+    user changed keep the user's value. The base is rebuilt from the revisions since `base_version`."""
+    base = {k: _jsonable(v) for k, v in current.items()}
+    for rev in revisions_since(session, object_type=object_type, object_id=object_id, version=base_version):
+        for name, (before, _after) in (rev.changes or {}).items():
+            if name in base:
+                base[name] = before  # newest first: ends at the value of the opened version
+    return {k: (current[k] if k in base and _jsonable(v) == base[k] else v) for k, v in mine.items()}
+
+
 def actor_names(session: Session, revs: list[Revision]) -> dict[int, str]:
     ids = {r.actor_id for r in revs if r.actor_id}
     if not ids:

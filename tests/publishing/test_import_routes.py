@@ -27,8 +27,12 @@ BAD = "kcn-tran-de,IMP-3,-1,available,,,,"
 
 
 def upload(client, csrf, body: bytes, *, kind="plots", name="plots.csv", lang="en"):
-    return client.post(f"/{lang}/staff/import", data={"kind": kind, "csrf_token": csrf},
-                       files={"file": (name, body, "application/octet-stream")}, follow_redirects=False)
+    return client.post(
+        f"/{lang}/staff/import",
+        data={"kind": kind, "csrf_token": csrf},
+        files={"file": (name, body, "application/octet-stream")},
+        follow_redirects=False,
+    )
 
 
 def csv_file(*rows: str, header: str = HEADER) -> bytes:
@@ -63,8 +67,7 @@ def test_dry_run_writes_nothing_then_apply_writes_everything_with_audit_and_revi
     assert "2 created, 1 updated, 0 unchanged, 0 skipped" in client.get(response.headers["location"]).text
     session.expire_all()
     plots = imported(session)
-    assert [(p.code, p.status) for p in plots] == [("IMP-0", "reserved"), ("IMP-1", "available"),
-                                                   ("IMP-2", "leased")]
+    assert [(p.code, p.status) for p in plots] == [("IMP-0", "reserved"), ("IMP-1", "available"), ("IMP-2", "leased")]
     assert plots[1].price_amount == 1200000 and plots[1].source_ref == user.email
     assert count_rows(session, "revision") == counts["revision"] + 3
     actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id))]
@@ -86,8 +89,7 @@ def test_rows_with_errors_block_apply_unless_skipped(client, session, csrf):
     blocked = client.post(location + "/apply", data={"csrf_token": csrf}, follow_redirects=False)
     assert blocked.status_code == 409
     assert imported(session) == []
-    done = client.post(location + "/apply", data={"csrf_token": csrf, "skip_bad_rows": "1"},
-                       follow_redirects=False)
+    done = client.post(location + "/apply", data={"csrf_token": csrf, "skip_bad_rows": "1"}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].endswith("done=1-0-0-1")
     assert [p.code for p in imported(session)] == ["IMP-1"]
 
@@ -99,8 +101,9 @@ def test_row_changed_since_the_dry_run_is_a_conflict_and_nothing_is_written(clie
     from portal.publishing import service
     from portal.publishing.schemas import PlotIn
 
-    service.update_plot(session, plot=plot, data=PlotIn(**{**service.plot_values(plot), "area_ha": 3.5}),
-                        expected_version=1, actor=None)
+    service.update_plot(
+        session, plot=plot, data=PlotIn(**{**service.plot_values(plot), "area_ha": 3.5}), expected_version=1, actor=None
+    )
     session.commit()
     response = client.post(location + "/apply", data={"csrf_token": csrf}, follow_redirects=False)
     assert response.status_code == 409
@@ -165,8 +168,15 @@ def test_utf16_upload_is_accepted(client, session, csrf):
 
 def test_xlsx_upload_and_zone_facts_import(client, session, csrf):
     login(client, session, roles=["staff"])
-    rows = [{"zone_slug": "kcn-tran-de", "industrial_land_ha": 110.0, "wastewater_status": "building",
-             "contact_email": "bql@soctrang.gov.vn", "verified_on": "2025-06-30"}]
+    rows = [
+        {
+            "zone_slug": "kcn-tran-de",
+            "industrial_land_ha": 110.0,
+            "wastewater_status": "building",
+            "contact_email": "bql@soctrang.gov.vn",
+            "verified_on": "2025-06-30",
+        }
+    ]
     body = importer.write_xlsx(importer.ZONE_EXPORT_COLUMNS, rows)
     location = dry_run(client, session, csrf, body, kind="zones", name="zones.xlsx")
     assert "bql@soctrang.gov.vn" in client.get(location).text
@@ -174,7 +184,11 @@ def test_xlsx_upload_and_zone_facts_import(client, session, csrf):
     session.expire_all()
     z = zone(session)
     assert (z.industrial_land_ha, z.wastewater_status, z.contact_email, str(z.verified_on)) == (
-        110.0, "building", "bql@soctrang.gov.vn", "2025-06-30")
+        110.0,
+        "building",
+        "bql@soctrang.gov.vn",
+        "2025-06-30",
+    )
     assert z.facts["industrial_land_ha"]["source"] == "staff"
     rev = session.exec(select(Revision).where(Revision.object_type == "zone", Revision.object_id == z.id)).one()
     assert set(rev.changes) == {"industrial_land_ha", "wastewater_status", "contact_email", "verified_on"}
@@ -200,16 +214,16 @@ def test_templates_and_exports(client, session):
 def test_export_escapes_formula_text_from_the_database(client, session, csrf):
     login(client, session, roles=["staff"])
     z = zone(session)
-    z.name_vi = "=HYPERLINK(\"http://evil\")"  # however it got there, it leaves as text
+    z.name_vi = '=HYPERLINK("http://evil")'  # however it got there, it leaves as text
     z.contact_phone = "+84 299 3822 222"
     session.add(z)
     session.commit()
     text = client.get("/en/staff/export/zones.csv").content.decode("utf-8-sig")
     assert "'+84 299 3822 222" in text
-    assert "\"'=HYPERLINK(\"\"http://evil\"\")\"" in text
+    assert '"\'=HYPERLINK(""http://evil"")"' in text
     wb = load_workbook(io.BytesIO(client.get("/en/staff/export/zones.xlsx").content))
     cells = [c for row in wb.active.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
-    assert [(c.value, c.data_type) for c in cells] == [("'=HYPERLINK(\"http://evil\")", "s")]
+    assert [(c.value, c.data_type) for c in cells] == [('\'=HYPERLINK("http://evil")', "s")]
 
 
 def test_cli_import_dry_run_and_apply(db, session):

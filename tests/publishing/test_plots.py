@@ -15,10 +15,19 @@ from tests.conftest import count_rows, csrf_token
 from tests.factories import login
 from tests.publishing.factories import make_plot, plot_form, zone
 
-SQUARE = {"type": "Polygon", "coordinates": [[[106.0, 9.5], [106.01, 9.5], [106.01, 9.51], [106.0, 9.51],
-                                              [106.0, 9.5]]]}
-NEW = {"code": "B-7", "area_ha": "12.5", "status": "available", "price_amount": "", "price_currency": "",
-       "price_unit": "", "geometry": ""}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[106.0, 9.5], [106.01, 9.5], [106.01, 9.51], [106.0, 9.51], [106.0, 9.5]]],
+}
+NEW = {
+    "code": "B-7",
+    "area_ha": "12.5",
+    "status": "available",
+    "price_amount": "",
+    "price_currency": "",
+    "price_unit": "",
+    "geometry": "",
+}
 
 
 def post(client, url, data, csrf):
@@ -37,18 +46,29 @@ def land_text(html: str, label: str) -> str:
 
 def test_add_plot_writes_plot_revision_and_audit(client, session, csrf):
     user = login(client, session, roles=["staff"])
-    data = {**NEW, "price_amount": "1500000", "price_currency": "VND", "price_unit": "m2_year",
-            "geometry": json.dumps(SQUARE)}
+    data = {
+        **NEW,
+        "price_amount": "1500000",
+        "price_currency": "VND",
+        "price_unit": "m2_year",
+        "geometry": json.dumps(SQUARE),
+    }
     response = post(client, plots_url() + "/new", data, csrf)
     assert response.status_code == 303 and response.headers["location"].endswith("/plots?saved=created")
     plot = session.exec(select(Plot).where(Plot.code == "B-7")).one()
     assert (plot.area_ha, plot.status, plot.price_amount, plot.price_currency, plot.price_unit) == (
-        12.5, "available", 1500000, "VND", "m2_year")
+        12.5,
+        "available",
+        1500000,
+        "VND",
+        "m2_year",
+    )
     assert plot.geometry["type"] == "Polygon" and plot.source == "staff" and plot.source_ref == user.email
     rev = session.exec(select(Revision).where(Revision.object_type == "plot", Revision.object_id == plot.id)).one()
     assert rev.action == "create" and rev.changes["code"] == [None, "B-7"] and rev.actor_id == user.id
-    event = session.exec(select(AuditEvent).where(AuditEvent.action == "plot.created",
-                                                  AuditEvent.object_id == str(plot.id))).one()
+    event = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "plot.created", AuditEvent.object_id == str(plot.id))
+    ).one()
     assert event.after["zone"] == "kcn-tran-de" and event.actor_id == user.id
     listing = client.get(plots_url()).text
     assert "B-7" in listing and "per m² per year" in listing
@@ -63,15 +83,32 @@ def test_duplicate_code_is_refused_by_the_field(client, session, csrf):
     assert 'value="dup"' in response.text
 
 
-@pytest.mark.parametrize(("geometry", "message"), [
-    ("{not json", "Not valid GeoJSON"),
-    (json.dumps({"type": "Point", "coordinates": [106, 9.5]}), "must be a GeoJSON Polygon or MultiPolygon"),
-    (json.dumps({"type": "Polygon", "coordinates": [[[106, 9.5], [106.01, 9.51], [106.01, 9.5], [106, 9.51],
-                                                     [106, 9.5]]]}), "The polygon is not valid"),
-    (json.dumps({"type": "Polygon", "coordinates": [[["a", "b"]]]}), "malformed"),
-    (json.dumps({"type": "Polygon", "coordinates": [[[1060000, 95000], [1060100, 95000], [1060100, 95100],
-                                                     [1060000, 95000]]]}), "WGS 84"),
-])
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ("{not json", "Not valid GeoJSON"),
+        (json.dumps({"type": "Point", "coordinates": [106, 9.5]}), "must be a GeoJSON Polygon or MultiPolygon"),
+        (
+            json.dumps(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[106, 9.5], [106.01, 9.51], [106.01, 9.5], [106, 9.51], [106, 9.5]]],
+                }
+            ),
+            "The polygon is not valid",
+        ),
+        (json.dumps({"type": "Polygon", "coordinates": [[["a", "b"]]]}), "malformed"),
+        (
+            json.dumps(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[1060000, 95000], [1060100, 95000], [1060100, 95100], [1060000, 95000]]],
+                }
+            ),
+            "WGS 84",
+        ),
+    ],
+)
 def test_malformed_geometry_is_refused_naming_the_field(client, session, csrf, geometry, message):
     login(client, session, roles=["staff"])
     before = count_rows(session, "plot")
@@ -82,15 +119,18 @@ def test_malformed_geometry_is_refused_naming_the_field(client, session, csrf, g
     assert count_rows(session, "plot") == before
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("area_ha", "0", "Must be greater than 0."),
-    ("area_ha", "-5", "Must be greater than 0."),
-    ("area_ha", "", "This field is required."),
-    ("status", "sold", "Choose one of"),
-    ("code", "A 1", "Use letters, digits"),
-    ("price_amount", "100", "Required when a price is given."),
-    ("price_currency", "EUR", "Choose one of: VND, USD."),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("area_ha", "0", "Must be greater than 0."),
+        ("area_ha", "-5", "Must be greater than 0."),
+        ("area_ha", "", "This field is required."),
+        ("status", "sold", "Choose one of"),
+        ("code", "A 1", "Use letters, digits"),
+        ("price_amount", "100", "Required when a price is given."),
+        ("price_currency", "EUR", "Choose one of: VND, USD."),
+    ],
+)
 def test_plot_field_validation(client, session, csrf, field, value, message):
     login(client, session, roles=["staff"])
     response = post(client, plots_url() + "/new", {**NEW, field: value}, csrf)
@@ -125,10 +165,13 @@ def test_edit_plot_records_revision_diff_and_audit(client, session, csrf):
     session.expire_all()
     plot = session.get(Plot, plot.id)
     assert (plot.version, plot.status, plot.area_ha) == (2, "reserved", 5.5)
-    event = session.exec(select(AuditEvent).where(AuditEvent.action == "plot.updated",
-                                                  AuditEvent.object_id == str(plot.id))).one()
-    assert event.before == {"area_ha": 5.0, "status": "available"} and event.after == {"area_ha": 5.5,
-                                                                                       "status": "reserved"}
+    event = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "plot.updated", AuditEvent.object_id == str(plot.id))
+    ).one()
+    assert event.before == {"area_ha": 5.0, "status": "available"} and event.after == {
+        "area_ha": 5.5,
+        "status": "reserved",
+    }
     assert event.actor_id == user.id
     html = client.get(f"{plots_url()}/{plot.id}/history").text
     assert "<del>Available</del>" not in html  # values are shown as stored
@@ -143,8 +186,10 @@ def test_stale_plot_edit_is_refused_and_nothing_lost(client, session, csrf):
     mine = plot_form(plot, status="leased", area_ha="8.25")
     other = TestClient(client.app, base_url="http://127.0.0.1:8000")
     login(other, session, roles=["staff"], display_name="Bình")
-    assert post(other, f"{plots_url()}/{plot.id}/edit", plot_form(plot, status="reserved"),
-                csrf_token(other)).status_code == 303
+    assert (
+        post(other, f"{plots_url()}/{plot.id}/edit", plot_form(plot, status="reserved"), csrf_token(other)).status_code
+        == 303
+    )
     response = post(client, f"{plots_url(lang='vi')}/{plot.id}/edit", mine, csrf)
     assert response.status_code == 409
     assert "Bình" in response.text and 'value="8.25"' in response.text
@@ -164,11 +209,15 @@ def test_delete_plot_with_version_check_revision_and_audit(client, session, csrf
     assert response.status_code == 303
     session.expire_all()
     assert session.get(Plot, plot_id) is None
-    rev = session.exec(select(Revision).where(Revision.object_type == "plot", Revision.object_id == plot_id,
-                                              Revision.action == "delete")).one()
+    rev = session.exec(
+        select(Revision).where(
+            Revision.object_type == "plot", Revision.object_id == plot_id, Revision.action == "delete"
+        )
+    ).one()
     assert rev.changes["code"] == ["D1", None]
-    event = session.exec(select(AuditEvent).where(AuditEvent.action == "plot.deleted",
-                                                  AuditEvent.object_id == str(plot_id))).one()
+    event = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "plot.deleted", AuditEvent.object_id == str(plot_id))
+    ).one()
     assert event.before["code"] == "D1" and event.actor_id == user.id
     assert "D1" in client.get(f"{plots_url()}/{plot_id}/history").text
 
@@ -180,3 +229,21 @@ def test_plot_changes_reach_the_search_outbox(client, session, csrf):
     assert response.status_code == 303
     assert count_rows(session, "search_outbox") > before
     assert zone(session).slug == "kcn-tran-de"
+
+
+def test_saving_on_top_of_a_newer_version_keeps_the_other_persons_changes(client, session, csrf):
+    from fastapi.testclient import TestClient
+
+    plot = make_plot(session, code="M1", area_ha=8)
+    login(client, session, roles=["staff"])
+    mine = plot_form(plot, status="leased")
+    other = TestClient(client.app, base_url="http://127.0.0.1:8000")
+    login(other, session, roles=["staff"])
+    assert (
+        post(other, f"{plots_url()}/{plot.id}/edit", plot_form(plot, area_ha="9"), csrf_token(other)).status_code == 303
+    )
+    assert post(client, f"{plots_url()}/{plot.id}/edit", mine, csrf).status_code == 409
+    assert post(client, f"{plots_url()}/{plot.id}/edit", {**mine, "confirm_version": "2"}, csrf).status_code == 303
+    session.expire_all()
+    plot = session.get(Plot, plot.id)
+    assert (plot.status, plot.area_ha, plot.version) == ("leased", 9, 3)

@@ -124,7 +124,7 @@ def test_validation_messages_by_the_field_in_each_language_and_values_kept(clien
     assert "My typed text" in html and 'aria-invalid="true"' in html
     vi = post_zone(client, csrf, bad, lang="vi")
     assert vi.status_code == 422
-    assert "Trường này là bắt buộc." in vi.text
+    assert "Vui lòng điền mục này." in vi.text
     assert "This field is required." not in vi.text
     session.expire_all()
     assert zone(session).version == 1
@@ -224,3 +224,10 @@ def test_history_shows_field_by_field_diff(client, session, csrf):
     assert html.index("Version 3") < html.index("Version 2")
     vi = client.get("/vi/staff/zones/kcn-tran-de/history").text
     assert "Phiên bản 3" in vi
+
+
+def test_zone_changes_reach_the_search_outbox(client, session, csrf):
+    login(client, session, roles=["staff"])
+    before = count_rows(session, "search_outbox")
+    assert post_zone(client, csrf, zone_form(session, contact_phone="0299 3822 222")).status_code == 303
+    assert count_rows(session, "search_outbox") > before
