@@ -6,12 +6,13 @@ import json
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from portal.catalogue import labels
 from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.maps import service
-from portal.opendata.caching import cached_response, last_modified
+from portal.opendata.caching import cached_response, export_responses, last_modified
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -51,6 +52,8 @@ def _geojson_response(request: Request, collection: dict, rows, filename: str):
 
 @api.get(
     "/zones.geojson",
+    response_class=Response,
+    responses=export_responses(GEOJSON, json_body=True),
     summary="Published zones as a GeoJSON FeatureCollection (open data)",
     description="Every published zone is a Feature; zones whose location is not published have "
     "`geometry: null` (RFC 7946 §3.2). Located zones are Points (longitude, latitude, WGS 84), "
@@ -64,6 +67,8 @@ def zones_geojson(request: Request, session: SessionDep):
 
 @api.get(
     "/plots.geojson",
+    response_class=Response,
+    responses=export_responses(GEOJSON, json_body=True),
     summary="Plots with a drawn or imported geometry as GeoJSON (open data)",
     description="Only plots (of published zones) whose geometry staff entered; every plot is in plots.csv/json.",
 )

@@ -82,3 +82,13 @@ def cached_response(
     if fresh and request.method in ("GET", "HEAD"):
         return Response(status_code=304, headers=validators)
     return Response(data, status_code=status_code, media_type=media_type, headers={**(headers or {}), **validators})
+
+
+def export_responses(media_type: str, *, json_body: bool = False) -> dict:
+    """OpenAPI `responses` for an export route: its real content type, and the 304 it may answer.
+    Use with `response_class=Response` so FastAPI does not also document application/json."""
+    schema = {"type": "object"} if json_body else {"type": "string"}
+    return {
+        200: {"description": "The export", "content": {media_type.split(";")[0]: {"schema": schema}}},
+        304: {"description": "Not modified: the If-None-Match ETag (or If-Modified-Since date) is current"},
+    }

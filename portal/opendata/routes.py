@@ -15,7 +15,7 @@ from portal.catalogue.routes import csv_safe
 from portal.db import SessionDep
 from portal.i18n import LOCALES, Lang
 from portal.opendata import service
-from portal.opendata.caching import cached_response, last_modified
+from portal.opendata.caching import cached_response, export_responses, last_modified
 from portal.web.render import render
 
 ORDER = 20  # before domains that might add a catch-all /{lang} route: /sitemap.xml and /robots.txt stay ours
@@ -73,36 +73,66 @@ def _json(request: Request, key: str, rows, modified, filename: str) -> Response
     )
 
 
-@api.get("/plots.csv", summary="Plots of the published zones as CSV (open data)")
+@api.get(
+    "/plots.csv",
+    response_class=Response,
+    responses=export_responses(CSV),
+    summary="Plots of the published zones as CSV (open data)",
+)
 def plots_csv(request: Request, session: SessionDep):
     rows, stamps = service.list_plots(session)
     return _csv(request, service.PLOT_COLUMNS, rows, last_modified(stamps), "plots.csv")
 
 
-@api.get("/plots.json", summary="Plots of the published zones as JSON, with geometry (open data)")
+@api.get(
+    "/plots.json",
+    response_class=Response,
+    responses=export_responses(JSON, json_body=True),
+    summary="Plots of the published zones as JSON, with geometry (open data)",
+)
 def plots_json(request: Request, session: SessionDep):
     rows, stamps = service.list_plots(session)
     return _json(request, "plots", rows, last_modified(stamps), "plots.json")
 
 
-@api.get("/sectors.csv", summary="Sectors (VSIC 2018) with priority and environmental classes as CSV (open data)")
+@api.get(
+    "/sectors.csv",
+    response_class=Response,
+    responses=export_responses(CSV),
+    summary="Sectors (VSIC 2018) with priority and environmental classes as CSV (open data)",
+)
 def sectors_csv(request: Request, session: SessionDep):
     rows = [{**r, "sources": service.sources_cell(r["sources"])} for r in service.list_sectors(session)]
     return _csv(request, service.SECTOR_COLUMNS, rows, None, "sectors.csv")
 
 
-@api.get("/sectors.json", summary="Sectors (VSIC 2018) with priority and environmental classes as JSON (open data)")
+@api.get(
+    "/sectors.json",
+    response_class=Response,
+    responses=export_responses(JSON, json_body=True),
+    summary="Sectors (VSIC 2018) with priority and environmental classes as JSON (open data)",
+)
 def sectors_json(request: Request, session: SessionDep):
     return _json(request, "sectors", service.list_sectors(session), None, "sectors.json")
 
 
-@api.get("/registry.csv", summary="Published projects of the registry as CSV (open data)")
+@api.get(
+    "/registry.csv",
+    response_class=Response,
+    responses=export_responses(CSV),
+    summary="Published projects of the registry as CSV (open data)",
+)
 def registry_csv(request: Request, session: SessionDep):
     rows, stamps = service.list_registry(session)
     return _csv(request, service.REGISTRY_COLUMNS, rows, last_modified(stamps), "registry.csv")
 
 
-@api.get("/registry.json", summary="Published projects of the registry as JSON (open data)")
+@api.get(
+    "/registry.json",
+    response_class=Response,
+    responses=export_responses(JSON, json_body=True),
+    summary="Published projects of the registry as JSON (open data)",
+)
 def registry_json(request: Request, session: SessionDep):
     rows, stamps = service.list_registry(session)
     return _json(request, "projects", rows, last_modified(stamps), "registry.json")
