@@ -71,10 +71,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     errors.install(app)
-    # Outermost last: body cap first, then headers on every response, then the CSRF cookie.
+    # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production",
                        tile_url=settings.tile_url)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

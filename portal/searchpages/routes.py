@@ -81,7 +81,7 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
     result, unavailable = None, False
     try:
-        result = _engine(request).query(q, filters=parsed.filters, facets=FACETS, page=max(page, 1),
+        result = _engine(request).query(q, filters=parsed.filters, facets=FACETS, page=min(max(page, 1), 1000),
                                         per_page=PER_PAGE, lang=lang)
     except SearchUnavailable:
         unavailable = True
