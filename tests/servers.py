@@ -151,6 +151,7 @@ class LiveServer:
         bootstrap: bool = True,
         port: int | None = None,
         app: str = "portal.main:app",
+        app_dir: Path | None = None,
         workers: int = 1,
         startup_timeout: float = 60,
     ) -> None:
@@ -159,10 +160,16 @@ class LiveServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.app = app
+        self.app_dir = app_dir
         self.workers = workers
         self.startup_timeout = startup_timeout
-        self.environ = server_env(database_url, self.workdir, env=env, search_url=search_url,
-                                  extra={"PORTAL_BASE_URL": self.base_url, **(extra_env or {})})
+        self.environ = server_env(
+            database_url,
+            self.workdir,
+            env=env,
+            search_url=search_url,
+            extra={"PORTAL_BASE_URL": self.base_url, **(extra_env or {})},
+        )
         self._bootstrap = bootstrap
         self._bootstrapped = False
         self.proc: subprocess.Popen | None = None
@@ -205,6 +212,8 @@ class LiveServer:
             "--workers",
             str(self.workers),
         ]
+        if self.app_dir is not None:
+            cmd += ["--app-dir", str(self.app_dir)]
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             cmd, env=self.environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -17,6 +17,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ def proposal_body(i: int) -> dict:
 class Ledger:
     receipts: dict[str, list[dict]] = field(default_factory=dict)  # key → every receipt received
     attempts: int = 0
+    unavailable: int = 0  # 503 answers from a running server (retried like a real client would)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,6 +101,8 @@ def submit_until_acknowledged(
                 continue
             return
         if response.status_code in (502, 503, 504):
+            with ledger.lock:
+                ledger.unavailable += 1
             time.sleep(0.2)
             continue
         with ledger.lock:
@@ -223,8 +227,8 @@ def _check(server: LiveServer, database_url: str, capsys, label: str) -> None:
     line = (
         f"[{label}] acknowledged {len(ledger.receipts)}, lost {len(result['lost'])}, "
         f"duplicated {len(result['duplicated'])}, damaged {len(result['damaged'])}, kills {outcome['kills']} "
-        f"(attempts {ledger.attempts}, rows {result['rows']}, stored-but-unacknowledged "
-        f"{len(result['unacknowledged_stored'])}, server starts {server.starts})"
+        f"(attempts {ledger.attempts}, 503 answers {ledger.unavailable}, rows {result['rows']}, "
+        f"stored-but-unacknowledged {len(result['unacknowledged_stored'])}, server starts {server.starts})"
     )
     with capsys.disabled():
         print("\n" + line)
@@ -274,6 +278,41 @@ def test_no_acknowledged_proposal_is_lost_or_duplicated_across_kills_postgresql(
             _check(server, url, capsys, "postgresql")
         finally:
             server.stop()
+
+
+def _concurrent_submissions(server: LiveServer, n: int = 240) -> Counter:
+    def one(i: int) -> int:
+        response = httpx.post(
+            server.url("/api/v1/proposals"),
+            json=proposal_body(i),
+            headers={"Idempotency-Key": f"busy-{uuid.uuid4()}"},
+            timeout=30,
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        return Counter(pool.map(one, range(n)))
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("crash")
+def test_concurrent_submissions_on_a_healthy_sqlite_server_all_succeed(tmp_path):
+    """16 investors at once must not get "service unavailable" from SQLite lock contention."""
+    with LiveServer(sqlite_url(tmp_path), workdir=tmp_path) as server:
+        statuses = _concurrent_submissions(server)
+    assert statuses == Counter({201: sum(statuses.values())}), statuses
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.xdist_group("crash")
+def test_concurrent_submissions_on_a_healthy_postgresql_server_all_succeed(tmp_path):
+    err = postgres_available()
+    if err is not None:
+        service_unavailable("PostgreSQL", err)
+    with postgres_database("busy") as url, LiveServer(url, workdir=tmp_path) as server:
+        statuses = _concurrent_submissions(server)
+    assert statuses == Counter({201: sum(statuses.values())}), statuses
 
 
 # --- outside services down -----------------------------------------------------------------------------
