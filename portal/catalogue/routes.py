@@ -15,6 +15,7 @@ from portal.catalogue.schemas import SORT_KEYS, ZoneList, ZonePublic, parse_zone
 from portal.data import load
 from portal.db import SessionDep
 from portal.i18n import Lang
+from portal.opendata.caching import cached_response
 from portal.web.render import render
 
 ORDER = 10
@@ -104,7 +105,11 @@ def _public_list(request: Request, session, zones) -> list[ZonePublic]:
             for z in zones]
 
 
-@api.get("/zones", response_model=ZoneList, summary="List zones (same filters as the zone list page)")
+NOT_MODIFIED = {304: {"description": "Not modified (the client's ETag / Last-Modified is current)"}}
+
+
+@api.get("/zones", response_model=ZoneList, summary="List zones (same filters as the zone list page)",
+         responses=NOT_MODIFIED)
 def api_zones(
     request: Request, session: SessionDep,
     kind: list[str] | None = FILTER_DOC["kind"], locality: list[str] | None = FILTER_DOC["locality"],
@@ -116,8 +121,9 @@ def api_zones(
 ):
     filters = _api_filters(request, session)
     result = service.list_zones(session, filters=filters, lang=lang, page=page, per_page=per_page)
-    return ZoneList(total=result.total, page=result.page, pages=result.pages,
+    body = ZoneList(total=result.total, page=result.page, pages=result.pages,
                     items=_public_list(request, session, result.zones), facets=result.facets)
+    return cached_response(request, body.model_dump_json(), "application/json", service.last_modified(session))
 
 
 EXPORT_COLUMNS = [
@@ -156,7 +162,8 @@ def csv_safe(value) -> str:
     return text
 
 
-@api.get("/zones.csv", summary="All published zones as CSV (open data)")
+@api.get("/zones.csv", summary="All published zones as CSV (open data)", response_class=Response,
+         responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **NOT_MODIFIED})
 def api_zones_csv(request: Request, session: SessionDep):
     items = _public_list(request, session, service.all_zones(session))
     buf = io.StringIO()
@@ -164,16 +171,18 @@ def api_zones_csv(request: Request, session: SessionDep):
     writer.writeheader()
     for row in export_rows(items):
         writer.writerow({k: csv_safe(v) for k, v in row.items()})
-    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="zones.csv"'})
+    return cached_response(request, "\ufeff" + buf.getvalue(), "text/csv; charset=utf-8",
+                           service.last_modified(session),
+                           headers={"Content-Disposition": 'attachment; filename="zones.csv"'})
 
 
-@api.get("/zones.json", summary="All published zones as JSON with provenance (open data)")
+@api.get("/zones.json", summary="All published zones as JSON with provenance (open data)", response_class=Response,
+         responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **NOT_MODIFIED})
 def api_zones_json(request: Request, session: SessionDep):
     items = _public_list(request, session, service.all_zones(session))
     body = json.dumps({"zones": [i.model_dump(mode="json") for i in items]}, ensure_ascii=False)
-    return Response(body, media_type="application/json",
-                    headers={"Content-Disposition": 'inline; filename="zones.json"'})
+    return cached_response(request, body, "application/json", service.last_modified(session),
+                           headers={"Content-Disposition": 'inline; filename="zones.json"'})
 
 
 @api.get("/zones/{slug}", response_model=ZonePublic, summary="One zone with the provenance of every figure")

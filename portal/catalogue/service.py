@@ -184,3 +184,13 @@ def known_values(session: Session) -> dict[str, set[str]]:
     """Allowed filter values (for validating query strings)."""
     localities = {x for x in session.exec(select(Zone.locality).distinct()).all() if x}
     return {"locality": localities, "sector": sector_codes(session)}
+
+
+def last_modified(session: Session):
+    """When the public catalogue last changed (zones and plots), for Last-Modified headers."""
+    from sqlalchemy import func as f
+
+    zone = session.exec(select(f.max(Zone.updated_at))).one()
+    plot = session.exec(select(f.max(Plot.updated_at))).one()
+    stamps = [x for x in (zone, plot) if x is not None]
+    return max(stamps, key=lambda d: d.replace(tzinfo=None)) if stamps else None
