@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.search.search_fixtures import DOCUMENTS
 
 from search.engine import SearchEngine
 from search.local import LocalEngine
+from tests.search.search_fixtures import DOCUMENTS
 
 ENGINES = [
     "local",

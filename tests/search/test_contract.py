@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.search.search_fixtures import DOCUMENTS
 
 from search.engine import SearchEngine, SearchResult, SearchUnavailable, make_engine
 from search.local import LocalEngine
 from search.meili import MeiliEngine
 from search.text import fold
+from tests.search.search_fixtures import DOCUMENTS
 
 ALL_IDS = {d["id"] for d in DOCUMENTS}
 TRAN_DE = {"zone:kcn-tran-de", "zone:kkt-tran-de", "plot:kcn-tran-de:a1"}

@@ -6,9 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.search.search_fixtures import DOCUMENTS
-
 from search.local import LocalEngine
+from tests.search.search_fixtures import DOCUMENTS
 
 
 def test_broad_queries_put_title_matches_first_in_title_order(tmp_path: Path) -> None:
