@@ -51,6 +51,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         redoc_url=None,
         openapi_url="/api/openapi.json" if docs else None,
         dependencies=[Depends(csrf_protect)],
+        responses={
+            400: {"description": "Malformed request body (e.g. JSON that does not parse)"},
+            403: {"description": "A form post without a valid CSRF token (JSON bodies need none)"},
+            413: {"description": "Request body larger than PORTAL_MAX_BODY_BYTES"},
+        },
     )
     app.state.settings = settings
     app.state.db = database

@@ -185,7 +185,8 @@ def api_zones_json(request: Request, session: SessionDep):
                            headers={"Content-Disposition": 'inline; filename="zones.json"'})
 
 
-@api.get("/zones/{slug}", response_model=ZonePublic, summary="One zone with the provenance of every figure")
+@api.get("/zones/{slug}", response_model=ZonePublic, summary="One zone with the provenance of every figure",
+         responses={404: {"description": "No published zone has this slug"}})
 def api_zone(request: Request, slug: str, session: SessionDep):
     zone = service.get_zone(session, slug=slug)
     if zone is None:
