@@ -44,13 +44,14 @@ def submit_by_api(live_server, lang: str) -> dict:
 
 
 def bilingual(page, lang: str, label: str, vi: str, en: str) -> None:
-    page.get_by_label(re.compile(re.escape(T(lang, label)) + r".*Tiếng Việt")).fill(vi)
-    page.get_by_label(re.compile(re.escape(T(lang, label)) + r".*English")).fill(en)
+    # role lookups skip hidden fields (the closed "record a withdrawal" form has the same labels)
+    page.get_by_role("textbox", name=re.compile(re.escape(T(lang, label)) + r".*Tiếng Việt")).fill(vi)
+    page.get_by_role("textbox", name=re.compile(re.escape(T(lang, label)) + r".*English")).fill(en)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_screener_requests_information_investor_answers_screener_accepts(
-    page, browser, live_server, recorder, screener_account, lang
+    page, browser, live_server, recorder, screener_account, staff_account, lang
 ):
     proposal = submit_by_api(live_server, lang)
     reference = proposal["reference"]
@@ -84,7 +85,7 @@ def test_screener_requests_information_investor_answers_screener_accepts(
         if lang == "vi"
         else "Please send the wastewater treatment process diagram."
     )
-    expect(investor.get_by_text(expected_question)).to_be_visible()
+    expect(investor.get_by_role("blockquote")).to_have_text(expected_question)
     investor.get_by_label(T(lang, "Your answer")).fill("Sơ đồ: lắng – sinh học hiếu khí – lọc màng MBR, 150 m³/ngày.")
     investor.get_by_role("button", name=T(lang, "Send the answer")).click()
     expect(investor.get_by_role("status")).to_contain_text(
@@ -104,14 +105,26 @@ def test_screener_requests_information_investor_answers_screener_accepts(
         T(lang, "The proposal was accepted and recorded in the project registry.")
     )
 
-    # the investor's tracking page shows the decision; the public registry lists the project
+    # the investor's tracking page shows the decision
     investor.reload()
-    expect(
-        investor.get_by_text(
-            "Meets the environmental conditions." if lang == "en" else "Đáp ứng các điều kiện môi trường."
-        )
-    ).to_be_visible()
+    reason = "Meets the environmental conditions." if lang == "en" else "Đáp ứng các điều kiện môi trường."
+    expect(investor.get_by_text(reason).first).to_be_visible()
+
+    # the project is in the registry (unpublished); staff publish it and the public registry lists it
+    staff = new_page(browser, live_server, recorder, lang)
+    sign_in(staff, lang, staff_account)
+    staff.goto(f"/{lang}/staff/registry")
+    row = staff.get_by_role("row", name=re.compile(re.escape(proposal["company_name"])))
+    expect(row).to_contain_text(T(lang, "Not published"))
+    row.get_by_role("link", name=re.compile(rf"^{re.escape(T(lang, 'Edit'))}")).click()
+    staff.get_by_role("checkbox", name=T(lang, "Show on the public registry page")).check()
+    staff.get_by_role("button", name=T(lang, "Save project")).click()
+    staff.goto(f"/{lang}/staff/registry")
+    expect(staff.get_by_role("row", name=re.compile(re.escape(proposal["company_name"])))).to_contain_text(
+        T(lang, "Published")
+    )
     investor.goto(f"/{lang}/registry")
     expect(investor.get_by_role("heading", level=1, name=T(lang, "Project registry"))).to_be_visible()
     expect(investor.get_by_role("rowheader", name=proposal["company_name"])).to_be_visible()
     investor.context.close()
+    staff.context.close()
