@@ -38,7 +38,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - driver hook
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: the busy timeout then
+        # applies, instead of SQLITE_BUSY when a reader tries to upgrade (concurrent proposal POSTs)
 
 
 def make_engine(url: str) -> Engine:
