@@ -149,3 +149,22 @@ def test_an_injected_filter_does_not_widen_the_result(client):
     assert injected.status_code == 422
     kcn = client.get("/api/v1/zones", params={"kind": "kcn"}).json()["total"]
     assert 0 < kcn < everything
+
+
+def test_a_nul_character_in_a_submitted_text_is_refused_not_a_server_error(client):
+    """PostgreSQL cannot store U+0000 in text: it must be refused as bad input (422), never reach the
+    database as a 'database unavailable' 503 — and nothing may be stored."""
+    body = {
+        "company_name": "NUL\x00Co",
+        "investor_country": "Việt Nam",
+        "contact_name": "A",
+        "contact_email": "nul@example.vn",
+        "project_name": "P",
+        "project_description": "text with \x00 inside",
+        "sectors": ["1020"],
+        "zone": "kcn-an-nghiep",
+    }
+    response = client.post("/api/v1/proposals", json=body, headers={"Idempotency-Key": "nul-character-test-key"})
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["detail"][0]["loc"][0] == "body"

@@ -68,8 +68,12 @@ def test_a_hostile_zone_name_is_escaped_on_public_pages(client, session, lang):
         contact_org_vi=PAYLOAD,
         contact_org_en=PAYLOAD,
     )
-    for path in (f"/{lang}/zones", f"/{lang}/zones?kind=kcn&sort=name", f"/{lang}/zones/kcn-tran-de",
-                 f"/{lang}/compare?zones=kcn-tran-de,kcn-an-nghiep"):
+    for path in (
+        f"/{lang}/zones",
+        f"/{lang}/zones?kind=kcn&sort=name",
+        f"/{lang}/zones/kcn-tran-de",
+        f"/{lang}/compare?zones=kcn-tran-de,kcn-an-nghiep",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         assert_escaped(response.text, path)
