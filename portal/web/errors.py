@@ -8,7 +8,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portal.i18n import LOCALES, N_
@@ -61,6 +61,17 @@ def install(app: FastAPI) -> None:
             errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
                       for e in exc.errors()]
             return JSONResponse({"detail": errors}, status_code=422)
+        return error_page(request, 400)
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(request: Request, exc: DataError):
+        """A value the database refuses (PostgreSQL: a NUL character in text, a number out of range):
+        the client's input is at fault, not the database."""
+        log.info("value refused by the database on %s: %s", request.url.path, exc.orig.__class__.__name__)
+        if wants_json(request):
+            where = "query" if request.method in ("GET", "HEAD") else "body"
+            return JSONResponse({"detail": [{"loc": [where], "msg": "contains a character or value that cannot be "
+                                             "stored", "type": "value_error"}]}, status_code=422)
         return error_page(request, 400)
 
     @app.exception_handler(OperationalError)
