@@ -38,8 +38,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - driver hook
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: the busy timeout then
-        # applies, instead of SQLITE_BUSY when a reader tries to upgrade (concurrent proposal POSTs)
+        # A writing transaction takes the write lock up front, so concurrent writers wait on the busy
+        # timeout instead of failing with SQLITE_BUSY when a reader tries to upgrade; readers stay
+        # concurrent (WAL). Sessions opt in with Database.session(write=True).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -75,8 +77,11 @@ class Database:
         return db
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session; `write=True` marks a transaction that will write (SQLite: BEGIN IMMEDIATE)."""
         with self.sessionmaker() as session:
+            if write and self.is_sqlite:
+                session.connection(execution_options={"sqlite_write": True})
             yield session
 
     @property
@@ -84,8 +89,11 @@ class Database:
         return self.url.startswith("sqlite")
 
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.db.session() as session:
+    with request.app.state.db.session(write=request.method not in SAFE_METHODS) as session:
         yield session
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.exc import OperationalError
 
 from portal.accounts import service
 from portal.accounts.models import User
@@ -50,7 +51,10 @@ def current_user(request: Request) -> User | None:
             info = service.lookup_session(session, token=token)
             if info is not None:
                 if session.dirty:
-                    session.commit()  # last_seen_at, at most once a minute
+                    try:
+                        session.commit()  # last_seen_at, at most once a minute; best effort
+                    except OperationalError:  # SQLite busy with another writer: skip this update
+                        session.rollback()
                 user, record = info.user, info.record
                 session.expunge(user)
                 session.expunge(record)

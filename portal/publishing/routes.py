@@ -576,7 +576,7 @@ async def import_upload(request: Request, lang: Lang, user: StaffUser):
 
 
 def _import_dry_run(request: Request, lang: str, user, kind: str, data: bytes, filename: str):
-    with request.app.state.db.session() as session:
+    with request.app.state.db.session(write=True) as session:
         try:
             pending = service.create_pending_import(session, data=data, kind=kind, filename=filename, owner=user)
         except importer.ImportRefused as err:
