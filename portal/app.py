@@ -15,6 +15,7 @@ from portal.i18n import negotiate
 from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
+from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -77,6 +78,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     errors.install(app)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
+    if settings.page_cache:
+        database.page_cache = PageCache(database)
+        app.add_middleware(PageCacheMiddleware, cache=database.page_cache)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production",

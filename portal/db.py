@@ -60,6 +60,7 @@ class Database:
         self.url = url
         self.engine = engine or make_engine(url)
         self.search_worker = None  # set by the app: woken after commits that wrote search outbox rows
+        self.page_cache = None  # set by the app: cleared after commits that changed public data
         self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False,
                                          info={"db": self})
 
@@ -70,6 +71,7 @@ class Database:
         db.url = url
         db.engine = connection.engine
         db.search_worker = None
+        db.page_cache = None
         db.sessionmaker = sessionmaker(
             bind=connection, class_=Session, expire_on_commit=False,
             join_transaction_mode="create_savepoint", info={"db": db},

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{VAR_DIR / 'portal.db'}"
     search_url: str = ""  # empty or sqlite:///path → embedded FTS5; http(s)://… → Meilisearch
     meili_key: str = ""
-    search_sync: Literal["thread", "manual"] = "thread"  # manual: tests drain the outbox themselves
+    search_sync: Literal["thread", "manual"] = "thread"  # manual: tests drain the search outbox themselves
+    page_cache: bool = True  # cache rendered public catalogue pages for anonymous visitors
     secret_key: str = Field(default_factory=_secret_file_default)
     ratelimit_url: str = "memory://"  # or redis://127.0.0.1:6379/0
     tile_url: str = ""  # e.g. https://tile.example/{z}/{x}/{y}.png; empty → no base tiles

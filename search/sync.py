@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
-from portal.catalogue.models import Plot, Sector, Zone
+from portal.catalogue.models import CatalogueGeneration, Plot, Sector, Zone
 from search.documents import all_documents, documents_for
 from search.engine import SearchEngine, SearchUnavailable
 from search.outbox import SearchOutbox
@@ -28,9 +28,23 @@ BATCH = 500
 
 
 def enqueue(session: Session, doc_ids: list[str]) -> None:
+    """Outbox rows for changed records, in the caller's transaction; the public data's generation
+    moves on with them (cached public pages of older generations are no longer served)."""
     for doc_id in dict.fromkeys(doc_ids):
         session.add(SearchOutbox(doc_id=doc_id))
+    if not session.info.get("search_outbox_dirty"):
+        bump_generation(session)
     session.info["search_outbox_dirty"] = True
+
+
+def bump_generation(session: Session) -> None:
+    bumped = session.exec(
+        update(CatalogueGeneration).where(col(CatalogueGeneration.id) == 1)
+        .values(value=CatalogueGeneration.value + 1)
+    )
+    if bumped.rowcount == 0:
+        session.add(CatalogueGeneration(id=1, value=1))
+        session.flush()
 
 
 def enqueue_zone(session: Session, zone: Zone) -> None:
@@ -189,3 +203,6 @@ def _wake_worker_after_commit(session: Session) -> None:
         worker = getattr(db, "search_worker", None)
         if worker is not None:
             worker.kick()
+        cache = getattr(db, "page_cache", None)
+        if cache is not None:
+            cache.invalidate()

@@ -115,6 +115,7 @@ def settings(database_url, tmp_path: Path):
     return Settings(
         env="test", database_url=database_url, secret_key="test-secret-key-" + "x" * 32,
         search_url=f"sqlite:///{tmp_path / 'search.db'}", upload_dir=tmp_path / "uploads", search_sync="manual",
+        page_cache=False,
     )
 
 

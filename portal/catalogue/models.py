@@ -117,3 +117,13 @@ class Plot(SQLModel, table=True):
     verified_on: date | None = None
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class CatalogueGeneration(SQLModel, table=True):
+    """One row, bumped in the same transaction as any change to public catalogue data (zones,
+    plots, sectors, registry projects: everything that goes through the search outbox). Cached
+    public pages are valid only for the generation they were rendered at."""
+
+    __tablename__ = "catalogue_generation"
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(default=0)

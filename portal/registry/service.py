@@ -230,7 +230,19 @@ def create_project(
         detail=project.investor_name,
     )
     _lease_plot(session, plot_id=project.plot_id, actor=actor, address=address)
+    _zones_changed(session, project.zone_id)
     return project
+
+
+def _zones_changed(session: Session, *zone_ids: int | None) -> None:
+    """A project's land counts in its zone's leased land and fill rate: refresh the zone's search
+    document and the public page cache in the same transaction."""
+    from search.sync import enqueue_zone
+
+    for zone_id in {z for z in zone_ids if z is not None}:
+        zone = session.get(Zone, zone_id)
+        if zone is not None:
+            enqueue_zone(session, zone)
 
 
 def update_project(
@@ -283,6 +295,7 @@ def update_project(
     )
     if "plot_id" in changes:
         _lease_plot(session, plot_id=project.plot_id, actor=actor, address=address)
+    _zones_changed(session, project.zone_id, changes.get("zone_id", (None,))[0])
     return changes
 
 

@@ -1,0 +1,116 @@
+"""A cache of rendered public catalogue pages for anonymous visitors.
+
+Why: the zone list and zone pages are read far more often than the catalogue changes, and rendering
+them (a dozen queries, a hundred translated strings) costs ~50× a bare response. A page is cached
+with the catalogue *generation* it was rendered at (`catalogue_generation`, bumped in the same
+transaction as any change to zones, plots, sectors or registry projects — see search.sync.enqueue).
+
+- Only GET requests without a staff session cookie, on the public catalogue pages, answered 200.
+- This process learns of its own commits at once (`invalidate()` from the after-commit hook); other
+  workers re-read the generation at most `ttl` seconds later (one indexed single-row query).
+- Pure ASGI, inside the CSRF-cookie and security-header middleware, so those still apply.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CACHEABLE = re.compile(r"^/(vi|en)/(zones(/[a-z0-9-]{1,80})?|sectors|rules)?$")
+SESSION_COOKIE = b"portal_session="
+MAX_QUERY = 512
+
+
+class PageCache:
+    def __init__(self, db, *, ttl: float = 1.0, max_entries: int = 512) -> None:
+        self.db = db
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], tuple[int, list, bytes]] = OrderedDict()
+        self._generation: int | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._generation = None
+            self._entries.clear()
+
+    def generation(self) -> int:
+        now = time.monotonic()
+        if self._generation is not None and now - self._checked < self.ttl:
+            return self._generation
+        with self.db.session() as session:
+            value = session.execute(text("SELECT value FROM catalogue_generation WHERE id = 1")).scalar()
+        with self._lock:
+            if value != self._generation:
+                self._entries.clear()
+            self._generation = value or 0
+            self._checked = now
+        return self._generation
+
+    def get(self, key: tuple[str, str], generation: int) -> tuple[list, bytes] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != generation:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1], entry[2]
+
+    def put(self, key: tuple[str, str], generation: int, headers: list, body: bytes) -> None:
+        with self._lock:
+            self._entries[key] = (generation, headers, body)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+def _anonymous(scope: Scope) -> bool:
+    return not any(name == b"cookie" and SESSION_COOKIE in value for name, value in scope.get("headers", []))
+
+
+class PageCacheMiddleware:
+    def __init__(self, app: ASGIApp, *, cache: PageCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] != "GET" or not CACHEABLE.match(scope["path"])
+                or len(scope.get("query_string", b"")) > MAX_QUERY or not _anonymous(scope)):
+            await self.app(scope, receive, send)
+            return
+        try:
+            generation = self.cache.generation()
+        except Exception:  # database unavailable: let the app answer (it has the 503 page)
+            await self.app(scope, receive, send)
+            return
+        key = (scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        hit = self.cache.get(key, generation)
+        if hit is not None:
+            headers, body = hit
+            await send({"type": "http.response.start", "status": 200, "headers": [*headers, (b"x-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        status = 0
+        start_headers: list = []
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, start_headers
+            if message["type"] == "http.response.start":
+                # a copy: outer middleware appends to the message's own header list when we pass it on
+                status, start_headers = message["status"], list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                cacheable = status == 200 and not any(k.lower() == b"set-cookie" for k, _ in start_headers)
+                if not message.get("more_body") and cacheable:
+                    self.cache.put(key, generation, start_headers, b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, capture)
