@@ -318,9 +318,11 @@ def fmt_load(label: str, result: Load, baseline: Load | None) -> str:
     )
 
 
-def bench_portal(name: str, database_url: str, args, workdir: Path, hello: Load) -> dict[str, Load]:
+def bench_portal(
+    name: str, database_url: str, args, workdir: Path, hello: Load, extra_env: dict[str, str] | None = None
+) -> dict[str, Load]:
     results: dict[str, Load] = {}
-    with LiveServer(database_url, workdir=workdir / name) as server:
+    with LiveServer(database_url, workdir=workdir / name, extra_env=extra_env) as server:
         print(f"\nportal, {name} ({server.base_url})")
         for label, method, path in ENDPOINTS:
             probe = httpx.request(
@@ -376,6 +378,19 @@ def main() -> int:
 
         embedded = bench_portal("embedded (SQLite WAL + FTS5)", sqlite_url(workdir / "sqlite"), args, workdir, hello)
         configs = {"embedded": embedded}
+        print(
+            "  note: anonymous GETs of catalogue pages are served from the page cache (valid per catalogue "
+            "generation); the load tool repeats one URL, so every request after the first is a hit. The same "
+            "pages rendered on every request:"
+        )
+        bench_portal(
+            "embedded, page cache off (PORTAL_PAGE_CACHE=false)",
+            sqlite_url(workdir / "sqlite-nocache"),
+            args,
+            workdir,
+            hello,
+            extra_env={"PORTAL_PAGE_CACHE": "false"},
+        )
         if not args.no_postgres:
             err = postgres_available()
             if err is None:
