@@ -36,6 +36,7 @@ def zone_documents(session: Session, zones: list[Zone]) -> list[dict[str, Any]]:
         for lang in LOCALES:
             doc[f"title_{lang}"] = getattr(zone, f"name_{lang}")
             doc[f"text_{lang}"] = _join(
+                getattr(zone, f"name_{lang}"),  # so a snippet in the asked language can show the name
                 translate(lang, labels.KIND[zone.kind]),
                 translate(lang, labels.STATUS[zone.status]),
                 locality_name(zone.locality, lang),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone, ZoneSector
@@ -107,11 +107,14 @@ def _filtered(filters: ZoneFilters, *, include_unpublished: bool = False):
     return stmt
 
 
+KIND_ORDER = {"kcn": 0, "kkt": 1, "ccn": 2}
+
 SORTS = {
     "name": lambda lang: [col(getattr(Zone, f"name_{lang}"))],
     "area_desc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).desc(), Zone.slug],
     "area_asc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).asc(), Zone.slug],
-    "kind": lambda lang: [Zone.kind, Zone.slug],
+    # parks, then the economic zone, then clusters; by name within each
+    "kind": lambda lang: [case(KIND_ORDER, value=Zone.kind, else_=9), col(getattr(Zone, f"name_{lang}"))],
 }
 
 
