@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from search.local import LocalEngine
 from tests.search.search_fixtures import DOCUMENTS
 
@@ -64,3 +66,38 @@ def test_filtered_ranking_drives_from_fts(tmp_path: Path) -> None:
     assert "MATERIALIZE m" in plan
     assert "SCAN m" in plan
     assert "SEARCH d USING INTEGER PRIMARY KEY" in plan
+
+
+def test_bitmap_helpers_agree_with_plain_python() -> None:
+    import random
+
+    from search.local import _pack, _set_bits
+
+    rng = random.Random(3)
+    for size in (0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099):
+        chosen = sorted(rng.sample(range(size), size // 3))
+        flags = bytearray(size)
+        for i in chosen:
+            flags[i] = 1
+        bits = _pack(flags)
+        assert bits == sum(1 << i for i in chosen)
+        for skip, limit in ((0, 5), (3, 20), (10, 100), (len(chosen) - 1, 5), (len(chosen) + 5, 5)):
+            assert _set_bits(bits, max(0, skip), limit, size) == chosen[max(0, skip) : max(0, skip) + limit]
+
+
+def test_min_available_uses_prefix_bitmaps_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above `_STEP` documents the area filter is a precomputed prefix plus single bits: same answer."""
+    import search.local
+
+    monkeypatch.setattr(search.local, "_STEP", 4)
+    docs = [
+        dict(DOCUMENTS[0], id=f"zone:{i}", slug=f"z{i}", available_ha=None if i % 5 == 0 else float(i % 13))
+        for i in range(60)
+    ]
+    engine = LocalEngine(tmp_path / "s.db")
+    engine.index(docs)
+    for minimum in (-1, 0, 0.5, 3, 7, 12, 12.5, 100):
+        expected = {d["id"] for d in docs if d["available_ha"] is not None and d["available_ha"] >= minimum}
+        result = engine.query("", filters={"min_available_ha": minimum}, per_page=100)
+        assert result.total == len(expected)
+        assert {h.id for h in result.hits} == expected
