@@ -7,6 +7,8 @@ that says what state the case is in and what was attempted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
@@ -267,107 +269,88 @@ async def add_comment(request: Request, lang: Lang, proposal_id: int, session: S
     )
 
 
-@router.post("/review/{proposal_id}/request-info")
-async def request_info(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
-    proposal = _proposal_or_404(session, proposal_id)
-    form, errors = BilingualText.parse(
-        await request.form(),
-        missing_vi=N_("Enter the message to the investor in Vietnamese."),
-        missing_en=N_("Enter the message to the investor in English."),
-    )
-    try:
-        if not errors:
-            service.request_info(
-                session,
-                proposal=proposal,
-                actor=user,
-                text_vi=form.text_vi,
-                text_en=form.text_en,
-                address=client_address(request),
-            )
-            session.commit()
-            return RedirectResponse(_case_url(lang, proposal, "info"), status_code=303)
-        service.transition_check(proposal, "request_info")
-    except IllegalTransition as err:
+def _form_action(key: str, parse: Callable, apply: Callable, *, check: str | Callable, done: str | None):
+    """POST handler of a case-page form that moves the case (request-info, decide, withdraw).
+
+    `parse(form_data)` gives (form, errors). Valid: `apply(session, form, proposal=, actor=, address=)` moves the
+    case, then 303 back to it with notice `done` (None: the case's new status). Invalid: the action `check`
+    (or `check(form)`; None skips it) is checked first so an illegal move answers the 409 page rather than
+    field errors; then the case page again (400) with the form kept under `key`. A ReviewError from the
+    service is shown the same way."""
+
+    async def handler(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+        proposal = _proposal_or_404(session, proposal_id)
+        form, errors = parse(await request.form())
+        try:
+            if not errors:
+                apply(session, form, proposal=proposal, actor=user, address=client_address(request))
+                session.commit()
+                return RedirectResponse(_case_url(lang, proposal, done or proposal.status), status_code=303)
+            action = check(form) if callable(check) else check
+            if action is not None:
+                service.transition_check(proposal, action)
+        except IllegalTransition as err:
+            session.rollback()
+            return _conflict(request, lang, err, back=_case_url(lang, proposal))
+        except service.ReviewError as err:
+            errors = {err.field: err.message}
         session.rollback()
-        return _conflict(request, lang, err, back=_case_url(lang, proposal))
-    except service.ReviewError as err:
-        errors = {err.field: err.message}
-    session.rollback()
-    return _case_page(
-        request,
-        lang,
+        return _case_page(
+            request, lang, session, proposal, user, forms={key: form}, errors={key: errors}, status_code=400
+        )
+
+    return handler
+
+
+def _request_info(session, form: BilingualText, **kw):
+    service.request_info(session, text_vi=form.text_vi, text_en=form.text_en, **kw)
+
+
+def _decide(session, form: DecisionForm, **kw):
+    service.decide(
         session,
-        proposal,
-        user,
-        forms={"request_info": form},
-        errors={"request_info": errors},
-        status_code=400,
+        outcome=form.outcome,
+        reason_vi=form.text_vi,
+        reason_en=form.text_en,
+        land_ha=form.land_ha,
+        zone_id=form.zone_id,
+        **kw,
     )
 
 
-@router.post("/review/{proposal_id}/decide")
-async def decide(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
-    proposal = _proposal_or_404(session, proposal_id)
-    form, errors = DecisionForm.parse(await request.form())
-    try:
-        if not errors:
-            service.decide(
-                session,
-                proposal=proposal,
-                actor=user,
-                outcome=form.outcome,
-                reason_vi=form.text_vi,
-                reason_en=form.text_en,
-                land_ha=form.land_ha,
-                zone_id=form.zone_id,
-                address=client_address(request),
-            )
-            session.commit()
-            return RedirectResponse(_case_url(lang, proposal, proposal.status), status_code=303)
-        if form.outcome in ("accept", "refuse"):
-            service.transition_check(proposal, form.outcome)
-    except IllegalTransition as err:
-        session.rollback()
-        return _conflict(request, lang, err, back=_case_url(lang, proposal))
-    except service.ReviewError as err:
-        errors = {err.field: err.message}
-    session.rollback()
-    return _case_page(
-        request, lang, session, proposal, user, forms={"decision": form}, errors={"decision": errors}, status_code=400
-    )
+def _withdraw(session, form: BilingualText, **kw):
+    service.withdraw(session, reason_vi=form.text_vi, reason_en=form.text_en, **kw)
 
 
-@router.post("/review/{proposal_id}/withdraw")
-async def screener_withdraw(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
-    proposal = _proposal_or_404(session, proposal_id)
-    form, errors = BilingualText.parse(
-        await request.form(),
-        missing_vi=N_("A withdrawal needs its reason in Vietnamese."),
-        missing_en=N_("A withdrawal needs its reason in English."),
-    )
-    try:
-        if not errors:
-            service.withdraw(
-                session,
-                proposal=proposal,
-                actor=user,
-                reason_vi=form.text_vi,
-                reason_en=form.text_en,
-                address=client_address(request),
-            )
-            session.commit()
-            return RedirectResponse(_case_url(lang, proposal, "withdrawn"), status_code=303)
-        service.transition_check(proposal, "withdraw")
-    except IllegalTransition as err:
-        session.rollback()
-        return _conflict(request, lang, err, back=_case_url(lang, proposal))
-    except service.ReviewError as err:
-        errors = {err.field: err.message}
-    session.rollback()
-    return _case_page(
-        request, lang, session, proposal, user, forms={"withdraw": form}, errors={"withdraw": errors}, status_code=400
-    )
+def _decision_action(form: DecisionForm) -> str | None:
+    return form.outcome if form.outcome in ("accept", "refuse") else None
+
+
+_request_info_form = partial(
+    BilingualText.parse,
+    missing_vi=N_("Enter the message to the investor in Vietnamese."),
+    missing_en=N_("Enter the message to the investor in English."),
+)
+_withdraw_form = partial(
+    BilingualText.parse,
+    missing_vi=N_("A withdrawal needs its reason in Vietnamese."),
+    missing_en=N_("A withdrawal needs its reason in English."),
+)
+router.add_api_route(
+    "/review/{proposal_id}/request-info",
+    _form_action("request_info", _request_info_form, _request_info, check="request_info", done="info"),
+    methods=["POST"],
+)
+router.add_api_route(
+    "/review/{proposal_id}/decide",
+    _form_action("decision", DecisionForm.parse, _decide, check=_decision_action, done=None),  # notice: new status
+    methods=["POST"],
+)
+router.add_api_route(
+    "/review/{proposal_id}/withdraw",
+    _form_action("withdraw", _withdraw_form, _withdraw, check="withdraw", done="withdrawn"),
+    methods=["POST"],
+)
 
 
 # --- the investor's side (tracking token) ------------------------------------------------------------------
@@ -415,37 +398,45 @@ def _investor_conflict(request: Request, lang: str, err: IllegalTransition, toke
     return response
 
 
-@router.post("/proposals/status/{token}/answer")
-async def investor_answer(request: Request, lang: Lang, token: str, session: SessionDep):
-    proposal = _by_token(request, session, token)
-    form, errors = AnswerForm.parse(await request.form())
-    try:
-        if not errors:
-            service.answer_info_request(session, proposal=proposal, text=form.text, address=client_address(request))
-            session.commit()
-            return RedirectResponse(_status_url(lang, token, "answered"), status_code=303, headers=PRIVATE_HEADERS)
-        service.transition_check(proposal, "answer", investor=True)
-    except IllegalTransition as err:
+def _investor_action(key: str, parse: Callable, apply: Callable, *, action: str, done: str):
+    """POST handler of an investor's form on the tracking-token pages (answer, withdraw): the same flow as
+    `_form_action`, back to the status page, and every answer carries PRIVATE_HEADERS."""
+
+    async def handler(request: Request, lang: Lang, token: str, session: SessionDep):
+        proposal = _by_token(request, session, token)
+        form, errors = parse(await request.form())
+        try:
+            if not errors:
+                apply(session, form, proposal=proposal, address=client_address(request))
+                session.commit()
+                return RedirectResponse(_status_url(lang, token, done), status_code=303, headers=PRIVATE_HEADERS)
+            service.transition_check(proposal, action, investor=True)
+        except IllegalTransition as err:
+            session.rollback()
+            return _investor_conflict(request, lang, err, token)
+        except service.ReviewError as err:
+            errors = {err.field: err.message}
         session.rollback()
-        return _investor_conflict(request, lang, err, token)
-    except service.ReviewError as err:
-        errors = {err.field: err.message}
-    session.rollback()
-    return _public_form_page(request, lang, session, proposal, token, forms={"answer": form}, errors=errors)
+        return _public_form_page(request, lang, session, proposal, token, forms={key: form}, errors=errors)
+
+    return handler
 
 
-@router.post("/proposals/status/{token}/withdraw")
-async def investor_withdraw(request: Request, lang: Lang, token: str, session: SessionDep):
-    proposal = _by_token(request, session, token)
-    form, errors = InvestorWithdrawForm.parse(await request.form())
-    try:
-        if not errors:
-            service.withdraw(session, proposal=proposal, reason=form.reason, address=client_address(request))
-            session.commit()
-            return RedirectResponse(_status_url(lang, token, "withdrawn"), status_code=303, headers=PRIVATE_HEADERS)
-        service.transition_check(proposal, "withdraw", investor=True)
-    except IllegalTransition as err:
-        session.rollback()
-        return _investor_conflict(request, lang, err, token)
-    session.rollback()
-    return _public_form_page(request, lang, session, proposal, token, forms={"withdraw": form}, errors=errors)
+def _answer(session, form: AnswerForm, **kw):
+    service.answer_info_request(session, text=form.text, **kw)
+
+
+def _investor_withdraw(session, form: InvestorWithdrawForm, **kw):
+    service.withdraw(session, reason=form.reason, **kw)
+
+
+router.add_api_route(
+    "/proposals/status/{token}/answer",
+    _investor_action("answer", AnswerForm.parse, _answer, action="answer", done="answered"),
+    methods=["POST"],
+)
+router.add_api_route(
+    "/proposals/status/{token}/withdraw",
+    _investor_action("withdraw", InvestorWithdrawForm.parse, _investor_withdraw, action="withdraw", done="withdrawn"),
+    methods=["POST"],
+)
