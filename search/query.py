@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from search.engine import FACET_FIELDS, MAX_PER_PAGE, RANGE_FILTERS, SORTS, Filters, Hit
@@ -41,6 +41,11 @@ class Terms:
         if word in self.words:
             return True
         return self.prefix and word.startswith(self.words[-1])
+
+    @cached_property
+    def seen(self) -> dict[str, bool]:
+        """Original word → does it match: memo for the snippets of one query (lives with this object)."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -189,8 +194,8 @@ def highlight(text: str, terms: Terms, *, words: int = 30, before: int = 8) -> s
     pieces = ["…"] if start > 0 else []
     cursor = spans[start][0]
     for begin, stop in spans[start:end]:
-        pieces.append(html.escape(text[cursor:begin]))
-        word = html.escape(text[begin:stop])
+        pieces.append(_escape(text[cursor:begin]))
+        word = _escape(text[begin:stop])
         pieces.append(f"<mark>{word}</mark>" if _word_hits(text[begin:stop], terms) else word)
         cursor = stop
     if end < len(spans):
@@ -206,13 +211,21 @@ def _first_hit(text: str, spans: list[tuple[int, int]], terms: Terms) -> int | N
     return next((i for i, (begin, stop) in enumerate(spans) if _word_hits(text[begin:stop], terms)), None)
 
 
+_escape = lru_cache(maxsize=65_536)(html.escape)
+"""Words and the spaces between them repeat: escape each distinct one once."""
+
+
 @lru_cache(maxsize=65_536)
 def _word_tokens(word: str) -> tuple[str, ...]:
     return tuple(tokens(word))
 
 
 def _word_hits(word: str, terms: Terms) -> bool:
-    return bool(terms) and any(terms.matches(t) for t in _word_tokens(word))
+    seen = terms.seen
+    hit = seen.get(word)
+    if hit is None:
+        hit = seen[word] = bool(terms.words) and any(terms.matches(t) for t in _word_tokens(word))
+    return hit
 
 
 def has_match(text: str | None, terms: Terms) -> bool:
