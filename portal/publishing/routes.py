@@ -5,7 +5,9 @@ Thin: parse the form (schemas), call the service, render. Every route needs a st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
@@ -86,6 +88,27 @@ def _stale_message(lang: str, err: service.StaleEdit) -> str:
         who=err.by or translate(lang, "another user"),
         when=when.strftime("%Y-%m-%d %H:%M") if when else "?",
     )
+
+
+def _service_error(lang: str, err: service.PublishingError) -> str:
+    return translate(lang, err.message, **err.params)
+
+
+def _on_top(session, form: FormData, data, *, version: int, object_type: str, object_id, current: Callable[[], dict]):
+    """(expected version, data to save). When the user read the other changes and saves on top of them
+    (`confirm_version` newer than the form's version), their untouched fields keep the other's values."""
+    confirm = form.get("confirm_version")
+    if confirm and str(confirm).isdigit() and int(str(confirm)) > version:
+        merged = service.merge_on_top(
+            session,
+            object_type=object_type,
+            object_id=object_id,
+            base_version=version,
+            current=current(),
+            mine=data.model_dump(),
+        )
+        return int(str(confirm)), type(data)(**merged)
+    return version, data
 
 
 def _zone_or_404(session, slug: str) -> Zone:
@@ -193,32 +216,18 @@ def zone_save(request: Request, lang: Lang, slug: str, session: SessionDep, user
         known_sectors=catalogue.sector_codes(session),
         today=service.today(),
     )
+    page = partial(_zone_form_page, request, lang, session)
     if parsed.problems:
-        return _zone_form_page(
-            request,
-            lang,
-            session,
-            zone,
-            values=parsed.raw,
-            errors=_errors(parsed.problems, lang),
-            version=version,
-            status_code=422,
-        )
-    expected = version
-    data = parsed.value
-    confirm = form.get("confirm_version")
-    if confirm and str(confirm).isdigit() and int(str(confirm)) > version:
-        # the user read the other changes and saves on top of them: their untouched fields keep the other's values
-        expected = int(str(confirm))
-        merged = service.merge_on_top(
-            session,
-            object_type="zone",
-            object_id=zone.id,
-            base_version=version,
-            current=service.zone_values(session, zone),
-            mine=data.model_dump(),
-        )
-        data = type(data)(**merged)
+        return page(zone, values=parsed.raw, errors=_errors(parsed.problems, lang), version=version, status_code=422)
+    expected, data = _on_top(
+        session,
+        form,
+        parsed.value,
+        version=version,
+        object_type="zone",
+        object_id=zone.id,
+        current=lambda: service.zone_values(session, zone),
+    )
     publish = form.get("action") == "publish"
     try:
         changes = service.update_zone(
@@ -234,18 +243,8 @@ def zone_save(request: Request, lang: Lang, slug: str, session: SessionDep, user
         session.rollback()
         zone = _zone_or_404(session, slug)
         theirs = service.revisions_since(session, object_type="zone", object_id=zone.id, version=version)
-        return _zone_form_page(
-            request,
-            lang,
-            session,
-            zone,
-            values=parsed.raw,
-            errors={},
-            version=version,
-            status_code=409,
-            stale=_stale_message(lang, err),
-            theirs=theirs,
-        )
+        stale = _stale_message(lang, err)
+        return page(zone, values=parsed.raw, errors={}, version=version, status_code=409, stale=stale, theirs=theirs)
     session.commit()
     state = ("published" if publish else "draft") if changes else "unchanged"
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/edit?saved={state}", status_code=303)
@@ -335,32 +334,15 @@ def plot_new(request: Request, lang: Lang, slug: str, session: SessionDep, user:
 def plot_create(request: Request, lang: Lang, slug: str, session: SessionDep, user: StaffUser, form: FormDep):
     zone = _zone_or_404(session, slug)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
+    page = partial(_plot_form_page, request, lang, session)
     if parsed.problems:
-        return _plot_form_page(
-            request,
-            lang,
-            session,
-            zone,
-            None,
-            values=parsed.raw,
-            errors=_errors(parsed.problems, lang),
-            status_code=422,
-        )
+        return page(zone, None, values=parsed.raw, errors=_errors(parsed.problems, lang), status_code=422)
     try:
         service.create_plot(session, zone=zone, data=parsed.value, actor=user, address=client_address(request))
     except service.PublishingError as err:
         session.rollback()
         zone = _zone_or_404(session, slug)
-        return _plot_form_page(
-            request,
-            lang,
-            session,
-            zone,
-            None,
-            values=parsed.raw,
-            errors={err.field: translate(lang, err.message, **err.params)},
-            status_code=422,
-        )
+        return page(zone, None, values=parsed.raw, errors={err.field: _service_error(lang, err)}, status_code=422)
     session.commit()
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/plots?saved=created", status_code=303)
 
@@ -381,32 +363,18 @@ def plot_save(
     plot = _plot_or_404(session, zone, plot_id)
     version = _version(form)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
+    page = partial(_plot_form_page, request, lang, session, values=parsed.raw, version=version)
     if parsed.problems:
-        return _plot_form_page(
-            request,
-            lang,
-            session,
-            zone,
-            plot,
-            values=parsed.raw,
-            errors=_errors(parsed.problems, lang),
-            version=version,
-            status_code=422,
-        )
-    expected = version
-    data = parsed.value
-    confirm = form.get("confirm_version")
-    if confirm and str(confirm).isdigit() and int(str(confirm)) > version:
-        expected = int(str(confirm))
-        merged = service.merge_on_top(
-            session,
-            object_type="plot",
-            object_id=plot.id,
-            base_version=version,
-            current=service.plot_values(plot),
-            mine=data.model_dump(),
-        )
-        data = type(data)(**merged)
+        return page(zone, plot, errors=_errors(parsed.problems, lang), status_code=422)
+    expected, data = _on_top(
+        session,
+        form,
+        parsed.value,
+        version=version,
+        object_type="plot",
+        object_id=plot.id,
+        current=lambda: service.plot_values(plot),
+    )
     try:
         changes = service.update_plot(
             session,
@@ -421,33 +389,11 @@ def plot_save(
         zone = _zone_or_404(session, slug)
         current = service.get_plot(session, zone=zone, plot_id=plot_id)
         theirs = service.revisions_since(session, object_type="plot", object_id=plot_id, version=version)
-        return _plot_form_page(
-            request,
-            lang,
-            session,
-            zone,
-            current or plot,
-            values=parsed.raw,
-            errors={},
-            version=version,
-            status_code=409,
-            stale=_stale_message(lang, err),
-            theirs=theirs,
-        )
+        return page(zone, current or plot, errors={}, status_code=409, stale=_stale_message(lang, err), theirs=theirs)
     except service.PublishingError as err:
         session.rollback()
         zone = _zone_or_404(session, slug)
-        return _plot_form_page(
-            request,
-            lang,
-            session,
-            zone,
-            plot,
-            values=parsed.raw,
-            version=version,
-            errors={err.field: translate(lang, err.message, **err.params)},
-            status_code=422,
-        )
+        return page(zone, plot, errors={err.field: _service_error(lang, err)}, status_code=422)
     session.commit()
     return RedirectResponse(
         f"/{lang}/staff/zones/{zone.slug}/plots?saved={'updated' if changes else 'unchanged'}", status_code=303
@@ -489,7 +435,7 @@ def plot_delete(
             request,
             lang,
             "publishing/plot_delete.html",
-            _ctx(zone=zone, plot=plot, error=translate(lang, err.message, **err.params)),
+            _ctx(zone=zone, plot=plot, error=_service_error(lang, err)),
             status_code=409,
         )
     session.commit()
