@@ -129,6 +129,27 @@ def stale_error(session: Session, *, object_type: str, obj, fallback_at: datetim
     )
 
 
+def require_version(session: Session, obj, *, object_type: str, expected_version: int) -> None:
+    """A save with nothing to change still fails (StaleEdit) when the form was read at an older version."""
+    if obj.version != expected_version:
+        raise stale_error(session, object_type=object_type, obj=obj, fallback_at=obj.updated_at)
+
+
+def compare_and_set(session: Session, obj, *, object_type: str, expected_version: int, values: dict[str, Any]) -> None:
+    """UPDATE the row of `obj` (a table with id, version and updated_at) with `values`, the next version and
+    the time, only while it is still at `expected_version`; else StaleEdit. Refreshes `obj`."""
+    model = type(obj)
+    result = session.exec(
+        update(model)
+        .where(col(model.id) == obj.id, col(model.version) == expected_version)
+        .values(**values, version=expected_version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise stale_error(session, object_type=object_type, obj=obj, fallback_at=obj.updated_at)
+    session.refresh(obj)
+
+
 def revisions(session: Session, *, object_type: str, object_id: int) -> list[Revision]:
     return list(
         session.exec(
@@ -263,23 +284,16 @@ def _save_zone(
         wanted["published"] = publish
     changes = {k: (current[k], v) for k, v in wanted.items() if current.get(k) != v}
     if not changes:
-        if zone.version != expected_version:
-            raise stale_error(session, object_type="zone", obj=zone, fallback_at=zone.updated_at)
+        require_version(session, zone, object_type="zone", expected_version=expected_version)
         return {}
     facts = dict(zone.facts or {})
     for name in changes:
         if name != "published":
             facts[fact_key(name)] = staff_fact(actor, on, ref=actor_ref)
     scalar = {k: v for k, (_, v) in changes.items() if k != "priority_sectors"}
-    result = session.exec(
-        update(Zone)
-        .where(col(Zone.id) == zone.id, col(Zone.version) == expected_version)
-        .values(**scalar, facts=facts, version=expected_version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    compare_and_set(
+        session, zone, object_type="zone", expected_version=expected_version, values={**scalar, "facts": facts}
     )
-    if result.rowcount != 1:
-        raise stale_error(session, object_type="zone", obj=zone, fallback_at=zone.updated_at)
-    session.refresh(zone)
     if "priority_sectors" in changes:
         before, after = set(changes["priority_sectors"][0]), set(changes["priority_sectors"][1])
         for link in session.exec(select(ZoneSector).where(ZoneSector.zone_id == zone.id)).all():
@@ -481,28 +495,14 @@ def update_plot(
     current = plot_values(plot)
     changes = {k: (current[k], v) for k, v in data.model_dump().items() if current[k] != v}
     if not changes:
-        if plot.version != expected_version:
-            raise stale_error(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
+        require_version(session, plot, object_type="plot", expected_version=expected_version)
         return {}
     if "code" in changes and _code_taken(session, zone_id=plot.zone_id, code=data.code, except_id=plot.id):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
     ref = actor_ref or _actor_label(actor, "cli")
-    result = session.exec(
-        update(Plot)
-        .where(col(Plot.id) == plot.id, col(Plot.version) == expected_version)
-        .values(
-            **{k: v for k, (_, v) in changes.items()},
-            source="staff",
-            source_ref=ref[:80],
-            verified_on=on or today(),
-            version=expected_version + 1,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise stale_error(session, object_type="plot", obj=plot, fallback_at=plot.updated_at)
-    session.refresh(plot)
+    values = {k: v for k, (_, v) in changes.items()}
+    values.update(source="staff", source_ref=ref[:80], verified_on=on or today())
+    compare_and_set(session, plot, object_type="plot", expected_version=expected_version, values=values)
     write_revision(
         session,
         object_type="plot",
@@ -734,7 +734,8 @@ def apply_plan(
         if row.action == "unchanged":
             result.unchanged += 1
             continue
-        detail = f"import {label} row {row.row}".strip()
+        common = {"actor": actor, "address": address, "on": on, "actor_ref": actor_ref}
+        common["detail"] = f"import {label} row {row.row}".strip()
         try:
             if kind == "plots":
                 data = PlotIn(**row.values)
@@ -742,32 +743,13 @@ def apply_plan(
                     zone = session.get(Zone, row.zone_id)
                     if zone is None:
                         raise PublishingError("zone_slug", N_("The zone no longer exists."))
-                    create_plot(
-                        session,
-                        zone=zone,
-                        data=data,
-                        actor=actor,
-                        address=address,
-                        on=on,
-                        actor_ref=actor_ref,
-                        detail=detail,
-                    )
+                    create_plot(session, zone=zone, data=data, **common)
                     result.created += 1
                 else:
                     plot = session.get(Plot, row.target_id)
                     if plot is None:
                         raise PublishingError("code", N_("The plot was deleted since the dry run."))
-                    update_plot(
-                        session,
-                        plot=plot,
-                        data=data,
-                        expected_version=row.version,
-                        actor=actor,
-                        address=address,
-                        on=on,
-                        actor_ref=actor_ref,
-                        detail=detail,
-                    )
+                    update_plot(session, plot=plot, data=data, expected_version=row.version, **common)
                     result.updated += 1
             else:
                 zone = session.get(Zone, row.target_id)
@@ -776,17 +758,7 @@ def apply_plan(
                 values = dict(row.values)
                 if values.get("verified_on"):
                     values["verified_on"] = date.fromisoformat(values["verified_on"])
-                update_zone_facts(
-                    session,
-                    zone=zone,
-                    values=values,
-                    expected_version=row.version,
-                    actor=actor,
-                    address=address,
-                    on=on,
-                    actor_ref=actor_ref,
-                    detail=detail,
-                )
+                update_zone_facts(session, zone=zone, values=values, expected_version=row.version, **common)
                 result.updated += 1
         except StaleEdit as err:
             conflicts.append(

@@ -9,10 +9,9 @@ typed twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal.accounts.models import User
@@ -155,10 +154,6 @@ def plot_choices(session: Session) -> list[tuple[str, str]]:
 # --- writing ------------------------------------------------------------------------------------------
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _check_refs(session: Session, data: ProjectIn) -> None:
     if session.get(Zone, data.zone_id) is None:
         raise RegistryError("zone", N_("Choose a zone."))
@@ -255,24 +250,16 @@ def update_project(
     address: str | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Compare-and-set; raises publishing.service.StaleEdit when `expected_version` is old."""
-    from portal.publishing.service import stale_error, write_revision
+    from portal.publishing.service import compare_and_set, require_version, write_revision
 
     _check_refs(session, data)
     current = project_values(project)
     changes = {k: (current[k], v) for k, v in data.model_dump().items() if current[k] != v}
     if not changes:
-        if project.version != expected_version:
-            raise stale_error(session, object_type="project", obj=project, fallback_at=project.updated_at)
+        require_version(session, project, object_type="project", expected_version=expected_version)
         return {}
-    result = session.exec(
-        update(Project)
-        .where(col(Project.id) == project.id, col(Project.version) == expected_version)
-        .values(**{k: v for k, (_, v) in changes.items()}, version=expected_version + 1, updated_at=_utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise stale_error(session, object_type="project", obj=project, fallback_at=project.updated_at)
-    session.refresh(project)
+    values = {k: v for k, (_, v) in changes.items()}
+    compare_and_set(session, project, object_type="project", expected_version=expected_version, values=values)
     write_revision(
         session,
         object_type="project",
