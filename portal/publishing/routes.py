@@ -6,7 +6,6 @@ Thin: parse the form (schemas), call the service, render. Every route needs a st
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
@@ -29,7 +28,8 @@ from portal.publishing.schemas import (
     PRICE_UNITS,
     ZONE_SCALAR_FIELDS,
     Parsed,
-    Problem,
+    field_errors,
+    form_value,
     parse_plot_form,
     parse_zone_form,
 )
@@ -47,30 +47,6 @@ FormDep = Annotated[FormData, Depends(_form)]
 
 def _ctx(**extra: Any) -> dict[str, Any]:
     return {"labels": labels, "clabels": catalogue_labels, "local_time": service.local_time, **extra}
-
-
-def _plain(value: Any) -> str:
-    """A stored value as a form shows it (numbers without locale separators, so they parse back)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        import json
-
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _errors(parsed_problems: list[Problem], lang: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for p in parsed_problems:
-        out.setdefault(p.field, p.text(lang))
-    return out
 
 
 def _stale_message(lang: str, err: service.StaleEdit) -> str:
@@ -189,7 +165,7 @@ def _zone_form_page(
 def zone_edit(request: Request, lang: Lang, slug: str, session: SessionDep, user: StaffUser, saved: str | None = None):
     zone = _zone_or_404(session, slug)
     current = service.zone_values(session, zone)
-    values: dict[str, Any] = {k: _plain(v) for k, v in current.items() if k != "priority_sectors"}
+    values: dict[str, Any] = {k: form_value(v) for k, v in current.items() if k != "priority_sectors"}
     values["priority_sectors"] = current["priority_sectors"]
     return _zone_form_page(
         request,
@@ -218,7 +194,9 @@ def zone_save(request: Request, lang: Lang, slug: str, session: SessionDep, user
     )
     page = partial(_zone_form_page, request, lang, session)
     if parsed.problems:
-        return page(zone, values=parsed.raw, errors=_errors(parsed.problems, lang), version=version, status_code=422)
+        return page(
+            zone, values=parsed.raw, errors=field_errors(parsed.problems, lang), version=version, status_code=422
+        )
     expected, data = _on_top(
         session,
         form,
@@ -336,7 +314,7 @@ def plot_create(request: Request, lang: Lang, slug: str, session: SessionDep, us
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
     page = partial(_plot_form_page, request, lang, session)
     if parsed.problems:
-        return page(zone, None, values=parsed.raw, errors=_errors(parsed.problems, lang), status_code=422)
+        return page(zone, None, values=parsed.raw, errors=field_errors(parsed.problems, lang), status_code=422)
     try:
         service.create_plot(session, zone=zone, data=parsed.value, actor=user, address=client_address(request))
     except service.PublishingError as err:
@@ -351,7 +329,7 @@ def plot_create(request: Request, lang: Lang, slug: str, session: SessionDep, us
 def plot_edit(request: Request, lang: Lang, slug: str, plot_id: int, session: SessionDep, user: StaffUser):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
-    values = {k: _plain(v) for k, v in service.plot_values(plot).items()}
+    values = {k: form_value(v) for k, v in service.plot_values(plot).items()}
     return _plot_form_page(request, lang, session, zone, plot, values=values, errors={}, version=plot.version)
 
 
@@ -365,7 +343,7 @@ def plot_save(
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
     page = partial(_plot_form_page, request, lang, session, values=parsed.raw, version=version)
     if parsed.problems:
-        return page(zone, plot, errors=_errors(parsed.problems, lang), status_code=422)
+        return page(zone, plot, errors=field_errors(parsed.problems, lang), status_code=422)
     expected, data = _on_top(
         session,
         form,

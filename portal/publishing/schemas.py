@@ -49,6 +49,29 @@ class Problem:
         return cls(data["field"], data["message"], data.get("params") or {}, data.get("row"))
 
 
+def field_errors(problems: list[Problem], lang: str) -> dict[str, str]:
+    """{field: text} for a form page: the first problem of each field, in the page's language."""
+    out: dict[str, str] = {}
+    for p in problems:
+        out.setdefault(p.field, p.text(lang))
+    return out
+
+
+def form_value(value: Any) -> str:
+    """A stored value as a form shows it (numbers without locale separators, so they parse back)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 class Invalid(ValueError):
     def __init__(self, message: str, **params: Any) -> None:
         super().__init__(message)

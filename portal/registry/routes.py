@@ -3,6 +3,7 @@ JSON /api/v1/registry/projects (published projects on published zones only)."""
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from portal.db import SessionDep
 from portal.i18n import Lang, translate
 from portal.publishing import labels as publishing_labels
 from portal.publishing import service as publishing
-from portal.publishing.schemas import CURRENCIES
+from portal.publishing.schemas import CURRENCIES, field_errors, form_value
 from portal.registry import labels, service
 from portal.registry.schemas import FORM_FIELDS, ProjectList, countries, parse_project_form
 from portal.web.render import render
@@ -32,16 +33,6 @@ async def _form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(_form)]
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
 
 
 def _ctx(session, lang: str, **extra) -> dict[str, Any]:
@@ -89,7 +80,7 @@ def _form_page(request, lang, session, *, project, values, errors, version=None,
 
 
 def _values_of(project) -> dict[str, str]:
-    values = {k: _plain(getattr(project, k, None)) for k in FORM_FIELDS if k not in ("zone",)}
+    values = {k: form_value(getattr(project, k, None)) for k in FORM_FIELDS if k not in ("zone",)}
     return values
 
 
@@ -104,39 +95,21 @@ def _parse(session, form: FormData):
     return parse_project_form({k: form.get(k) for k in FORM_FIELDS}, zones=zones, plots=plots, sectors=sectors)
 
 
-def _errors(problems, lang: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for p in problems:
-        out.setdefault(p.field, p.text(lang))
-    return out
+def _error(lang: str, err: service.RegistryError) -> dict[str, str]:
+    return {err.field: translate(lang, err.message, **err.params)}
 
 
 @router.post("/staff/registry/new")
 def project_create(request: Request, lang: Lang, session: SessionDep, user: StaffUser, form: FormDep):
     parsed = _parse(session, form)
+    page = partial(_form_page, request, lang, session, project=None, values=parsed.raw)
     if parsed.problems:
-        return _form_page(
-            request,
-            lang,
-            session,
-            project=None,
-            values=parsed.raw,
-            errors=_errors(parsed.problems, lang),
-            status_code=422,
-        )
+        return page(errors=field_errors(parsed.problems, lang), status_code=422)
     try:
         project = service.create_project(session, data=parsed.value, actor=user, address=client_address(request))
     except service.RegistryError as err:
         session.rollback()
-        return _form_page(
-            request,
-            lang,
-            session,
-            project=None,
-            values=parsed.raw,
-            errors={err.field: translate(lang, err.message, **err.params)},
-            status_code=422,
-        )
+        return page(errors=_error(lang, err), status_code=422)
     session.commit()
     return RedirectResponse(f"/{lang}/staff/registry?saved=created#project-{project.id}", status_code=303)
 
@@ -165,17 +138,9 @@ def project_save(request: Request, lang: Lang, project_id: int, session: Session
     except ValueError:
         raise HTTPException(status_code=400) from None
     parsed = _parse(session, form)
+    page = partial(_form_page, request, lang, session, values=parsed.raw, version=version)
     if parsed.problems:
-        return _form_page(
-            request,
-            lang,
-            session,
-            project=project,
-            values=parsed.raw,
-            version=version,
-            errors=_errors(parsed.problems, lang),
-            status_code=422,
-        )
+        return page(project=project, errors=field_errors(parsed.problems, lang), status_code=422)
     try:
         changes = service.update_project(
             session,
@@ -195,30 +160,11 @@ def project_save(request: Request, lang: Lang, project_id: int, session: Session
             who=err.by or translate(lang, "another user"),
             when=when.strftime("%Y-%m-%d %H:%M") if when else "?",
         )
-        return _form_page(
-            request,
-            lang,
-            session,
-            project=project,
-            values=parsed.raw,
-            version=version,
-            errors={},
-            status_code=409,
-            stale=message,
-        )
+        return page(project=project, errors={}, status_code=409, stale=message)
     except service.RegistryError as err:
         session.rollback()
         project = _project_or_404(session, project_id)
-        return _form_page(
-            request,
-            lang,
-            session,
-            project=project,
-            values=parsed.raw,
-            version=version,
-            errors={err.field: translate(lang, err.message, **err.params)},
-            status_code=422,
-        )
+        return page(project=project, errors=_error(lang, err), status_code=422)
     session.commit()
     state = "updated" if changes else "unchanged"
     return RedirectResponse(f"/{lang}/staff/registry?saved={state}#project-{project.id}", status_code=303)

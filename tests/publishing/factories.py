@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from portal.catalogue.models import Plot, Zone
 from portal.publishing import service
-from portal.publishing.routes import _plain
-from portal.publishing.schemas import PlotIn
+from portal.publishing.schemas import PlotIn, form_value
 
 
 def zone(session, slug: str = "kcn-tran-de") -> Zone:
@@ -19,7 +18,7 @@ def zone_form(session, slug: str = "kcn-tran-de", **changes) -> dict:
     z = zone(session, slug)
     session.refresh(z)
     values = service.zone_values(session, z)
-    form = {k: _plain(v) for k, v in values.items() if k != "priority_sectors"}
+    form = {k: form_value(v) for k, v in values.items() if k != "priority_sectors"}
     form["priority_sectors"] = values["priority_sectors"]
     form["version"] = str(z.version)
     form["action"] = "publish" if z.published else "draft"
@@ -49,7 +48,7 @@ def make_plot(
 
 
 def plot_form(plot: Plot, **changes) -> dict:
-    form = {k: _plain(v) for k, v in service.plot_values(plot).items()}
+    form = {k: form_value(v) for k, v in service.plot_values(plot).items()}
     form["version"] = str(plot.version)
     form.update(changes)
     return form
