@@ -89,22 +89,20 @@ class ZonePage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _filtered(filters: ZoneFilters, *, include_unpublished: bool = False):
-    stmt = select(Zone)
-    if not include_unpublished:
-        stmt = stmt.where(Zone.published == True)  # noqa: E712
+def _conditions(filters: ZoneFilters, *, include_unpublished: bool = False) -> list:
+    conds = [] if include_unpublished else [col(Zone.published).is_(True)]
     if filters.kind:
-        stmt = stmt.where(col(Zone.kind).in_(filters.kind))
+        conds.append(col(Zone.kind).in_(filters.kind))
     if filters.locality:
-        stmt = stmt.where(col(Zone.locality).in_(filters.locality))
+        conds.append(col(Zone.locality).in_(filters.locality))
     if filters.status:
-        stmt = stmt.where(col(Zone.status).in_(filters.status))
+        conds.append(col(Zone.status).in_(filters.status))
     if filters.sector:
         sub = select(ZoneSector.zone_id).where(col(ZoneSector.sector_code).in_(filters.sector))
-        stmt = stmt.where(col(Zone.id).in_(sub))
+        conds.append(col(Zone.id).in_(sub))
     if filters.min_area_ha is not None:
-        stmt = stmt.where(col(Zone.total_area_ha) >= filters.min_area_ha)
-    return stmt
+        conds.append(col(Zone.total_area_ha) >= filters.min_area_ha)
+    return conds
 
 
 KIND_ORDER = {"kcn": 0, "kkt": 1, "ccn": 2}
@@ -120,19 +118,19 @@ SORTS = {
 
 def list_zones(session: Session, *, filters: ZoneFilters, lang: str, page: int = 1,
                per_page: int = PAGE_SIZE, include_unpublished: bool = False) -> ZonePage:
-    stmt = _filtered(filters, include_unpublished=include_unpublished)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    conds = _conditions(filters, include_unpublished=include_unpublished)
+    total = session.exec(select(func.count()).select_from(Zone).where(*conds)).one()
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     order = SORTS.get(filters.sort or "kind", SORTS["kind"])(lang)
-    zones = list(session.exec(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all())
+    stmt = select(Zone).where(*conds).order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    zones = list(session.exec(stmt).all())
     facets = {}
-    for name in ("kind", "status", "locality"):
+    for name in ("kind", "status", "locality"):  # each facet counted with the other filters only
         column = getattr(Zone, name)
-        base = _filtered(filters.without(name), include_unpublished=include_unpublished).subquery()
-        rows = session.exec(select(getattr(base.c, name), func.count()).group_by(getattr(base.c, name))).all()
+        others = _conditions(filters.without(name), include_unpublished=include_unpublished)
+        rows = session.exec(select(column, func.count()).where(*others).group_by(column)).all()
         facets[name] = {str(k): n for k, n in rows if k is not None}
-        del column
     return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
 
 
