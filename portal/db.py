@@ -7,8 +7,9 @@ session the app opens — in a request, in the outbox sync, in a CLI command —
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +62,7 @@ class Database:
         self.engine = engine or make_engine(url)
         self.search_worker = None  # set by the app: woken after commits that wrote search outbox rows
         self.page_cache = None  # set by the app: cleared after commits that changed public data
+        self._write_lock = threading.Lock()
         self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False,
                                          info={"db": self})
 
@@ -72,6 +74,7 @@ class Database:
         db.engine = connection.engine
         db.search_worker = None
         db.page_cache = None
+        db._write_lock = nullcontext()  # tests: one shared connection; nothing to queue on
         db.sessionmaker = sessionmaker(
             bind=connection, class_=Session, expire_on_commit=False,
             join_transaction_mode="create_savepoint", info={"db": db},
@@ -80,10 +83,17 @@ class Database:
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
-        """A session; `write=True` marks a transaction that will write (SQLite: BEGIN IMMEDIATE)."""
-        with self.sessionmaker() as session:
-            if write and self.is_sqlite:
-                session.connection(execution_options={"sqlite_write": True})
+        """A session; `write=True` marks a transaction that will write.
+
+        SQLite allows one writer at a time. Writers of this process queue on a lock here (woken in
+        turn) rather than in SQLite's busy handler, which sleeps and retries and lets unlucky requests
+        wait seconds; BEGIN IMMEDIATE still guards against other processes (CLI, other workers)."""
+        if not (write and self.is_sqlite):
+            with self.sessionmaker() as session:
+                yield session
+            return
+        with self._write_lock, self.sessionmaker() as session:
+            session.connection(execution_options={"sqlite_write": True})
             yield session
 
     @property
