@@ -12,7 +12,6 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated
 
-from babel import Locale as BabelLocale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.numbers import format_decimal, format_percent
@@ -108,7 +107,3 @@ def fmt_date(value: date | datetime | None, locale: str) -> str | None:
     if isinstance(value, datetime):
         return _format_datetime(value, format="medium", locale=locale)
     return _format_date(value, format="long" if locale == "en" else "medium", locale=locale)
-
-
-def language_name(code: str, locale: str) -> str:
-    return BabelLocale.parse(code).get_display_name(locale).capitalize()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session, col, delete, select, update
 
-from portal.catalogue.models import CatalogueGeneration, Plot, Sector, Zone
+from portal.catalogue.models import CatalogueGeneration, Plot, Zone
 from search.documents import all_documents, documents_for
 from search.engine import SearchEngine, SearchUnavailable
 from search.outbox import SearchOutbox
@@ -56,14 +56,6 @@ def enqueue_zone(session: Session, zone: Zone) -> None:
 def enqueue_plot(session: Session, plot: Plot) -> None:
     zone = session.get(Zone, plot.zone_id)
     enqueue(session, [f"plot:{plot.id}"] + ([f"zone:{zone.slug}"] if zone else []))
-
-
-def enqueue_sector(session: Session, sector: Sector) -> None:
-    enqueue(session, [f"sector:{sector.code}"])
-
-
-def pending(session: Session) -> int:
-    return len(session.exec(select(SearchOutbox.id)).all())
 
 
 def drain(db: Any, engine: SearchEngine, *, batch: int = BATCH) -> int:

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from portal import PACKAGE_DIR
 from portal import data as refdata
@@ -83,7 +82,3 @@ def render(request: Request, lang: str, template: str, context: dict[str, Any] |
     ctx.update(context or {})
     html = env.get_template(template).render(ctx)
     return HTMLResponse(html, status_code=status_code, headers=headers)
-
-
-def csrf_field(request: Request) -> Markup:
-    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token_for(request))

@@ -190,8 +190,6 @@ def test_vocabulary_is_the_documented_one() -> None:
 
 
 def test_shipped_ruleset_loads_against_shipped_sectors() -> None:
-    if not SECTORS_PATH.exists():
-        pytest.skip("portal/data/sectors.yaml not written yet")
     data_catalog = load_sectors(SECTORS_PATH)
     ruleset = load_ruleset(DEFAULT_RULESET, data_catalog)
     assert ruleset.id == "resolution-03-iv7"
