@@ -5,18 +5,26 @@ Layout:
   doc_sectors  (sector, rid) for the multi-valued `sectors` field
   fts          FTS5 over folded words: `title` (both titles + slug) and `body` (both texts + sector
                codes); bm25 weights 10:1 so a title match outranks a body match
+  fts_title    the `title` column again, alone and without positions (detail=column): "which matches
+               have every word in their title" for broad queries, ~3x cheaper than `{title} : …` on
+               `fts`, whose posting lists carry every body occurrence too
   meta         a generation counter bumped by every write (invalidates the in-memory snapshot)
 
-Query plan: FTS5 gives the match set first (rowids; or a MATERIALIZED CTE with ranks, CROSS JOINed
-to `docs` for filters), so the planner never probes FTS5 once per candidate row. The match set is
-turned into a bitmap once; filters, facet counts and pages in a stored order are then bitmap operations
-against per-value bitmaps kept in memory (`_Snapshot`, `_Space`), rebuilt when the generation changes.
+`PRAGMA user_version` holds `SCHEMA_VERSION`: a file made by another version is emptied and rebuilt
+(it is derived data; the sync worker reindexes an empty index when it starts).
+
+Query plan: FTS5 gives the match set first, as rowids (never joined to `docs`, so the planner
+cannot probe FTS5 once per candidate row). The match set becomes a bitmap once (numpy); filters,
+facet counts and pages in a stored order are then bitmap operations against per-value bitmaps kept in
+memory (`_Snapshot`, `_Space`, `_Facet`), rebuilt when the generation changes. numpy does the per-row
+work in C: a Python loop over 36,000 rowids costs more than the FTS5 MATCH that found them.
 See `tests/bench/search_bench.py` for figures.
 
-Relevance is bm25 (title 10 : body 1) computed by FTS5 over the whole filtered match set, which
-costs ~1 µs per match. Above `exact_rank_limit` matches (default 5,000: "khu công nghiệp" over a
-large index) bm25 is skipped: documents whose title has every word come first, then the others,
-each group in title order. At that breadth bm25 differences are noise, and the page stays fast.
+Relevance is bm25 (title 10 : body 1) computed by FTS5 for the filtered matches only (`_ranked_page`),
+~3 µs a row. Above `exact_rank_limit` raw matches (default 5,000: "khu công nghiệp" over a large
+index) bm25 is skipped: documents whose title has every word come first, then the others, each group
+in title order. At that breadth bm25 differences are noise, and the page stays fast. Equal scores
+follow title order too, so pages are stable.
 
 Facets are disjunctive: the counts of a field are computed with every filter EXCEPT that field's
 own, so a user who picked "kcn" still sees how many "ccn" there are. Fields without a filter of their
@@ -29,13 +37,13 @@ import bisect
 import json
 import sqlite3
 import threading
-from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import compress, count, islice
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from search.engine import Filters, SearchResult, SearchUnavailable
 from search.query import (
@@ -81,10 +89,16 @@ CREATE TABLE IF NOT EXISTS doc_sectors (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_sectors_rid ON doc_sectors(rid);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, prefix='2 3 4', tokenize='unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_title USING fts5(
+    title, prefix='2 3 4', tokenize='unicode61', detail='column'
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
 _RANK = "INSERT INTO fts(fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')"
+_TABLES = ("docs", "doc_sectors", "fts", "fts_title", "meta")
+SCHEMA_VERSION = 2
+"""Bump when `_SCHEMA` changes: files of another version are rebuilt empty."""
 
 _SCALAR_FACETS = ("type", "kind", "locality", "status")
 _SORT_SQL = {
@@ -119,8 +133,7 @@ class LocalEngine:
             con.execute("PRAGMA mmap_size=1073741824")  # read pages without a copy into the cache
             with self._lock:
                 if not self._schema_ready:
-                    con.executescript(_SCHEMA)
-                    con.execute(_RANK)
+                    _ensure_schema(con)
                     self._schema_ready = True
                 self._connections.append(con)
         except BaseException:
@@ -203,17 +216,14 @@ class LocalEngine:
                 (*values, rid),
             )
             con.execute("DELETE FROM fts WHERE rowid = ?", (rid,))
+            con.execute("DELETE FROM fts_title WHERE rowid = ?", (rid,))
             con.execute("DELETE FROM doc_sectors WHERE rid = ?", (rid,))
         sectors = sorted({str(s) for s in doc.get("sectors") or ()})
         con.executemany("INSERT INTO doc_sectors (sector, rid) VALUES (?, ?)", [(s, rid) for s in sectors])
-        con.execute(
-            "INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)",
-            (
-                rid,
-                index_text(doc.get("title_vi"), doc.get("title_en"), doc.get("slug")),
-                index_text(doc.get("text_vi"), doc.get("text_en"), " ".join(sectors)),
-            ),
-        )
+        title = index_text(doc.get("title_vi"), doc.get("title_en"), doc.get("slug"))
+        body = index_text(doc.get("text_vi"), doc.get("text_en"), " ".join(sectors))
+        con.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (rid, title, body))
+        con.execute("INSERT INTO fts_title (rowid, title) VALUES (?, ?)", (rid, title))
 
     def delete(self, ids: Iterable[str]) -> None:
         with self._write() as con:
@@ -221,6 +231,7 @@ class LocalEngine:
                 row = con.execute("DELETE FROM docs WHERE id = ? RETURNING rid", (doc_id,)).fetchone()
                 if row is not None:
                     con.execute("DELETE FROM fts WHERE rowid = ?", row)
+                    con.execute("DELETE FROM fts_title WHERE rowid = ?", row)
                     con.execute("DELETE FROM doc_sectors WHERE rid = ?", row)
 
     def clear(self) -> None:
@@ -228,6 +239,7 @@ class LocalEngine:
             con.execute("DELETE FROM docs")
             con.execute("DELETE FROM doc_sectors")
             con.execute("DELETE FROM fts")
+            con.execute("DELETE FROM fts_title")
 
     def count(self) -> int:
         with self._db() as con:
@@ -237,6 +249,7 @@ class LocalEngine:
         """Merge FTS5 segments and refresh planner statistics (after a full reindex)."""
         with self._db() as con:
             con.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+            con.execute("INSERT INTO fts_title(fts_title) VALUES ('optimize')")
             con.execute("ANALYZE")
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -266,13 +279,14 @@ class LocalEngine:
             try:
                 snap = self._snapshot(con)
                 space = snap.space(con, "title" if order == "relevance" else order, lang)
-                rids = None if match is None else _match_rids(con, match)
+                rids = None if match is None else _matches(con, match)
                 selection = snap.select(space, rids, spec, wanted)
-                # bm25 costs ~1 µs per FTS match (before filters): the raw match count decides.
+                # the ranked page scans every raw match again: the raw match count decides.
                 if order == "relevance" and rids is not None and len(rids) <= self.exact_rank_limit:
-                    ranked = _ranked_page(con, match, spec, lang, per_page, offset)
+                    keys = space.rank_keys(selection.bits if spec else None)
+                    ranked = _ranked_page(con, match, keys, per_page, offset)
                 elif order == "relevance" and rids is not None:
-                    in_title = space.bitmap(_match_rids(con, f"{{title}} : ({match})"))
+                    in_title = space.bitmap(_matches(con, match, table="fts_title"))
                     ranked = _broad_page(selection, in_title, per_page, offset)
                 else:
                     ranked = [(rid, 0.0) for rid in space.page(selection.bits, per_page, offset)]
@@ -306,10 +320,11 @@ class _Snapshot:
     """Per-row facet values loaded once per index generation, and bitmaps built from them.
 
     Why: exact (disjunctive) facet counts need one look at every matching row. Per row in SQL that is
-    a b-tree lookup (~1 µs); per row in Python ~60 ns. Instead every facet value is a bitmap (a Python
-    `int`, bit i = document i) and a count is `(match & value).bit_count()`: ~4 µs per value at 100,000
-    documents, whatever the size of the match set. The match set is turned into a bitmap once (~15 ns a
-    row). Bit positions follow a sort order (`_Space`), so a page in that order is the lowest set bits.
+    a b-tree lookup (~1 µs); per row in Python ~60 ns. Instead every facet value is a bitmap (bit i =
+    document i; a Python `int` for filtering, rows of 64-bit words in `_Facet` for counting), so the
+    counts cost the same whatever the size of the match set. The match set is turned into a bitmap once
+    (~3 ns a row with numpy). Bit positions follow a sort order (`_Space`), so a page in that order is
+    the lowest set bits.
     """
 
     def __init__(self, generation: int) -> None:
@@ -359,7 +374,7 @@ class _Snapshot:
 
     # --- filtering and counting -----------------------------------------------------------------
 
-    def select(self, space: _Space, rids: list[int] | None, spec: FilterSpec, wanted: list[str]) -> _Selection:
+    def select(self, space: _Space, rids: np.ndarray | None, spec: FilterSpec, wanted: list[str]) -> _Selection:
         """Filter the match set (`None`: every document) and count facets. Facets are disjunctive:
         a field's own filter is left out of its counts."""
         base = space.all if rids is None else space.bitmap(rids)
@@ -370,14 +385,43 @@ class _Snapshot:
         for bits in accepted.values():
             final &= bits
         facets: dict[str, dict[str, int]] = {}
+        final_words = None
         for name in wanted:
-            scope = base
-            for field, bits in accepted.items():
-                if field != name:
-                    scope &= bits
-            counts = ((value, (scope & bits).bit_count()) for value, bits in space.values[name].items())
+            if name in accepted:
+                scope = base
+                for field, bits in accepted.items():
+                    if field != name:
+                        scope &= bits
+                words = space.words(scope)
+            else:  # no filter of its own: counted within the final selection, like the others
+                words = final_words = space.words(final) if final_words is None else final_words
+            counts = space.facets[name].counts(words)
             facets[name] = dict(sorted(((v, n) for v, n in counts if n), key=lambda kv: (-kv[1], kv[0])))
         return _Selection(space, final, final.bit_count(), facets)
+
+
+class _Facet:
+    """The bitmaps of one field's values as rows of a matrix of 64-bit words: the counts of every
+    value within a selection are one AND and one popcount over the matrix (~0.3 ms for all five
+    fields at 100,000 documents, 4x less than one Python big-int AND + `bit_count()` per value)."""
+
+    def __init__(self, flags: dict[str, np.ndarray], size: int) -> None:
+        self.values = list(flags)
+        self.index = {value: row for row, value in enumerate(self.values)}
+        self.bits = np.zeros((len(self.values), _word_count(size)), dtype="<u8")
+        for row, value in enumerate(self.values):
+            packed = np.packbits(flags[value], bitorder="little")
+            self.bits[row].view(np.uint8)[: packed.size] = packed
+
+    def counts(self, words: np.ndarray) -> Iterator[tuple[str, int]]:
+        per_value = np.bitwise_count(self.bits & words).sum(axis=1, dtype=np.int64)
+        return zip(self.values, per_value.tolist(), strict=True)
+
+    def any_of(self, values: tuple[str, ...]) -> int:
+        rows = [self.index[value] for value in values if value in self.index]
+        if not rows:
+            return 0
+        return int.from_bytes(np.bitwise_or.reduce(self.bits[rows], axis=0).tobytes(), "little")
 
 
 class _Space:
@@ -387,107 +431,90 @@ class _Space:
         self.snap = snap
         self.ordered = ordered
         self.size = len(ordered)
-        position = [0] * len(snap.combo_of)
-        for index, rid in enumerate(ordered):
-            position[rid] = index
-        # The same numbers re-created in rowid order: FTS5 hands rowids in ascending order, so `bitmap`
-        # then reads them from consecutive memory (~30% faster than chasing ints made in title order).
-        self.position = array("q", position).tolist()
+        self.position = np.zeros(len(snap.combo_of), dtype=np.int64)  # rid → bit
+        self.position[ordered] = np.arange(self.size)
+        self.rids = np.array(ordered, dtype=np.int64)  # bit → rid
+        self._all_keys: bytes | None = None
         self.all = (1 << self.size) - 1
-        flags: dict[str, dict[str, bytearray]] = {name: {} for name in (*_SCALAR_FACETS, "sectors")}
+        flags: dict[str, dict[str, np.ndarray]] = {name: {} for name in (*_SCALAR_FACETS, "sectors")}
         combos, combo_of, sectors_of = snap.combos, snap.combo_of, snap.sectors_of
         for index, rid in enumerate(ordered):
             for name, value in zip(_SCALAR_FACETS, combos[combo_of[rid]], strict=True):
                 if value is not None:
-                    _flags_of(flags[name], value, self.size)[index] = 1
+                    _flags_of(flags[name], value, self.size)[index] = True
             for sector in sectors_of[rid]:
-                _flags_of(flags["sectors"], sector, self.size)[index] = 1
-        self.values = {name: {v: _pack(f) for v, f in by_value.items()} for name, by_value in flags.items()}
-        self._by_available: tuple[list[float], list[int], list[int]] | None = None
+                _flags_of(flags["sectors"], sector, self.size)[index] = True
+        self.facets = {name: _Facet(by_value, self.size) for name, by_value in flags.items()}
+        self._by_available: tuple[list[float], np.ndarray] | None = None
 
-    def bitmap(self, rids: list[int]) -> int:
-        flags = bytearray(self.size)
-        position = self.position
-        for rid in rids:
-            flags[position[rid]] = 1
+    def bitmap(self, rids: np.ndarray) -> int:
+        """The documents with these rowids (vectorised: ~0.1 ms for 36,000 rowids at 100,000 docs)."""
+        flags = np.zeros(self.size, dtype=np.bool_)
+        flags[self.position[rids]] = True
         return _pack(flags)
 
     def any_of(self, name: str, values: tuple[str, ...]) -> int:
-        known = self.values[name]
-        bits = 0
-        for value in values:
-            bits |= known.get(value, 0)
-        return bits
+        return self.facets[name].any_of(values)
+
+    def words(self, bits: int) -> np.ndarray:
+        """A bitmap as the 64-bit words `_Facet` counts against."""
+        return np.frombuffer(bits.to_bytes(_word_count(self.size) * 8, "little"), dtype="<u8")
 
     def at_least(self, minimum: float) -> int:
-        """Documents with `available_ha >= minimum`: a prefix of the documents by area, descending,
-        i.e. a precomputed bitmap every `_STEP` documents plus at most `_STEP - 1` single bits."""
+        """Documents with `available_ha >= minimum`: a prefix of the documents by area, descending."""
         if self._by_available is None:
             with self.snap._lock:
                 if self._by_available is None:
-                    self._by_available = self._available_prefixes()
-        negated, positions, prefixes = self._by_available
-        count = bisect.bisect_right(negated, -minimum)
-        step = count // _STEP
-        packed = bytearray(-(-self.size // 8))
-        for index in positions[step * _STEP : count]:
-            packed[index >> 3] |= 1 << (index & 7)
-        return prefixes[step] | int.from_bytes(packed, "little")
+                    self._by_available = self._by_area()
+        negated, positions = self._by_available
+        flags = np.zeros(self.size, dtype=np.bool_)
+        flags[positions[: bisect.bisect_right(negated, -minimum)]] = True
+        return _pack(flags)
 
-    def _available_prefixes(self) -> tuple[list[float], list[int], list[int]]:
+    def _by_area(self) -> tuple[list[float], np.ndarray]:
         available_of = self.snap.available_of
         known = [(-available_of[rid], index) for index, rid in enumerate(self.ordered) if available_of[rid] != _NONE]
         known.sort()
-        negated = [n for n, _ in known]
-        positions = [index for _, index in known]
-        prefixes = [0]
-        for start in range(0, len(positions) - _STEP + 1, _STEP):
-            flags = bytearray(self.size)
-            for index in positions[start : start + _STEP]:
-                flags[index] = 1
-            prefixes.append(prefixes[-1] | _pack(flags))
-        return negated, positions, prefixes
+        return [n for n, _ in known], np.array([index for _, index in known], dtype=np.int64)
 
     def page(self, bits: int, limit: int, offset: int) -> list[int]:
         """The rids of set bits number `offset` … `offset + limit - 1`, lowest first."""
         return [self.ordered[i] for i in _set_bits(bits, offset, limit, self.size)]
 
+    def rank_keys(self, bits: int | None) -> bytes:
+        """4 bytes per rowid for `_ranked_page`: the position in this order, big-endian so that
+        bytes compare like numbers, for the documents in `bits` (None: all); FF FF FF FF elsewhere."""
+        if bits is None:
+            if self._all_keys is None:
+                self._all_keys = self._keys(np.arange(self.size)).tobytes()
+            return self._all_keys
+        return self._keys(_positions(bits, self.size)).tobytes()
 
-def _flags_of(by_value: dict[str, bytearray], value: str, size: int) -> bytearray:
+    def _keys(self, positions: np.ndarray) -> np.ndarray:
+        keys = np.full(len(self.position), _LEFT_OUT, dtype=">u4")
+        keys[self.rids[positions]] = positions
+        return keys
+
+
+def _flags_of(by_value: dict[str, np.ndarray], value: str, size: int) -> np.ndarray:
     flags = by_value.get(value)
     if flags is None:
-        flags = by_value[value] = bytearray(size)
+        flags = by_value[value] = np.zeros(size, dtype=np.bool_)
     return flags
 
 
-_STEP = 1024
-_MASKS: dict[int, tuple[int, int, int]] = {}
+def _word_count(size: int) -> int:
+    return -(-size // 64)
 
 
-def _pack(flags: bytearray) -> int:
-    """One byte per document (0/1) → a bitmap. Three shift-or steps gather the eight flags of each
-    64-bit word into its lowest byte; the slice keeps those bytes. All big-int operations, no loop."""
-    words = -(-len(flags) // 8)
-    flags.extend(bytes(words * 8 - len(flags)))
-    masks = _MASKS.get(words)
-    if masks is None:
-        masks = _MASKS[words] = tuple(
-            int.from_bytes(unit.to_bytes(period // 8, "little") * (words * 64 // period), "little")
-            for unit, period in ((0x3, 16), (0xF, 32), (0xFF, 64))
-        )
-    x = int.from_bytes(flags, "little")
-    x = (x | (x >> 7)) & masks[0]
-    x = (x | (x >> 14)) & masks[1]
-    x = (x | (x >> 28)) & masks[2]
-    return int.from_bytes(x.to_bytes(words * 8, "little")[::8], "little")
-
-
-_UNPACK = [bytes((byte >> bit) & 1 for byte in range(256)) for bit in range(8)]
+def _pack(flags: np.ndarray) -> int:
+    """One bool per document → a bitmap as a Python int (bit i = flags[i])."""
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
 def _set_bits(bits: int, skip: int, limit: int, size: int) -> list[int]:
     """Positions of set bits number `skip` … `skip + limit - 1`. A few: peel the lowest bit off;
-    many (a deep page): unpack to one byte per position and let `compress` scan in C."""
+    many (a deep page): unpack to one flag per position and let numpy find them."""
     if skip + limit <= 64:
         found: list[int] = []
         while bits and len(found) < skip + limit:
@@ -495,11 +522,16 @@ def _set_bits(bits: int, skip: int, limit: int, size: int) -> list[int]:
             found.append(low.bit_length() - 1)
             bits ^= low
         return found[skip:]
-    packed = bits.to_bytes(-(-size // 8), "little")
-    flags = bytearray(len(packed) * 8)
-    for bit in range(8):
-        flags[bit::8] = packed.translate(_UNPACK[bit])
-    return list(islice(compress(count(), flags), skip, skip + limit))
+    return _positions(bits, size)[skip : skip + limit].tolist()
+
+
+def _positions(bits: int, size: int) -> np.ndarray:
+    """The set bits of a bitmap, ascending."""
+    packed = np.frombuffer(bits.to_bytes(-(-size // 8), "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(packed, bitorder="little"))
+
+
+_LEFT_OUT = 0xFFFFFFFF
 
 
 _NONE = float("-inf")
@@ -517,45 +549,47 @@ def _broad_page(selection: _Selection, in_title: int, limit: int, offset: int) -
     return page
 
 
-def _match_rids(con: sqlite3.Connection, match: str) -> list[int]:
-    """All matching rowids. One JSON array decoded in C is ~2x faster than a row per rowid."""
-    row = con.execute("SELECT json_group_array(rowid) FROM fts WHERE fts MATCH ?", (match,)).fetchone()
-    return json.loads(row[0])
+def _matches(con: sqlite3.Connection, match: str, *, table: str = "fts") -> np.ndarray:
+    """All matching rowids. SQLite joins them into one string that numpy parses in C: at 36,000
+    matches ~2x faster than a JSON array (`json_group_array` + `json.loads`), ~4x faster than a row
+    per rowid. Rowids are integers, so the text is only digits and commas."""
+    sql = f"SELECT group_concat(rowid) FROM {table} WHERE {table} MATCH ?"  # noqa: S608 (a constant)
+    row = con.execute(sql, (match,)).fetchone()
+    return np.fromstring(row[0] or "", dtype=np.int64, sep=",")
 
 
-def _where(spec: FilterSpec) -> tuple[str, list[Any]]:
-    """SQL for the filters (alias `d`), used when bm25 order has to be computed in SQLite."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for name, values in spec.terms.items():
-        marks = ", ".join("?" * len(values))
-        if name == "sectors":
-            clauses.append(f"d.rid IN (SELECT rid FROM doc_sectors WHERE sector IN ({marks}))")  # noqa: S608
-        else:
-            clauses.append(f"d.{name} IN ({marks})")
-        params.extend(values)
-    if spec.min_available_ha is not None:
-        clauses.append("d.available_ha >= ?")
-        params.append(spec.min_available_ha)
-    return (" AND ".join(clauses) or "1"), params
+def _ensure_schema(con: sqlite3.Connection) -> None:
+    """Create the tables, or drop and recreate them if the file was made by another version."""
+    con.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the version
+    try:
+        if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            for table in _TABLES:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for statement in _SCHEMA.split(";"):  # not executescript(), which COMMITs first
+            if statement.strip():
+                con.execute(statement)
+        con.execute(_RANK)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
-def _ranked_page(
-    con: sqlite3.Connection, match: str, spec: FilterSpec, lang: str, limit: int, offset: int
-) -> list[tuple[int, float]]:
-    """bm25 order. Unfiltered: FTS5 alone. Filtered: the ranked match set is MATERIALIZED first and
-    then joined to `docs` (CROSS JOIN keeps that order): letting the planner drive from `docs` and probe
-    FTS5 per row (`rowid = ?` / `rowid IN (…)`) re-runs MATCH per candidate, thousands of times slower."""
-    if not spec.terms and spec.min_available_ha is None:
-        sql = "SELECT rowid, -rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?"
-        return con.execute(sql, (match, limit, offset)).fetchall()
-    where, params = _where(spec)
+def _ranked_page(con: sqlite3.Connection, match: str, keys: bytes, limit: int, offset: int) -> list[tuple[int, float]]:
+    """bm25 order, ties in the space's order, over the selected matches only.
+
+    `keys` holds 4 bytes per rowid (see `_Space.rank_keys`): the document's position, or FF FF FF FF
+    when filters left it out. FTS5 scans the match set once; the WHERE drops the rows filters left out
+    before `rank` is read, so bm25 (~3 µs a row) is paid only for the selected rows. Two ORDER BY terms
+    also keep FTS5 from its own ORDER BY rank mode, which ranks every match first and was ~1.5x slower
+    than this scan and sort even unfiltered. Never join `docs` here: a planner driving from `docs`
+    probes FTS5 once per row (`rowid = ?`), re-running MATCH each time."""
     sql = (
-        "WITH m(rid, score) AS MATERIALIZED (SELECT rowid, rank FROM fts WHERE fts MATCH ?)"  # noqa: S608
-        f" SELECT d.rid, -m.score FROM m CROSS JOIN docs d ON d.rid = m.rid WHERE {where}"
-        f" ORDER BY m.score, d.sort_{lang}, d.id LIMIT ? OFFSET ?"
+        "SELECT rowid, -rank FROM fts WHERE fts MATCH ?1 AND substr(?2, rowid * 4 + 1, 4) < x'FFFFFFFF'"
+        " ORDER BY rank, substr(?2, rowid * 4 + 1, 4) LIMIT ?3 OFFSET ?4"
     )
-    return con.execute(sql, [match, *params, limit, offset]).fetchall()
+    return con.execute(sql, (match, keys, limit, offset)).fetchall()
 
 
 def _load_docs(con: sqlite3.Connection, rids: list[int]) -> dict[int, str]:

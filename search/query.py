@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import compress
 from typing import Any
 
 from search.engine import FACET_FIELDS, MAX_PER_PAGE, RANGE_FILTERS, SORTS, Filters, Hit
@@ -24,6 +25,7 @@ MAX_TOKENS = 32
 """Words beyond this are ignored: a pasted paragraph still searches, at bounded cost."""
 
 _WORD_RE = re.compile(r"[^\W_]+")
+_SPLIT_RE = re.compile(rf"({_WORD_RE.pattern})")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class FilterSpec:
 
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     min_available_ha: float | None = None
+
+    def __bool__(self) -> bool:
+        """Is anything filtered?"""
+        return bool(self.terms) or self.min_available_ha is not None
 
     def without(self, name: str) -> FilterSpec:
         """The same filters minus one field (for disjunctive facet counts)."""
@@ -185,34 +191,29 @@ def highlight(text: str, terms: Terms, *, words: int = 30, before: int = 8) -> s
     of the original is folded and compared with the terms here.
     """
     text = unicodedata.normalize("NFC", text or "")
-    spans = [m.span() for m in _WORD_RE.finditer(text)]
-    if not spans:
+    parts = _SPLIT_RE.split(text)  # separator, word, separator, word, …, word, separator
+    count = len(parts) // 2
+    if not count:
         return html.escape(text.strip()[:200])
-    first = _first_hit(text, spans, terms)
-    start = max(0, first - before) if first is not None else 0
-    end = min(len(spans), start + words)
+    hits = _hits(parts[1::2], terms)
+    start = max(0, hits.index(True) - before) if True in hits else 0
+    end = min(count, start + words)
     pieces = ["…"] if start > 0 else []
-    cursor = spans[start][0]
-    for begin, stop in spans[start:end]:
-        pieces.append(_escape(text[cursor:begin]))
-        word = _escape(text[begin:stop])
-        pieces.append(f"<mark>{word}</mark>" if _word_hits(text[begin:stop], terms) else word)
-        cursor = stop
-    if end < len(spans):
-        pieces.append(html.escape(text[cursor : spans[end][0]].rstrip()) + "…")
-    else:
-        pieces.append(html.escape(text[cursor:].rstrip()))
+    cursor = 2 * start + 1  # parts[2 * i + 1] is word i
+    for i in compress(range(start, end), hits[start:end]):
+        pieces.append(html.escape("".join(parts[cursor : 2 * i + 1])))
+        pieces.append(f"<mark>{html.escape(parts[2 * i + 1])}</mark>")
+        cursor = 2 * i + 2
+    pieces.append(html.escape("".join(parts[cursor : 2 * end]) + parts[2 * end].rstrip()))
+    if end < count:
+        pieces.append("…")
     return "".join(pieces)
 
 
-def _first_hit(text: str, spans: list[tuple[int, int]], terms: Terms) -> int | None:
-    if not terms:
-        return None
-    return next((i for i, (begin, stop) in enumerate(spans) if _word_hits(text[begin:stop], terms)), None)
-
-
-_escape = lru_cache(maxsize=65_536)(html.escape)
-"""Words and the spaces between them repeat: escape each distinct one once."""
+def _hits(words: list[str], terms: Terms) -> list[bool]:
+    """For each original word: does it match? (memoised per query in `terms.seen`)"""
+    seen = terms.seen
+    return [seen[word] if word in seen else _word_hits(word, terms) for word in words]
 
 
 @lru_cache(maxsize=65_536)
@@ -231,7 +232,7 @@ def _word_hits(word: str, terms: Terms) -> bool:
 def has_match(text: str | None, terms: Terms) -> bool:
     if not terms or not text:
         return False
-    return any(_word_hits(m.group(), terms) for m in _WORD_RE.finditer(unicodedata.normalize("NFC", text)))
+    return True in _hits(_WORD_RE.findall(unicodedata.normalize("NFC", text)), terms)
 
 
 def best_snippet(texts: Sequence[str | None], terms: Terms) -> str:

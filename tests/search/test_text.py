@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import random
+import re
 import unicodedata
 
 import pytest
 
-from search.query import Terms, fts_match, highlight, meili_filter, meili_q, parse_filters, parse_terms
+from search.query import (
+    Terms,
+    fts_match,
+    has_match,
+    highlight,
+    meili_filter,
+    meili_q,
+    parse_filters,
+    parse_terms,
+)
 from search.text import fold, slugify, tokens
 
 
@@ -96,3 +108,20 @@ def test_highlight_window_and_escaping() -> None:
     assert snippet.startswith("…w92 ")
     assert snippet.endswith("<mark>Trần</mark> &lt;b&gt;<mark>Đề</mark>&lt;/b&gt;")
     assert highlight("a < b", parse_terms("zzz")) == "a &lt; b"
+
+
+def test_highlight_keeps_the_text_and_marks_exactly_the_matching_words() -> None:
+    rng = random.Random(11)
+    vocab = ["Trần", "Đề", "tran", "de", "dệt", "<b>", "&", "x'y", "—", "cảng", "  ", "Cảng,", "đê", "a_b"]
+    for _ in range(2_000):
+        text = " ".join(rng.choices(vocab, k=rng.randint(0, 60)))
+        terms = parse_terms(rng.choice(["tran de", "cang", "de", "zzz", "", "x y"]))
+        snippet = highlight(text, terms)
+        marked = re.findall(r"<mark>(.*?)</mark>", snippet)
+        shown = html.unescape(re.sub(r"</?mark>", "", snippet)).strip("…")
+        assert shown.strip() in text  # the original characters, escaped, nothing added or reordered
+        assert "<" not in re.sub(r"</?mark>", "", snippet)
+        assert len(marked) == sum(has_match(w, terms) for w in re.findall(r"[^\W_]+", shown))
+        assert all(has_match(html.unescape(m), terms) for m in marked)
+        if has_match(text, terms):
+            assert marked  # the window is placed around the first match
