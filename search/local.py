@@ -33,7 +33,6 @@ own share one grouped pass, whose counts sum to `total`. Documents with no value
 
 from __future__ import annotations
 
-import bisect
 import json
 import sqlite3
 import threading
@@ -281,8 +280,10 @@ class LocalEngine:
                 space = snap.space(con, "title" if order == "relevance" else order, lang)
                 rids = None if match is None else _matches(con, match)
                 selection = snap.select(space, rids, spec, wanted)
+                if offset >= selection.total:  # nothing selected, or past the last page
+                    ranked = []
                 # the ranked page scans every raw match again: the raw match count decides.
-                if order == "relevance" and rids is not None and len(rids) <= self.exact_rank_limit:
+                elif order == "relevance" and rids is not None and len(rids) <= self.exact_rank_limit:
                     keys = space.rank_keys(selection.bits if spec else None)
                     ranked = _ranked_page(con, match, keys, per_page, offset)
                 elif order == "relevance" and rids is not None:
@@ -327,39 +328,41 @@ class _Snapshot:
     the lowest set bits.
     """
 
-    def __init__(self, generation: int) -> None:
+    def __init__(self, generation: int, size: int) -> None:
         self.generation = generation
+        self.size = size  # max(rid) + 1: arrays below are indexed by rid
         self.combos: list[tuple[str | None, ...]] = [(None, None, None, None)]  # 0 = no row
-        self.combo_of: list[int] = [0]
-        self.sectors_of: list[tuple[str, ...]] = [()]
-        self.available_of: list[float] = [_NONE]
-        self.all_rids: list[int] = []
+        self.combo_of = np.zeros(size, dtype=np.int64)  # rid → index in `combos`
+        self.available_of = np.full(size, _NONE)
+        self.sector_names: list[str] = []
+        self.sector_rids = np.zeros(0, dtype=np.int64)  # one (rid, sector) pair per entry
+        self.sector_codes = np.zeros(0, dtype=np.int64)  # … index in `sector_names`
         self._spaces: dict[str, _Space] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def load(cls, con: sqlite3.Connection, generation: int) -> _Snapshot:
-        snap = cls(generation)
-        size = (con.execute("SELECT max(rid) FROM docs").fetchone()[0] or 0) + 1
-        snap.combo_of = [0] * size
-        snap.sectors_of = [()] * size
-        snap.available_of = [_NONE] * size
+        snap = cls(generation, (con.execute("SELECT max(rid) FROM docs").fetchone()[0] or 0) + 1)
         ids: dict[tuple[str | None, ...], int] = {}
-        rows = con.execute("SELECT rid, type, kind, locality, status, available_ha FROM docs ORDER BY rid")
-        for rid, *combo, available in rows:
+        rids: list[int] = []
+        codes: list[int] = []
+        areas: list[float] = []
+        for rid, *combo, available in con.execute("SELECT rid, type, kind, locality, status, available_ha FROM docs"):
             key = tuple(combo)
             code = ids.get(key)
             if code is None:
                 code = ids[key] = len(snap.combos)
                 snap.combos.append(key)
-            snap.combo_of[rid] = code
-            snap.available_of[rid] = _NONE if available is None else available
-            snap.all_rids.append(rid)
-        grouped: dict[int, list[str]] = {}
-        for rid, sector in con.execute("SELECT rid, sector FROM doc_sectors ORDER BY rid, sector"):
-            grouped.setdefault(rid, []).append(sector)
-        for rid, sectors in grouped.items():
-            snap.sectors_of[rid] = tuple(sectors)
+            rids.append(rid)
+            codes.append(code)
+            areas.append(_NONE if available is None else available)
+        snap.combo_of[rids] = codes
+        snap.available_of[rids] = areas
+        pairs = con.execute("SELECT rid, sector FROM doc_sectors").fetchall()
+        snap.sector_names = sorted({sector for _, sector in pairs})
+        index = {name: i for i, name in enumerate(snap.sector_names)}
+        snap.sector_rids = np.array([rid for rid, _ in pairs], dtype=np.int64)
+        snap.sector_codes = np.array([index[sector] for _, sector in pairs], dtype=np.int64)
         return snap
 
     def space(self, con: sqlite3.Connection, order: str, lang: str) -> _Space:
@@ -431,21 +434,26 @@ class _Space:
         self.snap = snap
         self.ordered = ordered
         self.size = len(ordered)
-        self.position = np.zeros(len(snap.combo_of), dtype=np.int64)  # rid → bit
+        self.position = np.zeros(snap.size, dtype=np.int64)  # rid → bit
         self.position[ordered] = np.arange(self.size)
         self.rids = np.array(ordered, dtype=np.int64)  # bit → rid
         self._all_keys: bytes | None = None
         self.all = (1 << self.size) - 1
-        flags: dict[str, dict[str, np.ndarray]] = {name: {} for name in (*_SCALAR_FACETS, "sectors")}
-        combos, combo_of, sectors_of = snap.combos, snap.combo_of, snap.sectors_of
-        for index, rid in enumerate(ordered):
-            for name, value in zip(_SCALAR_FACETS, combos[combo_of[rid]], strict=True):
-                if value is not None:
-                    _flags_of(flags[name], value, self.size)[index] = True
-            for sector in sectors_of[rid]:
-                _flags_of(flags["sectors"], sector, self.size)[index] = True
+        flags: dict[str, dict[str, np.ndarray]] = {}
+        codes = snap.combo_of[self.rids]
+        for field, name in enumerate(_SCALAR_FACETS):
+            members: dict[str, list[int]] = {}  # value → the combos that have it
+            for code, combo in enumerate(snap.combos):
+                if combo[field] is not None:
+                    members.setdefault(combo[field], []).append(code)
+            flags[name] = {value: np.isin(codes, combos) for value, combos in members.items()}
+        at = self.position[snap.sector_rids]
+        flags["sectors"] = {}
+        for code, sector in enumerate(snap.sector_names):
+            flags["sectors"][sector] = in_sector = np.zeros(self.size, dtype=np.bool_)
+            in_sector[at[snap.sector_codes == code]] = True
         self.facets = {name: _Facet(by_value, self.size) for name, by_value in flags.items()}
-        self._by_available: tuple[list[float], np.ndarray] | None = None
+        self._by_available: tuple[np.ndarray, np.ndarray] | None = None
 
     def bitmap(self, rids: np.ndarray) -> int:
         """The documents with these rowids (vectorised: ~0.1 ms for 36,000 rowids at 100,000 docs)."""
@@ -468,14 +476,15 @@ class _Space:
                     self._by_available = self._by_area()
         negated, positions = self._by_available
         flags = np.zeros(self.size, dtype=np.bool_)
-        flags[positions[: bisect.bisect_right(negated, -minimum)]] = True
+        flags[positions[: np.searchsorted(negated, -minimum, side="right")]] = True
         return _pack(flags)
 
-    def _by_area(self) -> tuple[list[float], np.ndarray]:
-        available_of = self.snap.available_of
-        known = [(-available_of[rid], index) for index, rid in enumerate(self.ordered) if available_of[rid] != _NONE]
-        known.sort()
-        return [n for n, _ in known], np.array([index for _, index in known], dtype=np.int64)
+    def _by_area(self) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the documents with a known area, largest area first (ties in this order)."""
+        area = self.snap.available_of[self.rids]
+        known = np.flatnonzero(area != _NONE)
+        by_area = known[np.lexsort((known, -area[known]))]
+        return -area[by_area], by_area
 
     def page(self, bits: int, limit: int, offset: int) -> list[int]:
         """The rids of set bits number `offset` … `offset + limit - 1`, lowest first."""
@@ -494,13 +503,6 @@ class _Space:
         keys = np.full(len(self.position), _LEFT_OUT, dtype=">u4")
         keys[self.rids[positions]] = positions
         return keys
-
-
-def _flags_of(by_value: dict[str, np.ndarray], value: str, size: int) -> np.ndarray:
-    flags = by_value.get(value)
-    if flags is None:
-        flags = by_value[value] = np.zeros(size, dtype=np.bool_)
-    return flags
 
 
 def _word_count(size: int) -> int:
