@@ -35,6 +35,7 @@ test-postgres: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: bench-search bench-screening
 	$(PY) tests/bench/http_bench.py

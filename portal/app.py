@@ -83,7 +83,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.add_middleware(PageCacheMiddleware, cache=database.page_cache)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production",
-                       tile_url=settings.tile_url)
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

@@ -33,8 +33,10 @@ def seed() -> None:
     with db.session() as session:
         report = run_seed(session, on_change=_outbox_hook(session))
         session.commit()
-    typer.echo(f"sectors added: {report.sectors_added}; zones added: {report.zones_added}, "
-               f"refreshed: {report.zones_updated}, kept (edited by staff): {report.zones_kept}")
+    typer.echo(
+        f"sectors added: {report.sectors_added}; zones added: {report.zones_added}, "
+        f"refreshed: {report.zones_updated}, kept (edited by staff): {report.zones_kept}"
+    )
     _after_commit(db)
 
 
@@ -54,13 +56,24 @@ def bootstrap() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          reload: bool = typer.Option(False, help="reload on code changes (development)")) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = typer.Option(False, help="reload on code changes (development)"),
+) -> None:
     """Serve the portal with uvicorn."""
     import uvicorn
 
-    uvicorn.run("portal.main:app", host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    uvicorn.run(
+        "portal.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
 
 
 @app.command()
@@ -72,6 +85,7 @@ def reindex() -> None:
     settings = get_settings()
     worker = make_search_worker(settings, _db())
     with typer.progressbar(length=1, label="indexing") as bar:
+
         def progress(done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)

@@ -63,8 +63,7 @@ class Database:
         self.search_worker = None  # set by the app: woken after commits that wrote search outbox rows
         self.page_cache = None  # set by the app: cleared after commits that changed public data
         self._write_lock = threading.Lock()
-        self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False,
-                                         info={"db": self})
+        self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False, info={"db": self})
 
     @classmethod
     def bound_to(cls, connection: Connection, url: str) -> Database:
@@ -76,8 +75,11 @@ class Database:
         db.page_cache = None
         db._write_lock = nullcontext()  # tests: one shared connection; nothing to queue on
         db.sessionmaker = sessionmaker(
-            bind=connection, class_=Session, expire_on_commit=False,
-            join_transaction_mode="create_savepoint", info={"db": db},
+            bind=connection,
+            class_=Session,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+            info={"db": db},
         )
         return db
 

@@ -58,11 +58,28 @@ def _write(catalog, path: Path) -> None:
 def extract() -> Path:
     pot = Path(tempfile.mkdtemp()) / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
-         "-F", str(ROOT / "babel.cfg"),
-         "-k", "N_", "-k", "translate:2", "-k", "ntranslate:2,3",
-         "--no-location", "--sort-output", "-o", str(pot), "."],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "N_",
+            "-k",
+            "translate:2",
+            "-k",
+            "ntranslate:2,3",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     return pot
 
@@ -135,8 +152,9 @@ def check() -> int:
     for lang in LANGS:
         catalog = _read(po_path(lang))
         ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
-        empty = [m.id for m in catalog
-                 if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+        empty = [
+            m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+        ]
         stale = template_ids - ids
         if empty or stale:
             bad += 1

@@ -39,8 +39,7 @@ def enqueue(session: Session, doc_ids: list[str]) -> None:
 
 def bump_generation(session: Session) -> None:
     bumped = session.exec(
-        update(CatalogueGeneration).where(col(CatalogueGeneration.id) == 1)
-        .values(value=CatalogueGeneration.value + 1)
+        update(CatalogueGeneration).where(col(CatalogueGeneration.id) == 1).values(value=CatalogueGeneration.value + 1)
     )
     if bumped.rowcount == 0:
         session.add(CatalogueGeneration(id=1, value=1))

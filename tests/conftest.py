@@ -20,8 +20,12 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db", default=os.environ.get("PORTAL_TEST_DB", "sqlite"),
-                     choices=["sqlite", "postgresql"], help="database the suite runs on")
+    parser.addoption(
+        "--db",
+        default=os.environ.get("PORTAL_TEST_DB", "sqlite"),
+        choices=["sqlite", "postgresql"],
+        help="database the suite runs on",
+    )
 
 
 def service_unavailable(what: str, err: Exception):
@@ -113,8 +117,12 @@ def settings(database_url, tmp_path: Path):
     from portal.settings import Settings
 
     return Settings(
-        env="test", database_url=database_url, secret_key="test-secret-key-" + "x" * 32,
-        search_url=f"sqlite:///{tmp_path / 'search.db'}", upload_dir=tmp_path / "uploads", search_sync="manual",
+        env="test",
+        database_url=database_url,
+        secret_key="test-secret-key-" + "x" * 32,
+        search_url=f"sqlite:///{tmp_path / 'search.db'}",
+        upload_dir=tmp_path / "uploads",
+        search_sync="manual",
         page_cache=False,
     )
 

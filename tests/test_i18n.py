@@ -23,10 +23,19 @@ def test_numbers_percent_dates():
     assert "2021" in fmt_date(date(2021, 6, 29), "vi")
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (None, "vi"), ("", "vi"), ("en", "en"), ("en-GB,en;q=0.8", "en"), ("de,fr", "vi"),
-    ("vi;q=0.1,en;q=0.9", "en"), ("en;q=0", "vi"), ("garbage;;q=x", "vi"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "vi"),
+        ("", "vi"),
+        ("en", "en"),
+        ("en-GB,en;q=0.8", "en"),
+        ("de,fr", "vi"),
+        ("vi;q=0.1,en;q=0.9", "en"),
+        ("en;q=0", "vi"),
+        ("garbage;;q=x", "vi"),
+    ],
+)
 def test_negotiate(header, expected):
     assert negotiate(header) == expected
 
@@ -38,8 +47,7 @@ def test_translations_are_loaded():
 
 def test_catalogs_are_complete_and_compiled():
     """Every string in the code is in both catalogs, translated, and the .mo files are current."""
-    result = subprocess.run([sys.executable, "scripts/i18n.py", "check"], cwd=ROOT_DIR,
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "scripts/i18n.py", "check"], cwd=ROOT_DIR, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     for lang in ("vi", "en"):
         po = ROOT_DIR / f"locales/{lang}/LC_MESSAGES/messages.po"

@@ -31,40 +31,67 @@ def provenance(zone: Zone, field: str, lang: str = "en") -> Provenance | None:
 def _computed(value: float | None, field: str, unit: str = "ha") -> Figure:
     if value is None:
         return Figure(value=None, unit=unit)
-    return Figure(value=round(value, 4), unit=unit, provenance=Provenance(
-        source="portal", source_title="Sóc Trăng investment portal", ref=field, derived=True,
-        note=DERIVED_NOTE[field]))
+    return Figure(
+        value=round(value, 4),
+        unit=unit,
+        provenance=Provenance(
+            source="portal",
+            source_title="Sóc Trăng investment portal",
+            ref=field,
+            derived=True,
+            note=DERIVED_NOTE[field],
+        ),
+    )
 
 
 def sector_public(s: Sector) -> SectorPublic:
-    return SectorPublic(code=s.code, name_vi=s.name_vi, name_en=s.name_en, priority=s.priority,
-                        sensitive=s.sensitive, pollution_risk=s.pollution_risk)
+    return SectorPublic(
+        code=s.code,
+        name_vi=s.name_vi,
+        name_en=s.name_en,
+        priority=s.priority,
+        sensitive=s.sensitive,
+        pollution_risk=s.pollution_risk,
+    )
 
 
-def zone_public(zone: Zone, land: LandFigures, sectors: list[Sector], *, parent_slug: str | None,
-                base_url: str = "") -> ZonePublic:
+def zone_public(
+    zone: Zone, land: LandFigures, sectors: list[Sector], *, parent_slug: str | None, base_url: str = ""
+) -> ZonePublic:
     loc = None
     if zone.locality:
         names = refdata.localities().get(zone.locality, {"vi": zone.locality, "en": zone.locality})
         loc = LocalityPublic(key=zone.locality, name_vi=names["vi"], name_en=names["en"])
     facts = {k: p for k in (zone.facts or {}) if (p := provenance(zone, k)) is not None}
     return ZonePublic(
-        slug=zone.slug, kind=zone.kind, name_vi=zone.name_vi, name_en=zone.name_en, status=zone.status,
-        locality=loc, parent=parent_slug,
+        slug=zone.slug,
+        kind=zone.kind,
+        name_vi=zone.name_vi,
+        name_en=zone.name_en,
+        status=zone.status,
+        locality=loc,
+        parent=parent_slug,
         total_area_ha=Figure(value=zone.total_area_ha, provenance=provenance(zone, "total_area_ha")),
-        industrial_land_ha=Figure(value=zone.industrial_land_ha,
-                                  provenance=provenance(zone, "industrial_land_ha")),
+        industrial_land_ha=Figure(value=zone.industrial_land_ha, provenance=provenance(zone, "industrial_land_ha")),
         leased_ha=_computed(land.leased_ha, "leased_ha"),
         available_ha=_computed(land.available_ha, "available_ha"),
         fill_rate=_computed(land.fill_rate, "fill_rate", unit="ratio"),
         wastewater_plant_status=zone.wastewater_status,
         wastewater_plant_capacity_m3_day=zone.wastewater_capacity_m3_day,
-        latitude=zone.lat, longitude=zone.lon, location_approximate=zone.location_approximate,
+        latitude=zone.lat,
+        longitude=zone.lon,
+        location_approximate=zone.location_approximate,
         priority_sectors=[sector_public(s) for s in sectors],
-        description_vi=zone.description_vi, description_en=zone.description_en,
-        contact_org_vi=zone.contact_org_vi, contact_org_en=zone.contact_org_en,
-        contact_phone=zone.contact_phone, contact_email=zone.contact_email,
-        source=zone.source, source_ref=zone.source_ref, verified_on=zone.verified_on,
+        description_vi=zone.description_vi,
+        description_en=zone.description_en,
+        contact_org_vi=zone.contact_org_vi,
+        contact_org_en=zone.contact_org_en,
+        contact_phone=zone.contact_phone,
+        contact_email=zone.contact_email,
+        source=zone.source,
+        source_ref=zone.source_ref,
+        verified_on=zone.verified_on,
         provenance=facts,
-        url_vi=f"{base_url}/vi/zones/{zone.slug}", url_en=f"{base_url}/en/zones/{zone.slug}",
+        url_vi=f"{base_url}/vi/zones/{zone.slug}",
+        url_en=f"{base_url}/en/zones/{zone.slug}",
     )

@@ -34,9 +34,17 @@ def home(request: Request, lang: Lang, session: SessionDep):
     for z in zones:
         counts[z.kind] = counts.get(z.kind, 0) + 1
     figures = {f["key"]: f for f in load("targets")["key_figures"]}
-    return render(request, lang, "catalogue/home.html", {
-        "figures": figures, "targets": load("targets")["targets"], "counts": counts, **_label_context(),
-    })
+    return render(
+        request,
+        lang,
+        "catalogue/home.html",
+        {
+            "figures": figures,
+            "targets": load("targets")["targets"],
+            "counts": counts,
+            **_label_context(),
+        },
+    )
 
 
 @router.get("/zones")
@@ -44,11 +52,21 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
     parsed = parse_zone_filters(list(request.query_params.multi_items()), known=service.known_values(session))
     result = service.list_zones(session, filters=parsed.filters, lang=lang, page=page)
     sectors = service.zone_sectors(session, [z.id for z in result.zones])
-    return render(request, lang, "catalogue/zones.html", {
-        "result": result, "filters": parsed.filters, "errors": parsed.errors, "sectors": sectors,
-        "all_sectors": service.list_sectors(session), "sort_keys": SORT_KEYS, **_label_context(),
-        "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
-    })
+    return render(
+        request,
+        lang,
+        "catalogue/zones.html",
+        {
+            "result": result,
+            "filters": parsed.filters,
+            "errors": parsed.errors,
+            "sectors": sectors,
+            "all_sectors": service.list_sectors(session),
+            "sort_keys": SORT_KEYS,
+            **_label_context(),
+            "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
+        },
+    )
 
 
 @router.get("/zones/{slug}")
@@ -57,13 +75,21 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
     if zone is None:
         raise HTTPException(status_code=404)
     land = service.land_figures(session, [zone])[zone.id]
-    return render(request, lang, "catalogue/zone.html", {
-        "zone": zone, "land": land, "sectors": service.zone_sectors(session, [zone.id])[zone.id],
-        "parent": service.parent(session, zone=zone), "children": service.children(session, zone=zone),
-        "plots": service.plots_of(session, zone=zone),
-        "province_priorities": [s for s in service.list_sectors(session) if s.priority],
-        **_label_context(),
-    })
+    return render(
+        request,
+        lang,
+        "catalogue/zone.html",
+        {
+            "zone": zone,
+            "land": land,
+            "sectors": service.zone_sectors(session, [zone.id])[zone.id],
+            "parent": service.parent(session, zone=zone),
+            "children": service.children(session, zone=zone),
+            "plots": service.plots_of(session, zone=zone),
+            "province_priorities": [s for s in service.list_sectors(session) if s.priority],
+            **_label_context(),
+        },
+    )
 
 
 @router.get("/sectors")
@@ -90,8 +116,10 @@ FILTER_DOC = {
 def _api_filters(request: Request, session):
     parsed = parse_zone_filters(list(request.query_params.multi_items()), known=service.known_values(session))
     if parsed.errors:
-        detail = [{"loc": ["query", e.field], "msg": f"{e.message}: {e.value!r}", "type": "value_error"}
-                  for e in parsed.errors]
+        detail = [
+            {"loc": ["query", e.field], "msg": f"{e.message}: {e.value!r}", "type": "value_error"}
+            for e in parsed.errors
+        ]
         raise HTTPException(status_code=422, detail=detail)
     return parsed.filters
 
@@ -101,53 +129,91 @@ def _public_list(request: Request, session, zones) -> list[ZonePublic]:
     sectors = service.zone_sectors(session, [z.id for z in zones])
     slugs = {z.id: z.slug for z in service.all_zones(session)}
     base = request.app.state.settings.base_url
-    return [zone_public(z, land[z.id], sectors[z.id], parent_slug=slugs.get(z.parent_id), base_url=base)
-            for z in zones]
+    return [zone_public(z, land[z.id], sectors[z.id], parent_slug=slugs.get(z.parent_id), base_url=base) for z in zones]
 
 
 NOT_MODIFIED = {304: {"description": "Not modified (the client's ETag / Last-Modified is current)"}}
 
 
-@api.get("/zones", response_model=ZoneList, summary="List zones (same filters as the zone list page)",
-         responses=NOT_MODIFIED)
+@api.get(
+    "/zones", response_model=ZoneList, summary="List zones (same filters as the zone list page)", responses=NOT_MODIFIED
+)
 def api_zones(
-    request: Request, session: SessionDep,
-    kind: list[str] | None = FILTER_DOC["kind"], locality: list[str] | None = FILTER_DOC["locality"],
-    status: list[str] | None = FILTER_DOC["status"], sector: list[str] | None = FILTER_DOC["sector"],
+    request: Request,
+    session: SessionDep,
+    kind: list[str] | None = FILTER_DOC["kind"],
+    locality: list[str] | None = FILTER_DOC["locality"],
+    status: list[str] | None = FILTER_DOC["status"],
+    sector: list[str] | None = FILTER_DOC["sector"],
     min_area: float | None = Query(None, ge=0, le=100_000, description="minimum total area, ha"),
     sort: str | None = Query(None, description="kind, name, area_desc, area_asc"),
     lang: str = Query("en", pattern="^(vi|en)$", description="language used to sort by name"),
-    page: int = Query(1, ge=1, le=10_000), per_page: int = Query(50, ge=1, le=200),
+    page: int = Query(1, ge=1, le=10_000),
+    per_page: int = Query(50, ge=1, le=200),
 ):
     filters = _api_filters(request, session)
     result = service.list_zones(session, filters=filters, lang=lang, page=page, per_page=per_page)
-    body = ZoneList(total=result.total, page=result.page, pages=result.pages,
-                    items=_public_list(request, session, result.zones), facets=result.facets)
+    body = ZoneList(
+        total=result.total,
+        page=result.page,
+        pages=result.pages,
+        items=_public_list(request, session, result.zones),
+        facets=result.facets,
+    )
     return cached_response(request, body.model_dump_json(), "application/json", service.last_modified(session))
 
 
 EXPORT_COLUMNS = [
-    "slug", "kind", "name_vi", "name_en", "status", "locality", "parent", "total_area_ha",
-    "industrial_land_ha", "leased_ha", "available_ha", "fill_rate", "wastewater_plant_status",
-    "wastewater_plant_capacity_m3_day", "latitude", "longitude", "location_approximate", "source",
-    "source_ref", "verified_on",
+    "slug",
+    "kind",
+    "name_vi",
+    "name_en",
+    "status",
+    "locality",
+    "parent",
+    "total_area_ha",
+    "industrial_land_ha",
+    "leased_ha",
+    "available_ha",
+    "fill_rate",
+    "wastewater_plant_status",
+    "wastewater_plant_capacity_m3_day",
+    "latitude",
+    "longitude",
+    "location_approximate",
+    "source",
+    "source_ref",
+    "verified_on",
 ]
 
 
 def export_rows(items: list[ZonePublic]) -> list[dict]:
     rows = []
     for z in items:
-        rows.append({
-            "slug": z.slug, "kind": z.kind, "name_vi": z.name_vi, "name_en": z.name_en, "status": z.status,
-            "locality": z.locality.key if z.locality else None, "parent": z.parent,
-            "total_area_ha": z.total_area_ha.value, "industrial_land_ha": z.industrial_land_ha.value,
-            "leased_ha": z.leased_ha.value, "available_ha": z.available_ha.value,
-            "fill_rate": z.fill_rate.value, "wastewater_plant_status": z.wastewater_plant_status,
-            "wastewater_plant_capacity_m3_day": z.wastewater_plant_capacity_m3_day,
-            "latitude": z.latitude, "longitude": z.longitude,
-            "location_approximate": z.location_approximate, "source": z.source,
-            "source_ref": z.source_ref, "verified_on": z.verified_on.isoformat() if z.verified_on else None,
-        })
+        rows.append(
+            {
+                "slug": z.slug,
+                "kind": z.kind,
+                "name_vi": z.name_vi,
+                "name_en": z.name_en,
+                "status": z.status,
+                "locality": z.locality.key if z.locality else None,
+                "parent": z.parent,
+                "total_area_ha": z.total_area_ha.value,
+                "industrial_land_ha": z.industrial_land_ha.value,
+                "leased_ha": z.leased_ha.value,
+                "available_ha": z.available_ha.value,
+                "fill_rate": z.fill_rate.value,
+                "wastewater_plant_status": z.wastewater_plant_status,
+                "wastewater_plant_capacity_m3_day": z.wastewater_plant_capacity_m3_day,
+                "latitude": z.latitude,
+                "longitude": z.longitude,
+                "location_approximate": z.location_approximate,
+                "source": z.source,
+                "source_ref": z.source_ref,
+                "verified_on": z.verified_on.isoformat() if z.verified_on else None,
+            }
+        )
     return rows
 
 
@@ -162,8 +228,12 @@ def csv_safe(value) -> str:
     return text
 
 
-@api.get("/zones.csv", summary="All published zones as CSV (open data)", response_class=Response,
-         responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **NOT_MODIFIED})
+@api.get(
+    "/zones.csv",
+    summary="All published zones as CSV (open data)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **NOT_MODIFIED},
+)
 def api_zones_csv(request: Request, session: SessionDep):
     items = _public_list(request, session, service.all_zones(session))
     buf = io.StringIO()
@@ -171,22 +241,39 @@ def api_zones_csv(request: Request, session: SessionDep):
     writer.writeheader()
     for row in export_rows(items):
         writer.writerow({k: csv_safe(v) for k, v in row.items()})
-    return cached_response(request, "\ufeff" + buf.getvalue(), "text/csv; charset=utf-8",
-                           service.last_modified(session),
-                           headers={"Content-Disposition": 'attachment; filename="zones.csv"'})
+    return cached_response(
+        request,
+        "\ufeff" + buf.getvalue(),
+        "text/csv; charset=utf-8",
+        service.last_modified(session),
+        headers={"Content-Disposition": 'attachment; filename="zones.csv"'},
+    )
 
 
-@api.get("/zones.json", summary="All published zones as JSON with provenance (open data)", response_class=Response,
-         responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **NOT_MODIFIED})
+@api.get(
+    "/zones.json",
+    summary="All published zones as JSON with provenance (open data)",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **NOT_MODIFIED},
+)
 def api_zones_json(request: Request, session: SessionDep):
     items = _public_list(request, session, service.all_zones(session))
     body = json.dumps({"zones": [i.model_dump(mode="json") for i in items]}, ensure_ascii=False)
-    return cached_response(request, body, "application/json", service.last_modified(session),
-                           headers={"Content-Disposition": 'inline; filename="zones.json"'})
+    return cached_response(
+        request,
+        body,
+        "application/json",
+        service.last_modified(session),
+        headers={"Content-Disposition": 'inline; filename="zones.json"'},
+    )
 
 
-@api.get("/zones/{slug}", response_model=ZonePublic, summary="One zone with the provenance of every figure",
-         responses={404: {"description": "No published zone has this slug"}})
+@api.get(
+    "/zones/{slug}",
+    response_model=ZonePublic,
+    summary="One zone with the provenance of every figure",
+    responses={404: {"description": "No published zone has this slug"}},
+)
 def api_zone(request: Request, slug: str, session: SessionDep):
     zone = service.get_zone(session, slug=slug)
     if zone is None:

@@ -91,8 +91,14 @@ def parse_zone_filters(params: list[tuple[str, str]], *, known: dict[str, set[st
             elif value:
                 errors.append(FilterError(name, value, N_("Unknown sort order")))
     return ParsedFilters(
-        ZoneFilters(tuple(values["kind"]), tuple(values["locality"]), tuple(values["status"]),
-                    tuple(values["sector"]), min_area, sort),
+        ZoneFilters(
+            tuple(values["kind"]),
+            tuple(values["locality"]),
+            tuple(values["status"]),
+            tuple(values["sector"]),
+            min_area,
+            sort,
+        ),
         errors,
     )
 

@@ -12,8 +12,16 @@ from portal.catalogue.models import Sector, Zone, ZoneSector
 from portal.data import load
 
 SEED_FIELDS = (
-    "kind", "name_vi", "name_en", "locality", "status", "total_area_ha", "description_vi",
-    "description_en", "source", "source_ref",
+    "kind",
+    "name_vi",
+    "name_en",
+    "locality",
+    "status",
+    "total_area_ha",
+    "description_vi",
+    "description_en",
+    "source",
+    "source_ref",
 )
 CONTACT_ORG_VI = "Ban Quản lý các khu công nghiệp tỉnh Sóc Trăng"
 CONTACT_ORG_EN = "Management Board of Sóc Trăng Industrial Parks"
@@ -40,13 +48,18 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
     for row in load("sectors"):
         if row["code"] in existing_sectors:
             continue
-        session.add(Sector(
-            code=row["code"], name_vi=row["name_vi"], name_en=row["name_en"],
-            priority=row.get("priority", False), sensitive=row.get("sensitive", False),
-            pollution_risk=row.get("pollution_risk", False),
-            pollution_risk_confirmed=row.get("pollution_risk_confirmed", False),
-            sources=row.get("sources", []),
-        ))
+        session.add(
+            Sector(
+                code=row["code"],
+                name_vi=row["name_vi"],
+                name_en=row["name_en"],
+                priority=row.get("priority", False),
+                sensitive=row.get("sensitive", False),
+                pollution_risk=row.get("pollution_risk", False),
+                pollution_risk_confirmed=row.get("pollution_risk_confirmed", False),
+                sources=row.get("sources", []),
+            )
+        )
         report.sectors_added += 1
     session.flush()
 
@@ -58,9 +71,14 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
         facts = dict(row.get("facts") or {})
         facts.setdefault("contact_org", CONTACT_FACT)
         if zone is None:
-            zone = Zone(slug=row["slug"], facts=facts, verified_on=verified_on,
-                        contact_org_vi=CONTACT_ORG_VI, contact_org_en=CONTACT_ORG_EN,
-                        **{f: row.get(f) for f in SEED_FIELDS})
+            zone = Zone(
+                slug=row["slug"],
+                facts=facts,
+                verified_on=verified_on,
+                contact_org_vi=CONTACT_ORG_VI,
+                contact_org_en=CONTACT_ORG_EN,
+                **{f: row.get(f) for f in SEED_FIELDS},
+            )
             session.add(zone)
             report.zones_added += 1
         elif zone.version == 1:
@@ -83,9 +101,15 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
         for code in row.get("priority_sectors", []):
             if code not in linked:
                 fact = facts_of(row, "priority_sectors")
-                session.add(ZoneSector(zone_id=zone.id, sector_code=code, relation="priority",
-                                       source=fact.get("source", row["source"]),
-                                       source_ref=fact.get("ref", row["source_ref"])))
+                session.add(
+                    ZoneSector(
+                        zone_id=zone.id,
+                        sector_code=code,
+                        relation="priority",
+                        source=fact.get("source", row["source"]),
+                        source_ref=fact.get("ref", row["source_ref"]),
+                    )
+                )
     session.flush()
     return report
 

@@ -74,8 +74,9 @@ def land_figures(session: Session, zones: list[Zone]) -> dict[int, LandFigures]:
             available = None
         leasable = zone.industrial_land_ha if zone.industrial_land_ha is not None else plots_ha
         fill = (leased / leasable) if (leased is not None and leasable) else None
-        out[zone.id] = LandFigures(zone.total_area_ha, zone.industrial_land_ha, plots_ha, leased,
-                                   available, fill, count)
+        out[zone.id] = LandFigures(
+            zone.total_area_ha, zone.industrial_land_ha, plots_ha, leased, available, fill, count
+        )
     return out
 
 
@@ -116,8 +117,15 @@ SORTS = {
 }
 
 
-def list_zones(session: Session, *, filters: ZoneFilters, lang: str, page: int = 1,
-               per_page: int = PAGE_SIZE, include_unpublished: bool = False) -> ZonePage:
+def list_zones(
+    session: Session,
+    *,
+    filters: ZoneFilters,
+    lang: str,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    include_unpublished: bool = False,
+) -> ZonePage:
     conds = _conditions(filters, include_unpublished=include_unpublished)
     total = session.exec(select(func.count()).select_from(Zone).where(*conds)).one()
     pages = max((total + per_page - 1) // per_page, 1)
@@ -153,8 +161,10 @@ def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector
     if not zone_ids:
         return out
     rows = session.exec(
-        select(ZoneSector.zone_id, Sector).join(Sector, col(Sector.code) == ZoneSector.sector_code)
-        .where(col(ZoneSector.zone_id).in_(zone_ids)).order_by(Sector.code)
+        select(ZoneSector.zone_id, Sector)
+        .join(Sector, col(Sector.code) == ZoneSector.sector_code)
+        .where(col(ZoneSector.zone_id).in_(zone_ids))
+        .order_by(Sector.code)
     ).all()
     for zone_id, sector in rows:
         out[zone_id].append(sector)

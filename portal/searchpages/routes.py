@@ -81,16 +81,28 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
     result, unavailable = None, False
     try:
-        result = _engine(request).query(q, filters=parsed.filters, facets=FACETS, page=min(max(page, 1), 1000),
-                                        per_page=PER_PAGE, lang=lang)
+        result = _engine(request).query(
+            q, filters=parsed.filters, facets=FACETS, page=min(max(page, 1), 1000), per_page=PER_PAGE, lang=lang
+        )
     except SearchUnavailable:
         unavailable = True
     keep = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
-    return render(request, lang, "search/results.html", {
-        "query": q, "result": result, "unavailable": unavailable, "errors": parsed.errors,
-        "filters": parsed.filters, "keep": keep, "labels": labels,
-        "sector_names": {s.code: s for s in catalogue.list_sectors(session)},
-    }, status_code=200)
+    return render(
+        request,
+        lang,
+        "search/results.html",
+        {
+            "query": q,
+            "result": result,
+            "unavailable": unavailable,
+            "errors": parsed.errors,
+            "filters": parsed.filters,
+            "keep": keep,
+            "labels": labels,
+            "sector_names": {s.code: s for s in catalogue.list_sectors(session)},
+        },
+        status_code=200,
+    )
 
 
 class HitOut(BaseModel):
@@ -119,29 +131,51 @@ def hit_url(hit, lang: str) -> str:
     return f"/{lang}/zones/{hit.slug}"
 
 
-@api.get("/search", response_model=SearchOut, summary="Full-text search with facets (diacritics ignored)",
-         responses={503: {"description": "Search engine temporarily unavailable"}})
+@api.get(
+    "/search",
+    response_model=SearchOut,
+    summary="Full-text search with facets (diacritics ignored)",
+    responses={503: {"description": "Search engine temporarily unavailable"}},
+)
 def search_api(
-    request: Request, session: SessionDep,
+    request: Request,
+    session: SessionDep,
     q: str = Query("", max_length=MAX_QUERY, description="words; the last one matches as a prefix"),
     type: list[str] | None = Query(None, description="zone, plot or sector"),
-    kind: list[str] | None = Query(None), locality: list[str] | None = Query(None),
-    status: list[str] | None = Query(None), sector: list[str] | None = Query(None),
+    kind: list[str] | None = Query(None),
+    locality: list[str] | None = Query(None),
+    status: list[str] | None = Query(None),
+    sector: list[str] | None = Query(None),
     min_available_ha: float | None = Query(None, ge=0, le=100_000),
-    lang: str = Query("vi", pattern="^(vi|en)$"), page: int = Query(1, ge=1, le=1000),
+    lang: str = Query("vi", pattern="^(vi|en)$"),
+    page: int = Query(1, ge=1, le=1000),
 ):
     localities, sectors = _known(session)
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
     if parsed.errors:
-        raise HTTPException(status_code=422, detail=[
-            {"loc": ["query", name], "msg": f"{message}: {value!r}", "type": "value_error"}
-            for name, value, message in parsed.errors])
+        raise HTTPException(
+            status_code=422,
+            detail=[
+                {"loc": ["query", name], "msg": f"{message}: {value!r}", "type": "value_error"}
+                for name, value, message in parsed.errors
+            ],
+        )
     try:
-        result = _engine(request).query(q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE,
-                                        lang=lang)
+        result = _engine(request).query(
+            q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang
+        )
     except SearchUnavailable:
-        return JSONResponse({"detail": "Search temporarily unavailable"}, status_code=503,
-                            headers={"Retry-After": "30"})
-    return SearchOut(query=q, total=result.total, page=result.page, pages=result.pages, facets=result.facets,
-                     hits=[HitOut(id=h.id, type=h.type, title=h.title, snippet=h.snippet, score=h.score,
-                                  url=hit_url(h, lang)) for h in result.hits])
+        return JSONResponse(
+            {"detail": "Search temporarily unavailable"}, status_code=503, headers={"Retry-After": "30"}
+        )
+    return SearchOut(
+        query=q,
+        total=result.total,
+        page=result.page,
+        pages=result.pages,
+        facets=result.facets,
+        hits=[
+            HitOut(id=h.id, type=h.type, title=h.title, snippet=h.snippet, score=h.score, url=hit_url(h, lang))
+            for h in result.hits
+        ],
+    )

@@ -42,8 +42,14 @@ def wants_json(request: Request) -> bool:
 
 def error_page(request: Request, status: int, *, detail: str | None = None, headers=None):
     lang = page_lang(request)
-    return render(request, lang, "error.html", {"status": status, "title": TITLES.get(status, TITLES[500]),
-                                                 "detail": detail}, status_code=status, headers=headers)
+    return render(
+        request,
+        lang,
+        "error.html",
+        {"status": status, "title": TITLES.get(status, TITLES[500]), "detail": detail},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -58,8 +64,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         if wants_json(request):
-            errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-                      for e in exc.errors()]
+            errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
             return JSONResponse({"detail": errors}, status_code=422)
         return error_page(request, 400)
 
@@ -70,8 +75,18 @@ def install(app: FastAPI) -> None:
         log.info("value refused by the database on %s: %s", request.url.path, exc.orig.__class__.__name__)
         if wants_json(request):
             where = "query" if request.method in ("GET", "HEAD") else "body"
-            return JSONResponse({"detail": [{"loc": [where], "msg": "contains a character or value that cannot be "
-                                             "stored", "type": "value_error"}]}, status_code=422)
+            return JSONResponse(
+                {
+                    "detail": [
+                        {
+                            "loc": [where],
+                            "msg": "contains a character or value that cannot be stored",
+                            "type": "value_error",
+                        }
+                    ]
+                },
+                status_code=422,
+            )
         return error_page(request, 400)
 
     @app.exception_handler(OperationalError)
@@ -80,8 +95,9 @@ def install(app: FastAPI) -> None:
         log.error("database error on %s: %s", request.url.path, exc.__class__.__name__)
         headers = {"Retry-After": "10"}
         if wants_json(request):
-            return JSONResponse({"detail": "Database temporarily unavailable, retry shortly"},
-                                status_code=503, headers=headers)
+            return JSONResponse(
+                {"detail": "Database temporarily unavailable, retry shortly"}, status_code=503, headers=headers
+            )
         return error_page(request, 503, headers=headers)
 
     @app.exception_handler(Exception)

@@ -80,8 +80,13 @@ class PageCacheMiddleware:
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] != "GET" or not CACHEABLE.match(scope["path"])
-                or len(scope.get("query_string", b"")) > MAX_QUERY or not _anonymous(scope)):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not CACHEABLE.match(scope["path"])
+            or len(scope.get("query_string", b"")) > MAX_QUERY
+            or not _anonymous(scope)
+        ):
             await self.app(scope, receive, send)
             return
         try:

@@ -42,8 +42,9 @@ def environment(lang: str) -> Environment:
         area=lambda v: fmt_area(v, lang),
         pct=lambda v: fmt_percent(v, lang),
         fdate=lambda v: fmt_date(v, lang),
-        loc=lambda obj, name: getattr(obj, f"{name}_{lang}", None) if not isinstance(obj, dict)
-        else obj.get(f"{name}_{lang}"),
+        loc=lambda obj, name: (
+            getattr(obj, f"{name}_{lang}", None) if not isinstance(obj, dict) else obj.get(f"{name}_{lang}")
+        ),
         locality_name=lambda key: refdata.locality_name(key, lang),
         source_short=lambda key: refdata.source_short(key, lang),
         source_title=lambda key: refdata.source_title(key, lang),
@@ -68,8 +69,15 @@ def switch_lang_url(request: Request, target: str) -> str:
     return path + (f"?{query}" if query else "")
 
 
-def render(request: Request, lang: str, template: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request,
+    lang: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     env = environment(lang)
     ctx = {
         "request": request,

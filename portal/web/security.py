@@ -15,18 +15,20 @@ def content_security_policy(tile_url: str = "") -> str:
         parsed = urlparse(tile_url.replace("{s}", "a"))
         host = parsed.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parsed.netloc
         img += f" {parsed.scheme}://{host}"
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        f"img-src {img}",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {img}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class SecurityHeadersMiddleware:
@@ -117,10 +119,20 @@ async def _send_413(scope: Scope, send: Send) -> None:
         ctype = b"application/json"
     else:
         text = translate(lang, "The upload is too large. Please send smaller files.")
-        body = (f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>413</title>'
-                f"<h1>413</h1><p>{text}</p></html>").encode()
+        body = (
+            f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>413</title>'
+            f"<h1>413</h1><p>{text}</p></html>"
+        ).encode()
         ctype = b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", ctype),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -173,8 +173,10 @@ def live(workdir: Path) -> bool:
         post = load(server.url("/api/v1/proposals"), "POST", opts, workdir)
         print(fmt_load("POST proposals", post, base))
     met = post.rps >= TARGET and post.bad == 0
-    print(f"target {TARGET:,.0f} intake POSTs/s over HTTP: {'met' if met else 'NOT met'} ({post.rps:,.0f}/s, "
-          f"{post.bad} errors)")
+    print(
+        f"target {TARGET:,.0f} intake POSTs/s over HTTP: {'met' if met else 'NOT met'} ({post.rps:,.0f}/s, "
+        f"{post.bad} errors)"
+    )
     return met
 
 

@@ -26,10 +26,17 @@ def test_language_switch_keeps_the_query(client):
     assert 'href="/en/zones?kind=kcn&amp;sort=name"' in html
 
 
-@pytest.mark.parametrize(("header", "target"), [
-    ("en-US,en;q=0.9", "/en/"), ("vi-VN,vi;q=0.9,en;q=0.5", "/vi/"), ("fr-FR", "/vi/"), (None, "/vi/"),
-    ("fr;q=1, en;q=0.5", "/en/"), ("en;q=0.2, vi;q=0.8", "/vi/"),
-])
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        ("en-US,en;q=0.9", "/en/"),
+        ("vi-VN,vi;q=0.9,en;q=0.5", "/vi/"),
+        ("fr-FR", "/vi/"),
+        (None, "/vi/"),
+        ("fr;q=1, en;q=0.5", "/en/"),
+        ("en;q=0.2, vi;q=0.8", "/vi/"),
+    ],
+)
 def test_root_redirects_by_accept_language(client, header, target):
     headers = {"Accept-Language": header} if header else {}
     response = client.get("/", headers=headers, follow_redirects=False)

@@ -4,10 +4,27 @@ from portal.catalogue.models import Sector, Zone, ZoneSector
 from portal.catalogue.seed import seed
 
 REQUIRED_SLUGS = {
-    "kcn-an-nghiep", "kcn-tran-de", "kcn-song-hau", "kcn-dai-ngai", "kcn-my-thanh", "kkt-tran-de",
-    "ccn-nga-nam", "ccn-xay-da-b", "ccn-an-lac-thon-1", "ccn-an-lac-thon-2", "ccn-long-duc-1",
-    "ccn-long-duc-2", "ccn-thanh-pho-soc-trang", "ccn-thanh-phu", "ccn-ap-nhi", "ccn-vinh-chau",
-    "kcn-an-nghiep-mo-rong", "kcn-tran-de-mo-rong", "kcn-moi-tran-de", "kcn-moi-vinh-chau", "kcn-moi-nga-nam",
+    "kcn-an-nghiep",
+    "kcn-tran-de",
+    "kcn-song-hau",
+    "kcn-dai-ngai",
+    "kcn-my-thanh",
+    "kkt-tran-de",
+    "ccn-nga-nam",
+    "ccn-xay-da-b",
+    "ccn-an-lac-thon-1",
+    "ccn-an-lac-thon-2",
+    "ccn-long-duc-1",
+    "ccn-long-duc-2",
+    "ccn-thanh-pho-soc-trang",
+    "ccn-thanh-phu",
+    "ccn-ap-nhi",
+    "ccn-vinh-chau",
+    "kcn-an-nghiep-mo-rong",
+    "kcn-tran-de-mo-rong",
+    "kcn-moi-tran-de",
+    "kcn-moi-vinh-chau",
+    "kcn-moi-nga-nam",
 }
 
 

@@ -11,8 +11,17 @@ KNOWN = {"locality": {"ke-sach", "long-phu"}, "sector": {"1020", "3512"}}
 
 def test_parse_filters_keeps_good_values_and_reports_bad_ones():
     parsed = parse_zone_filters(
-        [("kind", "kcn"), ("kind", "xyz"), ("status", "approved"), ("min_area", "abc"),
-         ("locality", "ke-sach"), ("sort", "bogus"), ("sector", "9999")], known=KNOWN)
+        [
+            ("kind", "kcn"),
+            ("kind", "xyz"),
+            ("status", "approved"),
+            ("min_area", "abc"),
+            ("locality", "ke-sach"),
+            ("sort", "bogus"),
+            ("sector", "9999"),
+        ],
+        known=KNOWN,
+    )
     assert parsed.filters.kind == ("kcn",)
     assert parsed.filters.status == ("approved",)
     assert parsed.filters.locality == ("ke-sach",)
@@ -34,14 +43,24 @@ def test_min_area_accepts_a_decimal_comma():
 def test_list_filters_by_kind_and_status(session):
     page = service.list_zones(session, filters=ZoneFilters(kind=("kcn",), status=("approved",)), lang="vi")
     assert page.total == 5
-    assert {z.slug for z in page.zones} == {"kcn-an-nghiep", "kcn-tran-de", "kcn-song-hau",
-                                            "kcn-dai-ngai", "kcn-my-thanh"}
+    assert {z.slug for z in page.zones} == {
+        "kcn-an-nghiep",
+        "kcn-tran-de",
+        "kcn-song-hau",
+        "kcn-dai-ngai",
+        "kcn-my-thanh",
+    }
 
 
 def test_list_min_area_excludes_unknown_areas(session):
     page = service.list_zones(session, filters=ZoneFilters(min_area_ha=200), lang="en")
-    assert {z.slug for z in page.zones} == {"kcn-an-nghiep", "kcn-song-hau", "kcn-dai-ngai", "kcn-my-thanh",
-                                            "kcn-an-nghiep-mo-rong"}
+    assert {z.slug for z in page.zones} == {
+        "kcn-an-nghiep",
+        "kcn-song-hau",
+        "kcn-dai-ngai",
+        "kcn-my-thanh",
+        "kcn-an-nghiep-mo-rong",
+    }
 
 
 def test_list_sorts_by_area_with_unknown_last(session):
@@ -85,13 +104,16 @@ def test_land_unknown_without_plots_or_registry(session):
 
 def test_land_derived_from_plots_and_registry(session):
     zone = _zone(session, "kcn-tran-de")
-    session.add_all([
-        Plot(zone_id=zone.id, code="A1", area_ha=10, status="leased"),
-        Plot(zone_id=zone.id, code="A2", area_ha=6, status="available"),
-        Plot(zone_id=zone.id, code="A3", area_ha=4, status="reserved"),
-        Project(zone_id=zone.id, investor_name="X", name_vi="Dự án", name_en="Project", sector_code="1020",
-                land_ha=5),
-    ])
+    session.add_all(
+        [
+            Plot(zone_id=zone.id, code="A1", area_ha=10, status="leased"),
+            Plot(zone_id=zone.id, code="A2", area_ha=6, status="available"),
+            Plot(zone_id=zone.id, code="A3", area_ha=4, status="reserved"),
+            Project(
+                zone_id=zone.id, investor_name="X", name_vi="Dự án", name_en="Project", sector_code="1020", land_ha=5
+            ),
+        ]
+    )
     session.flush()
     land = service.land_figures(session, [zone])[zone.id]
     assert land.plot_count == 3
@@ -109,8 +131,11 @@ def test_project_on_a_plot_is_not_counted_twice(session):
     plot = Plot(zone_id=zone.id, code="B1", area_ha=8, status="leased")
     session.add(plot)
     session.flush()
-    session.add(Project(zone_id=zone.id, plot_id=plot.id, investor_name="Y", name_vi="a", name_en="a",
-                        sector_code="1020", land_ha=8))
+    session.add(
+        Project(
+            zone_id=zone.id, plot_id=plot.id, investor_name="Y", name_vi="a", name_en="a", sector_code="1020", land_ha=8
+        )
+    )
     session.flush()
     assert service.land_figures(session, [zone])[zone.id].leased_ha == 8
 
