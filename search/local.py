@@ -588,7 +588,8 @@ def _ranked_page(con: sqlite3.Connection, match: str, keys: bytes, limit: int, o
     than this scan and sort even unfiltered. Never join `docs` here: a planner driving from `docs`
     probes FTS5 once per row (`rowid = ?`), re-running MATCH each time."""
     sql = (
-        "SELECT rowid, -rank FROM fts WHERE fts MATCH ?1 AND substr(?2, rowid * 4 + 1, 4) < x'FFFFFFFF'"
+        "SELECT rowid, -rank FROM fts WHERE fts MATCH ?1"
+        " AND substr(?2, rowid * 4 + 1, 4) BETWEEN x'00000000' AND x'FFFFFFFE'"  # not left out, not past the end
         " ORDER BY rank, substr(?2, rowid * 4 + 1, 4) LIMIT ?3 OFFSET ?4"
     )
     return con.execute(sql, (match, keys, limit, offset)).fetchall()
