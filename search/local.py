@@ -428,11 +428,11 @@ class _Facet:
 
 
 class _Space:
-    """Bitmaps over the documents in one sort order: bit i is the i-th document of `ordered`."""
+    """Bitmaps over the documents in one sort order: bit i is the i-th document of `ordered`
+    (`rids[i]`; `position[rid]` is the way back)."""
 
     def __init__(self, snap: _Snapshot, ordered: list[int]) -> None:
         self.snap = snap
-        self.ordered = ordered
         self.size = len(ordered)
         self.position = np.zeros(snap.size, dtype=np.int64)  # rid → bit
         self.position[ordered] = np.arange(self.size)
@@ -488,7 +488,7 @@ class _Space:
 
     def page(self, bits: int, limit: int, offset: int) -> list[int]:
         """The rids of set bits number `offset` … `offset + limit - 1`, lowest first."""
-        return [self.ordered[i] for i in _set_bits(bits, offset, limit, self.size)]
+        return self.rids[_set_bits(bits, offset, limit, self.size)].tolist()
 
     def rank_keys(self, bits: int | None) -> bytes:
         """4 bytes per rowid for `_ranked_page`: the position in this order, big-endian so that

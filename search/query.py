@@ -65,9 +65,6 @@ class FilterSpec:
         """The same filters minus one field (for disjunctive facet counts)."""
         return FilterSpec({k: v for k, v in self.terms.items() if k != name}, self.min_available_ha)
 
-    def key(self) -> tuple[Any, ...]:
-        return (tuple(sorted(self.terms.items())), self.min_available_ha)
-
 
 def parse_terms(text: str) -> Terms:
     words = tuple(tokens(text or ""))[:MAX_TOKENS]
