@@ -17,6 +17,7 @@ import codecs
 import csv
 import io
 import zipfile
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -405,6 +406,42 @@ def _cell_text(value: Any) -> Any:
     return value
 
 
+def _zone_slug(cells: dict[str, Any], number: int, known: Container[str], problems: list[Problem]) -> str:
+    """The row's `zone_slug`; a problem is added when it is missing or names no known zone."""
+    slug = str(_cell_text(cells.get("zone_slug")) or "").strip()
+    if not slug:
+        problems.append(Problem("zone_slug", N_("This field is required."), row=number))
+    elif slug not in known:
+        problems.append(Problem("zone_slug", N_("Unknown zone “%(slug)s”."), {"slug": slug}, row=number))
+    return slug
+
+
+def _parse_cells(
+    table: Table,
+    cells: dict[str, Any],
+    columns: Sequence[str],
+    parsers: dict[str, Any],
+    number: int,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """The non-blank cells of the columns this file has, parsed; each failure becomes a problem."""
+    provided: dict[str, Any] = {}
+    for name in columns:
+        if name not in table.header:
+            continue
+        value = cells.get(name)
+        value = unescape(value) if name in NUMERIC_COLUMNS else _cell_text(value)
+        if isinstance(value, datetime):  # an XLSX date cell
+            value = value.date()
+        if _blank(value):
+            continue
+        try:
+            provided[name] = parsers[name](value)
+        except Invalid as err:
+            problems.append(Problem(name, err.message, err.params, row=number))
+    return provided
+
+
 def plan_plots(table: Table, *, zones: dict[str, int], plots: dict[tuple[int, str], dict]) -> list[PlanRow]:
     """`zones` slug → id; `plots` (zone_id, code lowered) → {"id", "version", <PLOT_FIELDS>…}."""
     check_columns(table, "plots")
@@ -413,24 +450,9 @@ def plan_plots(table: Table, *, zones: dict[str, int], plots: dict[tuple[int, st
     out = []
     for number, cells in table.rows:
         problems: list[Problem] = []
-        slug = str(_cell_text(cells.get("zone_slug")) or "").strip()
+        slug = _zone_slug(cells, number, zones, problems)
         zone_id = zones.get(slug)
-        if not slug:
-            problems.append(Problem("zone_slug", N_("This field is required."), row=number))
-        elif zone_id is None:
-            problems.append(Problem("zone_slug", N_("Unknown zone “%(slug)s”."), {"slug": slug}, row=number))
-        provided: dict[str, Any] = {}
-        for name in PLOT_COLUMNS[1:]:
-            if name not in table.header:
-                continue
-            value = cells.get(name)
-            value = _cell_text(value) if name not in NUMERIC_COLUMNS else unescape(value)
-            if _blank(value):
-                continue
-            try:
-                provided[name] = parsers[name](value)
-            except Invalid as err:
-                problems.append(Problem(name, err.message, err.params, row=number))
+        provided = _parse_cells(table, cells, PLOT_COLUMNS[1:], parsers, number, problems)
         code = provided.get("code") or str(_cell_text(cells.get("code")) or "").strip()
         key = f"{slug}/{code}"
         if "code" not in provided and not any(p.field == "code" for p in problems):
@@ -505,34 +527,14 @@ def plan_zones(table: Table, *, zones: dict[str, dict], today: date) -> list[Pla
     out = []
     for number, cells in table.rows:
         problems: list[Problem] = []
-        slug = str(_cell_text(cells.get("zone_slug")) or "").strip()
+        slug = _zone_slug(cells, number, zones, problems)
         current = zones.get(slug)
-        if not slug:
-            problems.append(Problem("zone_slug", N_("This field is required."), row=number))
-        elif current is None:
-            problems.append(Problem("zone_slug", N_("Unknown zone “%(slug)s”."), {"slug": slug}, row=number))
-        elif slug in seen:
-            problems.append(
-                Problem(
-                    "zone_slug", N_("This zone already appears on row %(first)s."), {"first": seen[slug]}, row=number
-                )
-            )
-        else:
+        if current is not None and slug in seen:
+            first = {"first": seen[slug]}
+            problems.append(Problem("zone_slug", N_("This zone already appears on row %(first)s."), first, row=number))
+        elif current is not None:
             seen[slug] = number
-        provided: dict[str, Any] = {}
-        for name in ZONE_COLUMNS[1:]:
-            if name not in table.header:
-                continue
-            value = cells.get(name)
-            value = unescape(value) if name in NUMERIC_COLUMNS else _cell_text(value)
-            if isinstance(value, datetime):
-                value = value.date()
-            if _blank(value):
-                continue
-            try:
-                provided[name] = parsers[name](value)
-            except Invalid as err:
-                problems.append(Problem(name, err.message, err.params, row=number))
+        provided = _parse_cells(table, cells, ZONE_COLUMNS[1:], parsers, number, problems)
         if not problems and current is not None:
             merged = {name: current.get(name) for name in ZONE_COLUMNS[1:]}
             merged.update(provided)
