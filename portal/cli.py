@@ -15,6 +15,12 @@ def _db():
     return Database(get_settings().database_url)
 
 
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
@@ -62,8 +68,19 @@ def serve(
     workers: int = 1,
     reload: bool = typer.Option(False, help="reload on code changes (development)"),
 ) -> None:
-    """Serve the portal with uvicorn."""
+    """Serve the portal with uvicorn (the database must be migrated: `portal migrate` or `make run`)."""
     import uvicorn
+
+    from portal.migrate import pending
+
+    url = get_settings().database_url
+    if pending(url):
+        typer.echo(
+            f"The database ({_without_password(url)}) is not migrated. Run `portal bootstrap` (migrate, then seed"
+            " an empty database; `make run` does it) or `portal migrate`, then serve again.",
+            err=True,
+        )
+        raise typer.Exit(1)
 
     uvicorn.run(
         "portal.main:app",

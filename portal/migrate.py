@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from portal import PACKAGE_DIR
@@ -21,3 +24,14 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 def upgrade(url: str | None = None, *, connection: Connection | None = None) -> None:
     command.upgrade(alembic_config(url, connection), "head")
+
+
+def pending(url: str) -> bool:
+    """Does the database at `url` lack migrations (a new file included)?"""
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads()) != heads
+    finally:
+        engine.dispose()
