@@ -112,6 +112,9 @@ def build_sectors() -> list[dict]:
                 for row in regime.rows_by_sector.get(code, ())
             )
             record["appendix_ii"] = rows
+        words = notes.get("keywords", {}).get(code)
+        if words:
+            record["keywords"] = words["vi"] + words["en"]
         record["sources"] = sources
         out.append(record)
     return out

@@ -17,7 +17,6 @@ from portal.screening.facts import ScreeningFacts, ZoneFacts
 from portal.screening.sectors import SectorCatalog
 from portal.screening.text import LANGS, Text
 
-
 Outcome = Literal["refuse", "needs_information", "conditional", "advisory", "positive"]
 Verdict = Literal["refuse", "needs_information", "conditional", "eligible"]
 

@@ -36,7 +36,9 @@ LEVELS: tuple[str, ...] = ("large", "medium", "small")
 BODIES: dict[str, Text] = {
     "ministry": Text("Bộ Nông nghiệp và Môi trường", "Ministry of Agriculture and Environment"),
     "provincial_pc": Text("Ủy ban nhân dân cấp tỉnh", "Provincial People's Committee"),
-    "provincial_pc_chairman": Text("Chủ tịch Ủy ban nhân dân cấp tỉnh", "Chairman of the Provincial People's Committee"),
+    "provincial_pc_chairman": Text(
+        "Chủ tịch Ủy ban nhân dân cấp tỉnh", "Chairman of the Provincial People's Committee"
+    ),
     "commune_pc": Text("Ủy ban nhân dân cấp xã", "Commune People's Committee"),
 }
 PROCEDURE_NAMES: dict[str, Text] = {
@@ -62,13 +64,16 @@ class LawCitation:
     quote: str
     file: str
     secondary: bool = False
+    quote_lang: str = "vi"  # "en" where the only text seen is English (an official answer, a summary)
 
     def localized(self, lang: str, documents: Mapping[str, Text]) -> dict[str, Any]:
+        """In one language. An English quote is left out of the Vietnamese answer (the reference stays)."""
         return {
             "document": self.document,
             "title": documents[self.document].get(lang) if self.document in documents else self.document,
             "section": self.section.get(lang),
-            "quote": self.quote,
+            "quote": self.quote if self.quote_lang == "vi" or lang == "en" else None,
+            "quote_lang": self.quote_lang,
             "secondary": self.secondary,
         }
 
@@ -184,6 +189,7 @@ def law_from_data(data: Mapping[str, Any], *, path: str = "<memory>") -> Law:
             quote=str(c["quote"]),
             file=str(c["file"]),
             secondary=bool(c.get("secondary", False)),
+            quote_lang=str(c.get("quote_lang", "vi")),
         )
         for key, c in data["citations"].items()
     }
@@ -330,7 +336,11 @@ class Classification:
     def as_dict(self) -> dict[str, Any]:
         data = self.localized("en")
         data["reasons"] = [
-            {"code": r.code, "text": {"vi": r.text.vi, "en": r.text.en}, "citation": r.citation.key if r.citation else None}
+            {
+                "code": r.code,
+                "text": {"vi": r.text.vi, "en": r.text.en},
+                "citation": r.citation.key if r.citation else None,
+            }
             for r in self.reasons
         ]
         data["regime"] = {"id": self.regime}
@@ -449,9 +459,7 @@ def classify(
         )
 
     procedures, open_procedures = _procedures(facts, zone, regime, group, possible, bases, in_appendix, special, acc)
-    authority = _authority(
-        facts, zone, regime, group, procedures, open_procedures, special, appendix, in_appendix, acc
-    )
+    authority = _authority(facts, zone, regime, group, procedures, open_procedures, special, appendix, in_appendix, acc)
     limits = _time_limits(regime, group, procedures, authority, acc)
     return Classification(
         regime=regime.id,

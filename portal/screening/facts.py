@@ -86,7 +86,9 @@ class Capacity(BaseModel):
             shown = ", ".join("none" if p is None else p for p in allowed)
             raise ValueError(f"a capacity in {self.unit} is counted per {shown}, not per {self.per or 'none'}")
         if self.amount > UNIT_MAX[self.unit]:
-            raise ValueError(f"{self.amount:g} {self.unit} is not a plausible capacity (at most {UNIT_MAX[self.unit]:g})")
+            raise ValueError(
+                f"{self.amount:g} {self.unit} is not a plausible capacity (at most {UNIT_MAX[self.unit]:g})"
+            )
         return self
 
 

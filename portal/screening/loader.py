@@ -431,7 +431,9 @@ class _Compiler:
     def _p_classification(self, raw: Mapping[str, Any], where: str) -> Predicate:
         name = raw["classification"]
         if name not in CLASSIFICATION_VALUES:
-            raise _Problem(f"{where}: unknown classification field {name!r}; expected one of {list(CLASSIFICATION_VALUES)}")
+            raise _Problem(
+                f"{where}: unknown classification field {name!r}; expected one of {list(CLASSIFICATION_VALUES)}"
+            )
         op, value = _operator(raw, "classification", where, allowed={"eq", "in"})
         allowed = CLASSIFICATION_VALUES[name]
         for item in value if op == "in" else [value]:

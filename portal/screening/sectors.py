@@ -246,9 +246,28 @@ def suggest(catalog: SectorCatalog, text: str, *, limit: int = 5) -> tuple[str, 
     return tuple(code for hits, *_rest, code in scored if hits == top)[:limit]
 
 
-def resolve(
-    codes: Iterable[str], system: str, catalog: SectorCatalog, crosswalk: Crosswalk
-) -> tuple[Resolution, ...]:
+def matching(catalog: SectorCatalog, text: str) -> tuple[str, ...]:
+    """Every class whose code starts with `text`, or whose names or keywords hold every folded word of it
+    (as word beginnings), in code order."""
+    words = _fold(text).split()
+    if not words:
+        return ()
+    found, phrased = [], []
+    phrase = " " + " ".join(words)
+    for code, info in catalog.sectors.items():
+        if len(words) == 1 and code.startswith(words[0]):
+            found.append(code)
+            continue
+        folded = _fold(" ".join((info.name_vi, info.name_en, *info.keywords)))
+        tokens = folded.split()
+        if all(any(token.startswith(word) for token in tokens) for word in words):
+            found.append(code)
+            if len(words) > 1 and phrase in " " + folded:
+                phrased.append(code)
+    return tuple(sorted(phrased or found))
+
+
+def resolve(codes: Iterable[str], system: str, catalog: SectorCatalog, crosswalk: Crosswalk) -> tuple[Resolution, ...]:
     """Each stated code as a VSIC 2025 code, or the reason it cannot be one. Never reinterprets silently:
     a VSIC 2018 code whose meaning changed resolves only when the crosswalk gives one class; with
     several it is `ambiguous` and lists them."""
