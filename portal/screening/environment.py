@@ -903,9 +903,7 @@ def _procedures(
             "An environmental permit is required: total wastewater of 50 m³/day or more.",
             "art74-5-48-combined",
         )
-    else:
-        if wastewater is None:
-            acc.need("wastewater_m3_day")
+    else:  # (a missing wastewater volume is asked by its own rule)
         unknown += ["environmental_permit", "environmental_registration"]
         acc.say(
             "permit-or-registration",
