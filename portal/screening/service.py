@@ -220,10 +220,10 @@ def _sector_errors(resolutions: Iterable[Resolution], catalog: SectorCatalog) ->
             message = "Unknown VSIC 2025 class {code}" + ("; closest classes: {closest}" if options else "")
             errors.append(_error(loc, "unknown_sector", message, r.given, code=r.given, closest=shown, options=options))
         elif r.basis == "not-a-code":
-            message = "{value!r} is not a VSIC code (4 or 5 digits)" + (
+            message = "{text!r} is not a VSIC code (4 or 5 digits)" + (
                 "; classes matching it: {closest}" if options else ""
             )
-            errors.append(_error(loc, "not_a_code", message, r.given, value=r.given, closest=shown, options=options))
+            errors.append(_error(loc, "not_a_code", message, r.given, text=r.given, closest=shown, options=options))
         elif r.basis == "ambiguous":
             errors.append(
                 _error(
