@@ -195,6 +195,11 @@ async def precheck_report(request: Request, lang: Lang, session: SessionDep):
     if result is None:
         context = {"values": values, "errors": forms.localize(errors, lang), "result": None}
         return render(request, lang, "screening/precheck.html", {**context, **form_context(session, lang, values, errors)}, status_code=422)
+    result = {
+        **result,
+        "as_of": date.fromisoformat(result["as_of"]),
+        "ruleset": {**result["ruleset"], "effective_from": date.fromisoformat(result["ruleset"]["effective_from"])},
+    }
     return render(
         request,
         lang,

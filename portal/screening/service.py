@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
+from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, col, select
 
 from portal.catalogue.models import Sector, Zone, ZoneSector
@@ -60,9 +61,33 @@ def _sector_rows(session: Session) -> tuple[tuple, ...]:
     return tuple((*row[:-1], tuple(row[-1] or ())) for row in rows)
 
 
+def _fingerprint(session: Session) -> tuple:
+    """A one-row summary of the `sector` table that changes whenever a row is added, removed or renamed or
+    changes class (lengths of the texts, counts of the flags): the 495 rows are read again only then."""
+    flags = [func.sum(cast(column, Integer)) for column in (Sector.priority, Sector.sensitive, Sector.pollution_risk)]
+    texts = func.sum(
+        func.length(Sector.name_vi)
+        + func.length(Sector.name_en)
+        + func.length(func.coalesce(Sector.sensitive_basis, ""))
+        + func.length(Sector.name_en_source)
+    )
+    row = session.exec(select(func.count(), func.max(Sector.code), texts, *flags)).one()
+    return tuple(row)
+
+
+_fingerprints: dict[tuple, tuple] = {}
+
+
 def get_catalog(session: Session) -> SectorCatalog:
-    """The sector catalogue as the `sector` table holds it now (one small query; cached object)."""
-    rows = _sector_rows(session)
+    """The sector catalogue as the `sector` table holds it now: one aggregate query per call, the rows
+    themselves only when that summary changed (cached object)."""
+    fingerprint = _fingerprint(session)
+    rows = _fingerprints.get(fingerprint)
+    if rows is None:
+        rows = _sector_rows(session)
+        if len(_fingerprints) > 8:
+            _fingerprints.clear()
+        _fingerprints[fingerprint] = rows
     cached = _catalog_cache.get(rows)
     if cached is not None:
         return cached
@@ -387,3 +412,44 @@ def screen_against(
 ) -> Result:
     """Screen with an already-built zone (land matching screens the same facts against every zone)."""
     return screen(facts, zone, ruleset, as_of=as_of or date.today())
+
+
+# --- re-screening ------------------------------------------------------------------------------------
+
+
+def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """What a re-screen changed between two stored snapshots (`Result.as_dict()` shapes): verdict, ruleset
+    version, regime, group, procedures, and the findings added and removed. Pure."""
+
+    def group(snap: Mapping[str, Any]) -> str | None:
+        found = snap.get("classification") or {}
+        return found.get("group") if found.get("determined") else None
+
+    def procedures(snap: Mapping[str, Any]) -> list[str]:
+        return sorted((snap.get("classification") or {}).get("procedures") or [])
+
+    def rules(snap: Mapping[str, Any]) -> list[str]:
+        return [f.get("rule") for f in snap.get("findings") or []]
+
+    def titles(snap: Mapping[str, Any], ids: list[str]) -> list[dict[str, Any]]:
+        found = {f.get("rule"): f.get("title") for f in snap.get("findings") or []}
+        return [{"rule": rule, "title": found.get(rule) or {"vi": rule, "en": rule}} for rule in ids]
+
+    out: dict[str, Any] = {}
+    pairs = {
+        "verdict": (old.get("verdict"), new.get("verdict")),
+        "ruleset_version": ((old.get("ruleset") or {}).get("version"), (new.get("ruleset") or {}).get("version")),
+        "regime": (old.get("regime"), new.get("regime")),
+        "group": (group(old), group(new)),
+        "procedures": (procedures(old), procedures(new)),
+    }
+    for key, (before, after) in pairs.items():
+        if before != after:
+            out[key] = {"before": before, "after": after}
+    added = [r for r in rules(new) if r not in rules(old)]
+    removed = [r for r in rules(old) if r not in rules(new)]
+    if added:
+        out["findings_added"] = titles(new, added)
+    if removed:
+        out["findings_removed"] = titles(old, removed)
+    return out

@@ -213,3 +213,40 @@ def test_precheck_errors_in_vietnamese(client, csrf):
 def test_precheck_post_needs_csrf(client):
     r = client.post("/en/precheck", data={"sectors": ["1313"]})
     assert r.status_code == 403
+
+
+def test_precheck_report_is_printable_in_the_readers_language(client, csrf):
+    form = {
+        "csrf_token": csrf,
+        "sectors": "2011",
+        "location": "kcn-an-nghiep",
+        "capacity_amount": "6000",
+        "capacity_unit": "t_product",
+        "capacity_per": "year",
+        "sensitive_none": "yes",
+        "technology_level": "standard",
+        "treatment": "advanced",
+        "environmental_measures": "yes",
+        "equipment_condition": "new",
+        "wastewater_m3_day": "10",
+        "hazardous_waste": "no",
+    }
+    for lang, words, foreign in (
+        ("vi", ["Báo cáo sàng lọc", "Nhóm I", "Đánh giá tác động môi trường", "nguy cơ cao gây ô nhiễm"], ["Appendix II", "resolution-03-iv7", "Screening report"]),
+        ("en", ["Screening report", "Group I", "Environmental impact assessment", "nguy cơ cao gây ô nhiễm"], ["Báo cáo sàng lọc", "resolution-03-iv7"]),
+    ):
+        r = client.post(f"/{lang}/precheck/report", data=form)
+        assert r.status_code == 200, r.text[:500]
+        for word in words:
+            assert word in r.text, (lang, word)
+        for word in foreign:
+            assert word not in r.text, (lang, word)
+
+
+def test_sector_filter_works_without_javascript(client, csrf):
+    r = client.post("/en/precheck", data={"csrf_token": csrf, "sector_filter": "thuy san", "action": "filter"})
+    assert r.status_code == 200
+    assert re.search(r'<input type="checkbox" name="sectors" value="1020"', r.text)
+    assert 'value="2310"' not in r.text  # glass ("thủy tinh") is not seafood
+    r = client.get("/en/match?sector_filter=seafood")
+    assert re.search(r'<input type="checkbox" name="sectors" value="1020"', r.text) and r.status_code == 200
