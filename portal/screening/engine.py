@@ -68,13 +68,41 @@ class Citation:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Finding:
+    """One rule that fired. Its message is filled in on first read: screening decides verdicts and findings
+    (land matching reads only those, for every zone); the texts are written when a page or the API asks."""
+
     rule_id: str
     outcome: Outcome
     title: Text
-    message: Text  # placeholders already filled
     citation: Citation
+    _message: Text | None = field(default=None, compare=False, repr=False)
+    _fill: Callable[[], Text] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, rule_id: str, outcome: Outcome, title: Text, message: Text, citation: Citation) -> Finding:
+        return cls(rule_id, outcome, title, citation, message)
+
+    @property
+    def message(self) -> Text:  # placeholders filled
+        if self._message is None:
+            object.__setattr__(self, "_message", self._fill())  # type: ignore[misc]
+        return self._message  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return (self.rule_id, self.outcome, self.title, self.citation, self.message) == (
+            other.rule_id,
+            other.outcome,
+            other.title,
+            other.citation,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rule_id, self.outcome, self.message))
 
     def localized(self, lang: str) -> dict[str, Any]:
         return {
@@ -276,7 +304,7 @@ class Rule:
     def __post_init__(self) -> None:
         wanted = self.outcome == "needs_information" or bool(self.placeholders & {"sectors", "missing"})
         needs_explain = wanted and self.when.explainer is not None
-        static = None if self.placeholders else Finding(self.id, self.outcome, self.title, self.message, self.citation)
+        static = None if self.placeholders else Finding.of(self.id, self.outcome, self.title, self.message, self.citation)
         object.__setattr__(self, "test", self.when.test)
         object.__setattr__(self, "renderers", tuple((name, PLACEHOLDERS[name]) for name in sorted(self.placeholders)))
         object.__setattr__(self, "needs_explain", needs_explain)
@@ -365,12 +393,15 @@ def _finding(rule: Rule, ctx: Context, ruleset: Ruleset, missing_acc: list[str])
             missing_acc.extend(name for name in missing if name not in missing_acc)
     if rule.static_finding is not None:
         return rule.static_finding
-    vi: dict[str, str] = {}
-    en: dict[str, str] = {}
-    for name, render in rule.renderers:
-        vi[name], en[name] = render(ctx, ruleset, sectors, missing)
-    message = Text(rule.message.vi.format_map(vi), rule.message.en.format_map(en))
-    return Finding(rule.id, rule.outcome, rule.title, message, rule.citation)
+
+    def fill() -> Text:  # reads only this call's inputs, which are immutable
+        vi: dict[str, str] = {}
+        en: dict[str, str] = {}
+        for name, render in rule.renderers:
+            vi[name], en[name] = render(ctx, ruleset, sectors, missing)
+        return Text(rule.message.vi.format_map(vi), rule.message.en.format_map(en))
+
+    return Finding(rule.id, rule.outcome, rule.title, rule.citation, None, fill)
 
 
 # --- placeholders ----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ when every basis agrees on it.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -140,6 +141,7 @@ class Law:
     units: Mapping[str, tuple[Text, tuple[str, ...]]]  # id -> (name, allowed `per`)
     regimes: tuple[Regime, ...]
     special: Mapping[str, tuple[Text, frozenset[str], Mapping[str, str]]]  # id -> (name, sectors, regime -> cite)
+    special_sectors: frozenset[str] = frozenset()
 
     def regime_for(self, day: date) -> Regime | None:
         for regime in self.regimes:
@@ -251,7 +253,9 @@ def law_from_data(data: Mapping[str, Any], *, path: str = "<memory>") -> Law:
         key: (_text(s["name"]), frozenset(s.get("sectors") or ()), dict(s["citations"]))
         for key, s in data["special"].items()
     }
-    return Law(path, citations, factors, units, tuple(sorted(regimes, key=lambda r: r.effective_from)), special)
+    sectors = frozenset(code for _name, codes, _cites in special.values() for code in codes)
+    regimes_sorted = tuple(sorted(regimes, key=lambda r: r.effective_from))
+    return Law(path, citations, factors, units, regimes_sorted, special, sectors)
 
 
 def load_law(path: str | os.PathLike[str] = LAW_PATH) -> Law:
@@ -289,8 +293,10 @@ class AppendixRef:
     level: str | None  # large | medium | small | None (not determined)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Classification:
+    """The answer (read-only by convention: not frozen, which would cost a third of `classify`)."""
+
     regime: str | None
     regime_title: Text | None
     group: str | None
@@ -301,12 +307,25 @@ class Classification:
     undetermined_procedures: tuple[str, ...]
     authority: Mapping[str, str | None]
     time_limit_days: Mapping[str, int]
-    reasons: tuple[Reason, ...]
+    raw_reasons: tuple[tuple, ...]  # (code, (vi, en) templates, citation, values): see `reasons`
     pollution_group_i: bool  # group I by Appendix II type and capacity, or a type in group I whatever its size
     may_be_pollution_group_i: bool  # not determined, but that basis allows group I
     special_type: str | None = None
     needs: tuple[str, ...] = ()  # facts that would let the engine decide more
     documents: Mapping[str, Text] = field(default_factory=dict, compare=False, repr=False)
+    _reasons: tuple[Reason, ...] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """The reasons, each with its text in both languages and its citation (written on first read)."""
+        if self._reasons is None:
+            out = []
+            for code, (vi, en), cite, values in self.raw_reasons:
+                if values:
+                    vi, en = vi.format(**values), en.format(**values)
+                out.append(Reason(code, Text(vi, en), cite))
+            self._reasons = tuple(out)
+        return self._reasons
 
     def localized(self, lang: str) -> dict[str, Any]:
         appendix = None
@@ -361,24 +380,50 @@ class _Basis:
 
 
 class _Acc:
-    """Reasons and needs collected while classifying."""
+    """Reasons and needs collected while classifying. A reason is kept as (code, templates, citation,
+    values) and written out only when read (`Classification.reasons`): land matching classifies a
+    project for every zone and reads only the group."""
 
     def __init__(self, law: Law) -> None:
         self.law = law
-        self.reasons: list[Reason] = []
+        self.reasons: list[tuple] = []
         self.needs: list[str] = []
 
-    def say(self, code: str, vi: str, en: str, cite: str | None = None) -> None:
-        self.reasons.append(Reason(code, Text(vi, en), self.law.citations[cite] if cite else None))
+    def say(self, code: str, texts: tuple[str, str], cite: str | None = None, **values: Any) -> None:
+        self.reasons.append((code, texts, self.law.citations[cite] if cite else None, values))
 
     def need(self, name: str) -> None:
         if name not in self.needs:
             self.needs.append(name)
 
 
+class _Num:
+    """A number written in a reason's language only when the reason is read."""
+
+    __slots__ = ("lang", "value")
+
+    def __init__(self, value: float, lang: str) -> None:
+        self.value, self.lang = value, lang
+
+    def __format__(self, _spec: str) -> str:
+        return _fmt(self.value, self.lang)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Num) and (self.value, self.lang) == (other.value, other.lang)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _fmt(value: float, lang: str) -> str:
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
+
+
+@functools.cache
+def _span(groups: frozenset[str]) -> tuple[int, int]:
+    """The ranks of the strongest and the weakest group of a set."""
+    ranks = [RANK[g] for g in groups]
+    return min(ranks), max(ranks)
 
 
 def _groups(*names: str) -> frozenset[str]:
@@ -403,17 +448,22 @@ def classify(
     if regime is None:
         acc.say(
             "no-regime",
-            f"Cổng thông tin chưa có quy định phân loại áp dụng cho ngày {as_of.isoformat()}; cán bộ thẩm định quyết định.",
-            f"The portal holds no classification rules for {as_of.isoformat()}; a screener decides.",
+            (
+                "Cổng thông tin chưa có quy định phân loại áp dụng cho ngày {a0}; cán bộ thẩm định quyết định.",
+                "The portal holds no classification rules for {a1}; a screener decides.",
+            ),
+            None,
+            a0=as_of.isoformat(),
+            a1=as_of.isoformat(),
         )
         return _undetermined(None, None, acc, docs)
     if regime.appendices_from is not None and as_of < regime.appendices_from:
         acc.say(
             "appendices-not-yet",
-            "Nghị định 48/2026/NĐ-CP ký ngày 29/01/2026; nguồn không nêu ngày có hiệu lực. Trước ngày này, "
-            "chưa rõ áp dụng phụ lục nào: cán bộ thẩm định quyết định.",
-            "Decree 48/2026/ND-CP was signed on 29 January 2026 and the sources do not give its date of effect. "
-            "Before that date, which appendices apply is not clear: a screener decides.",
+            (
+                "Nghị định 48/2026/NĐ-CP ký ngày 29/01/2026; nguồn không nêu ngày có hiệu lực. Trước ngày này, chưa rõ áp dụng phụ lục nào: cán bộ thẩm định quyết định.",
+                "Decree 48/2026/ND-CP was signed on 29 January 2026 and the sources do not give its date of effect. Before that date, which appendices apply is not clear: a screener decides.",
+            ),
             regime.citations.get("appendices"),
         )
         return _undetermined(regime.id, regime.title, acc, docs)
@@ -442,8 +492,8 @@ def classify(
     if not in_appendix:
         bases.append(_other_basis(facts, regime, sensitive, acc))
 
-    strongest = min(RANK[min(b.groups, key=RANK.__getitem__)] for b in bases)
-    weakest = min(RANK[max(b.groups, key=RANK.__getitem__)] for b in bases)
+    strongest = min(_span(b.groups)[0] for b in bases)
+    weakest = min(_span(b.groups)[1] for b in bases)
     possible = GROUPS[strongest : weakest + 1]
     determined = strongest == weakest
     group = GROUPS[strongest] if determined else None
@@ -454,8 +504,13 @@ def classify(
         names = ", ".join(possible)
         acc.say(
             "group-not-determined",
-            f"Nhóm dự án chưa xác định được (có thể là nhóm {names}); cán bộ thẩm định quyết định.",
-            f"The project group is not determined (it may be group {names}); a screener decides.",
+            (
+                "Nhóm dự án chưa xác định được (có thể là nhóm {a0}); cán bộ thẩm định quyết định.",
+                "The project group is not determined (it may be group {a1}); a screener decides.",
+            ),
+            None,
+            a0=names,
+            a1=names,
         )
 
     procedures, open_procedures = _procedures(facts, zone, regime, group, possible, bases, in_appendix, special, acc)
@@ -472,7 +527,7 @@ def classify(
         undetermined_procedures=open_procedures,
         authority=authority,
         time_limit_days=limits,
-        reasons=tuple(acc.reasons),
+        raw_reasons=tuple(acc.reasons),
         pollution_group_i=pollution_i,
         may_be_pollution_group_i=may_be_pollution_i,
         special_type=special,
@@ -493,7 +548,7 @@ def _undetermined(regime: str | None, title: Text | None, acc: _Acc, docs: Mappi
         undetermined_procedures=PROCEDURES,
         authority={},
         time_limit_days={},
-        reasons=tuple(acc.reasons),
+        raw_reasons=tuple(acc.reasons),
         pollution_group_i=False,
         may_be_pollution_group_i=True,
         documents=docs,
@@ -504,33 +559,42 @@ def _sensitive(facts: Any, regime: Regime, law: Law, acc: _Acc) -> bool | None:
     stated = facts.sensitive_factors
     if stated is None:
         return None
+    if not stated:
+        return False
     counted = [f for f in stated if regime.id in law.factors[f][1]]
     dropped = [f for f in stated if regime.id not in law.factors[f][1]]
     for name in dropped:
         label = law.factors[name][0]
         acc.say(
             "factor-not-counted",
-            f"“{label.vi}” không còn là yếu tố nhạy cảm về môi trường theo Điều 28 khoản 1 điểm c sửa đổi bởi Luật "
-            "146/2025/QH15.",
-            f"“{label.en}” is no longer an environmentally sensitive factor under Art. 28(1)(c) as amended by Law "
-            "146/2025/QH15.",
+            (
+                "“{a0}” không còn là yếu tố nhạy cảm về môi trường theo Điều 28 khoản 1 điểm c sửa đổi bởi Luật 146/2025/QH15.",
+                "“{a1}” is no longer an environmentally sensitive factor under Art. 28(1)(c) as amended by Law 146/2025/QH15.",
+            ),
             regime.citations.get("sensitive"),
+            a0=label.vi,
+            a1=label.en,
         )
     if counted:
         vi = "; ".join(law.factors[f][0].vi for f in counted)
         en = "; ".join(law.factors[f][0].en for f in counted)
         acc.say(
             "sensitive-factors",
-            f"Yếu tố nhạy cảm về môi trường đã khai: {vi}. Cán bộ thẩm định xác nhận yếu tố này theo Điều 25 khoản 4 "
-            "Nghị định 08/2022/NĐ-CP (nguồn chưa thấy toàn văn).",
-            f"Environmentally sensitive factors stated: {en}. A screener confirms them under Decree 08/2022 Art. "
-            "25(4) (its full text was not seen).",
+            (
+                "Yếu tố nhạy cảm về môi trường đã khai: {a0}. Cán bộ thẩm định xác nhận yếu tố này theo Điều 25 khoản 4 Nghị định 08/2022/NĐ-CP (nguồn chưa thấy toàn văn).",
+                "Environmentally sensitive factors stated: {a1}. A screener confirms them under Decree 08/2022 Art. 25(4) (its full text was not seen).",
+            ),
             regime.citations.get("sensitive"),
+            a0=vi,
+            a1=en,
         )
     return bool(counted)
 
 
 def _special(facts: Any, keys: tuple[str, ...], regime: Regime, law: Law, acc: _Acc) -> str | None:
+    if facts.imports_scrap is not True and facts.hazardous_waste_treatment is not True:
+        if law.special_sectors.isdisjoint(keys):
+            return None
     found = None
     for name, (label, sectors, cites) in law.special.items():
         flagged = (name == "imported_scrap" and facts.imports_scrap is True) or (
@@ -539,9 +603,13 @@ def _special(facts: Any, keys: tuple[str, ...], regime: Regime, law: Law, acc: _
         if flagged or not sectors.isdisjoint(keys):
             acc.say(
                 f"special-{name.replace('_', '-')}",
-                f"Dự án {label.vi}: thuộc nhóm I với mọi quy mô, công suất.",
-                f"A project of {label.en}: group I whatever its size or capacity.",
+                (
+                    "Dự án {a0}: thuộc nhóm I với mọi quy mô, công suất.",
+                    "A project of {a1}: group I whatever its size or capacity.",
+                ),
                 cites.get(regime.id),
+                a0=label.vi,
+                a1=label.en,
             )
             found = found or name
     return found
@@ -570,19 +638,27 @@ def _capacity_basis(
     if key in row.all_large:
         acc.say(
             "row-all-large",
-            f"Phụ lục II, mục {row_label} ({row.name.vi}): mọi công suất được tính là công suất lớn.",
-            f"Appendix II, item {row_label} ({row.name.en}): every capacity counts as large.",
+            (
+                "Phụ lục II, mục {a0} ({a1}): mọi công suất được tính là công suất lớn.",
+                "Appendix II, item {a2} ({a3}): every capacity counts as large.",
+            ),
             rows_cite,
+            a0=row_label,
+            a1=row.name.vi,
+            a2=row_label,
+            a3=row.name.en,
         )
         return _level_basis("large", sensitive, regime, acc, caveat=False), AppendixRef(row.id, row.name, "large")
     if not row.has_thresholds:
         acc.say(
             "row-not-seen",
-            f"{row.name.vi}: loại hình thuộc Phụ lục II nhưng dòng hoặc ngưỡng công suất chưa có trong nguồn; "
-            "cán bộ thẩm định quyết định mức công suất.",
-            f"{row.name.en}: an Appendix II type, but its row or capacity thresholds are not in the sources; a "
-            "screener decides the capacity level.",
+            (
+                "{a0}: loại hình thuộc Phụ lục II nhưng dòng hoặc ngưỡng công suất chưa có trong nguồn; cán bộ thẩm định quyết định mức công suất.",
+                "{a1}: an Appendix II type, but its row or capacity thresholds are not in the sources; a screener decides the capacity level.",
+            ),
             row.missing_citation or rows_cite,
+            a0=row.name.vi,
+            a1=row.name.en,
         )
         groups = _groups("I", "II", "III") if sensitive is not True else _groups("I", "II")
         return _Basis("pollution", groups), AppendixRef(row.id, row.name, None)
@@ -594,19 +670,28 @@ def _capacity_basis(
             units_en = ", ".join(law.units[t.unit][0].en for t in row.thresholds)
             acc.say(
                 "capacity-missing",
-                f"Phụ lục II, mục {row_label} ({row.name.vi}) xếp loại theo công suất ({units}); hồ sơ chưa nêu công "
-                "suất.",
-                f"Appendix II, item {row_label} ({row.name.en}) grades by capacity ({units_en}); the proposal does "
-                "not state the capacity.",
+                (
+                    "Phụ lục II, mục {a0} ({a1}) xếp loại theo công suất ({a2}); hồ sơ chưa nêu công suất.",
+                    "Appendix II, item {a3} ({a4}) grades by capacity ({a5}); the proposal does not state the capacity.",
+                ),
                 rows_cite,
+                a0=row_label,
+                a1=row.name.vi,
+                a2=units,
+                a3=row_label,
+                a4=row.name.en,
+                a5=units_en,
             )
         else:
             acc.say(
                 "capacity-unit-not-in-row",
-                f"Đơn vị công suất đã khai không phải đơn vị của mục {row_label} theo quy định này; cán bộ thẩm định "
-                "quyết định.",
-                f"The stated capacity unit is not the one item {row_label} uses under these rules; a screener decides.",
+                (
+                    "Đơn vị công suất đã khai không phải đơn vị của mục {a0} theo quy định này; cán bộ thẩm định quyết định.",
+                    "The stated capacity unit is not the one item {a1} uses under these rules; a screener decides.",
+                ),
                 rows_cite,
+                a0=row_label,
+                a1=row_label,
             )
         small_exists = any(t.small.state != "none" for t in row.thresholds)
         groups = {"I", "II", "III"} if small_exists else {"I", "II"}
@@ -624,22 +709,44 @@ def _capacity_basis(
     if level is None:
         acc.say(
             "level-not-seen",
-            f"Công suất {_fmt(amount, 'vi')} {unit_vi}{per_vi} dưới ngưỡng lớn của mục {row_label}; ngưỡng trung "
-            "bình, nhỏ chưa có trong nguồn, cán bộ thẩm định quyết định.",
-            f"A capacity of {_fmt(amount, 'en')} {unit_en}{per_en} is below item {row_label}'s large threshold; the "
-            "medium and small thresholds are not in the sources, so a screener decides.",
+            (
+                "Công suất {a0} {a1}{a2} dưới ngưỡng lớn của mục {a3}; ngưỡng trung bình, nhỏ chưa có trong nguồn, cán bộ thẩm định quyết định.",
+                "A capacity of {a4} {a5}{a6} is below item {a7}'s large threshold; the medium and small thresholds are not in the sources, so a screener decides.",
+            ),
             rows_cite,
+            a0=_Num(amount, "vi"),
+            a1=unit_vi,
+            a2=per_vi,
+            a3=row_label,
+            a4=_Num(amount, "en"),
+            a5=unit_en,
+            a6=per_en,
+            a7=row_label,
         )
         groups = {True: _groups("I", "II"), False: _groups("II", "III")}.get(sensitive, _groups("I", "II", "III"))
         return _Basis("pollution", groups), AppendixRef(row.id, row.name, None)
     bound = getattr(threshold, level)
     acc.say(
         "capacity-level",
-        f"Phụ lục II, mục {row_label} ({row.name.vi}): công suất {_fmt(amount, 'vi')} {unit_vi}{per_vi} là công suất "
-        f"{LEVEL_NAMES[level].vi} (“{bound.quote}”).",
-        f"Appendix II, item {row_label} ({row.name.en}): a capacity of {_fmt(amount, 'en')} {unit_en}{per_en} is "
-        f"{LEVEL_NAMES[level].en} (“{bound.quote}”).",
+        (
+            "Phụ lục II, mục {a0} ({a1}): công suất {a2} {a3}{a4} là công suất {a5} (“{a6}”).",
+            "Appendix II, item {a7} ({a8}): a capacity of {a9} {a10}{a11} is {a12} (“{a13}”).",
+        ),
         rows_cite,
+        a0=row_label,
+        a1=row.name.vi,
+        a2=_Num(amount, "vi"),
+        a3=unit_vi,
+        a4=per_vi,
+        a5=LEVEL_NAMES[level].vi,
+        a6=bound.quote,
+        a7=row_label,
+        a8=row.name.en,
+        a9=_Num(amount, "en"),
+        a10=unit_en,
+        a11=per_en,
+        a12=LEVEL_NAMES[level].en,
+        a13=bound.quote,
     )
     caveat = level == "large" and regime.large_caveat is not None
     return _level_basis(level, sensitive, regime, acc, caveat=caveat), AppendixRef(row.id, row.name, level)
@@ -655,9 +762,11 @@ def _amount_in(capacity: Any, per: str, acc: _Acc) -> float | None:
         acc.need("operating_days")
         acc.say(
             "operating-days-missing",
-            "Công suất khai theo ngày nhưng ngưỡng tính theo năm (hoặc ngược lại); cần số ngày vận hành trong năm.",
-            "The capacity is stated per day but the threshold counts per year (or the reverse); the number of "
-            "operating days a year is needed.",
+            (
+                "Công suất khai theo ngày nhưng ngưỡng tính theo năm (hoặc ngược lại); cần số ngày vận hành trong năm.",
+                "The capacity is stated per day but the threshold counts per year (or the reverse); the number of operating days a year is needed.",
+            ),
+            None,
         )
         return None
     if given == "day" and per == "year":
@@ -683,17 +792,19 @@ def _level_basis(level: str, sensitive: bool | None, regime: Regime, acc: _Acc, 
     if level == "large":
         acc.say(
             "group-i-large",
-            "Loại hình có nguy cơ gây ô nhiễm môi trường với công suất lớn: nhóm I.",
-            "A production type with a risk of pollution at large capacity: group I.",
+            (
+                "Loại hình có nguy cơ gây ô nhiễm môi trường với công suất lớn: nhóm I.",
+                "A production type with a risk of pollution at large capacity: group I.",
+            ),
             "art28-3a",
         )
         if caveat:
             acc.say(
                 "large-threshold-2022",
-                "Ngưỡng công suất lớn lấy theo bản năm 2022; Nghị định 05/2025/NĐ-CP đã nâng mức công suất lớn của một "
-                "số loại hình (chưa rõ dòng nào): cán bộ thẩm định xác nhận.",
-                "The large threshold is the 2022 text's; Decree 05/2025/ND-CP raised the large capacity of some types "
-                "(which rows is not visible): a screener confirms.",
+                (
+                    "Ngưỡng công suất lớn lấy theo bản năm 2022; Nghị định 05/2025/NĐ-CP đã nâng mức công suất lớn của một số loại hình (chưa rõ dòng nào): cán bộ thẩm định xác nhận.",
+                    "The large threshold is the 2022 text's; Decree 05/2025/ND-CP raised the large capacity of some types (which rows is not visible): a screener confirms.",
+                ),
                 regime.large_caveat,
             )
         return _Basis("pollution", _groups("I"))
@@ -703,15 +814,19 @@ def _level_basis(level: str, sensitive: bool | None, regime: Regime, acc: _Acc, 
         if sensitive is not False:
             acc.say(
                 "group-i-medium-sensitive",
-                "Công suất trung bình và có yếu tố nhạy cảm về môi trường: nhóm I.",
-                "Medium capacity with an environmentally sensitive factor: group I.",
+                (
+                    "Công suất trung bình và có yếu tố nhạy cảm về môi trường: nhóm I.",
+                    "Medium capacity with an environmentally sensitive factor: group I.",
+                ),
                 "art28-3b",
             )
         if sensitive is not True:
             acc.say(
                 "group-ii-medium",
-                "Công suất trung bình, không có yếu tố nhạy cảm: nhóm II (điểm a).",
-                "Medium capacity without a sensitive factor: group II (point a).",
+                (
+                    "Công suất trung bình, không có yếu tố nhạy cảm: nhóm II (điểm a).",
+                    "Medium capacity without a sensitive factor: group II (point a).",
+                ),
                 "art28-4a",
             )
         return _Basis("pollution", _sensitive_groups(sensitive, "I", "II"), point="a")
@@ -720,15 +835,19 @@ def _level_basis(level: str, sensitive: bool | None, regime: Regime, acc: _Acc, 
     if sensitive is not False:
         acc.say(
             "group-ii-small-sensitive",
-            "Công suất nhỏ và có yếu tố nhạy cảm về môi trường: nhóm II (điểm b).",
-            "Small capacity with an environmentally sensitive factor: group II (point b).",
+            (
+                "Công suất nhỏ và có yếu tố nhạy cảm về môi trường: nhóm II (điểm b).",
+                "Small capacity with an environmentally sensitive factor: group II (point b).",
+            ),
             "art28-4b",
         )
     if sensitive is not True:
         acc.say(
             "group-iii-small",
-            "Công suất nhỏ, không có yếu tố nhạy cảm: nhóm III.",
-            "Small capacity without a sensitive factor: group III.",
+            (
+                "Công suất nhỏ, không có yếu tố nhạy cảm: nhóm III.",
+                "Small capacity without a sensitive factor: group III.",
+            ),
             "group-iii",
         )
     return _Basis("pollution", _sensitive_groups(sensitive, "II", "III"), point="b")
@@ -754,28 +873,35 @@ def _land_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) -
         return None
     acc.say(
         "land-class",
-        f"Diện tích sử dụng đất {_fmt(hectares, 'vi')} ha: quy mô {LEVEL_NAMES[level].vi}.",
-        f"Land use of {_fmt(hectares, 'en')} ha: {LEVEL_NAMES[level].en} scale.",
+        ("Diện tích sử dụng đất {a0} ha: quy mô {a1}.", "Land use of {a2} ha: {a3} scale."),
         cite,
+        a0=_Num(hectares, "vi"),
+        a1=LEVEL_NAMES[level].vi,
+        a2=_Num(hectares, "en"),
+        a3=LEVEL_NAMES[level].en,
     )
     if level == "large":
-        acc.say("group-i-land", "Sử dụng đất quy mô lớn: nhóm I.", "Large-scale land use: group I.", "art28-3c")
+        acc.say("group-i-land", ("Sử dụng đất quy mô lớn: nhóm I.", "Large-scale land use: group I."), "art28-3c")
         return _Basis("land", _groups("I"))
     if level == "medium":
         if sensitive is None:
             acc.need("sensitive_factors")
         acc.say(
             "group-land-medium",
-            "Sử dụng đất quy mô trung bình: nhóm II (điểm c); nhóm I nếu có yếu tố nhạy cảm.",
-            "Medium-scale land use: group II (point c); group I with a sensitive factor.",
+            (
+                "Sử dụng đất quy mô trung bình: nhóm II (điểm c); nhóm I nếu có yếu tố nhạy cảm.",
+                "Medium-scale land use: group II (point c); group I with a sensitive factor.",
+            ),
             "art28-4c",
         )
         return _Basis("land", _sensitive_groups(sensitive, "I", "II"), point="c")
     # small land with a sensitive factor (or unknown): group II (c), else no land basis
     acc.say(
         "group-land-small-sensitive",
-        "Sử dụng đất quy mô nhỏ có yếu tố nhạy cảm: nhóm II (điểm c).",
-        "Small-scale land use with a sensitive factor: group II (point c).",
+        (
+            "Sử dụng đất quy mô nhỏ có yếu tố nhạy cảm: nhóm II (điểm c).",
+            "Small-scale land use with a sensitive factor: group II (point c).",
+        ),
         "art28-4c",
     )
     groups = _groups("II") if sensitive else _groups("II", "IV")
@@ -788,19 +914,19 @@ def _other_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) 
     no_waste = facts.wastewater_m3_day == 0 and facts.hazardous_waste is False
     acc.say(
         "not-appendix-ii",
-        "Ngành của dự án không thuộc dòng nào của Phụ lục II có trong nguồn (danh mục nguồn có được chưa đầy đủ).",
-        "The project's sector is in no Appendix II row the sources show (the list at hand is incomplete).",
+        (
+            "Ngành của dự án không thuộc dòng nào của Phụ lục II có trong nguồn (danh mục nguồn có được chưa đầy đủ).",
+            "The project's sector is in no Appendix II row the sources show (the list at hand is incomplete).",
+        ),
         regime.citations.get("rows"),
     )
     if regime.id.startswith("lep2020"):
         acc.say(
             "non-appendix-2022",
-            "Theo phụ lục bản 2022, một tư vấn xếp dự án công nghiệp nhóm B (vốn 60–1.000 tỷ đồng) vào nhóm II "
-            "(Phụ lục IV, dòng 2, chưa thấy nguyên văn); không rõ Nghị định 05/2025 có giữ dòng này: nhóm II, III "
-            "hoặc IV, cán bộ thẩm định quyết định.",
-            "Under the 2022 appendices a consultancy put an industrial project of public-investment group B (60–1,000 "
-            "bn VND) in group II (Appendix IV row 2, not seen); whether Decree 05/2025 kept that row is unknown: "
-            "group II, III or IV, a screener decides.",
+            (
+                "Theo phụ lục bản 2022, một tư vấn xếp dự án công nghiệp nhóm B (vốn 60–1.000 tỷ đồng) vào nhóm II (Phụ lục IV, dòng 2, chưa thấy nguyên văn); không rõ Nghị định 05/2025 có giữ dòng này: nhóm II, III hoặc IV, cán bộ thẩm định quyết định.",
+                "Under the 2022 appendices a consultancy put an industrial project of public-investment group B (60–1,000 bn VND) in group II (Appendix IV row 2, not seen); whether Decree 05/2025 kept that row is unknown: group II, III or IV, a screener decides.",
+            ),
             "pl4-row2-2022",
         )
         return _Basis("other", _groups("II", "III", "IV"))
@@ -809,10 +935,10 @@ def _other_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) 
             acc.need("sensitive_factors")
         acc.say(
             "non-appendix-sensitive",
-            "Dự án ngoài Phụ lục II có yếu tố nhạy cảm: nhóm I nếu là dự án nhóm A, nhóm II nếu nhóm B hoặc C theo "
-            "pháp luật đầu tư công; cán bộ thẩm định quyết định.",
-            "A project outside Appendix II with a sensitive factor: group I if it is a public-investment group A "
-            "project, group II if group B or C; a screener decides.",
+            (
+                "Dự án ngoài Phụ lục II có yếu tố nhạy cảm: nhóm I nếu là dự án nhóm A, nhóm II nếu nhóm B hoặc C theo pháp luật đầu tư công; cán bộ thẩm định quyết định.",
+                "A project outside Appendix II with a sensitive factor: group I if it is a public-investment group A project, group II if group B or C; a screener decides.",
+            ),
             "pl4-stt3-2026",
         )
         if sensitive is True:
@@ -820,22 +946,25 @@ def _other_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) 
     if waste:
         acc.say(
             "group-iii-waste",
-            "Dự án ngoài Phụ lục II có nước thải hoặc chất thải nguy hại phải xử lý, quản lý: nhóm III.",
-            "A project outside Appendix II with wastewater or hazardous waste to treat or manage: group III.",
+            (
+                "Dự án ngoài Phụ lục II có nước thải hoặc chất thải nguy hại phải xử lý, quản lý: nhóm III.",
+                "A project outside Appendix II with wastewater or hazardous waste to treat or manage: group III.",
+            ),
             "group-iii",
         )
         return _Basis("other", _groups("I", "II", "III") if sensitive is None else _groups("III"))
-    acc.say(
-        "group-iii-or-iv",
-        "Nhóm III nếu dự án phát sinh bụi, khí thải phải xử lý; nếu không, nhóm IV. Hồ sơ chưa đủ để xác định."
-        if no_waste
-        else "Hồ sơ chưa nêu nước thải, chất thải nguy hại: nhóm III hoặc IV, cán bộ thẩm định quyết định.",
-        "Group III if the project produces dust or gas that must be treated, else group IV; the proposal does not "
-        "say enough to decide."
-        if no_waste
-        else "The proposal does not state wastewater or hazardous waste: group III or IV, a screener decides.",
-        "group-iv",
-    )
+    if no_waste:
+        texts = (
+            "Nhóm III nếu dự án phát sinh bụi, khí thải phải xử lý; nếu không, nhóm IV. Hồ sơ chưa đủ để xác định.",
+            "Group III if the project produces dust or gas that must be treated, else group IV; the proposal does "
+            "not say enough to decide.",
+        )
+    else:
+        texts = (
+            "Hồ sơ chưa nêu nước thải, chất thải nguy hại: nhóm III hoặc IV, cán bộ thẩm định quyết định.",
+            "The proposal does not state wastewater or hazardous waste: group III or IV, a screener decides.",
+        )
+    acc.say("group-iii-or-iv", texts, "group-iv")
     return _Basis("other", _groups("I", "II", "III", "IV") if sensitive is None else _groups("III", "IV"))
 
 
@@ -858,8 +987,10 @@ def _procedures(
         required.append("eia")
         acc.say(
             "eia",
-            "Phải đánh giá tác động môi trường: dự án nhóm I, hoặc nhóm II theo điểm c–e khoản 4 Điều 28.",
-            "An environmental impact assessment is required: group I, or group II under points c–e of Art. 28(4).",
+            (
+                "Phải đánh giá tác động môi trường: dự án nhóm I, hoặc nhóm II theo điểm c–e khoản 4 Điều 28.",
+                "An environmental impact assessment is required: group I, or group II under points c–e of Art. 28(4).",
+            ),
             "art30-1",
         )
     elif group is None and ("I" in possible or land_ii):
@@ -873,44 +1004,49 @@ def _procedures(
         required.append("environmental_permit")
         acc.say(
             "permit-special",
-            "Phải có giấy phép môi trường: cơ sở xử lý chất thải nguy hại hoặc nhập khẩu phế liệu.",
-            "An environmental permit is required: hazardous-waste treatment or imported scrap.",
+            (
+                "Phải có giấy phép môi trường: cơ sở xử lý chất thải nguy hại hoặc nhập khẩu phế liệu.",
+                "An environmental permit is required: hazardous-waste treatment or imported scrap.",
+            ),
             "art41-1b",
         )
     elif in_appendix and wastewater is not None and wastewater > 0:
         required.append("environmental_permit")
         acc.say(
             "permit-appendix-wastewater",
-            "Phải có giấy phép môi trường: loại hình thuộc Phụ lục II có nước thải công nghiệp phải xử lý (mọi lưu "
-            "lượng).",
-            "An environmental permit is required: an Appendix II type with industrial wastewater to treat (any flow).",
+            (
+                "Phải có giấy phép môi trường: loại hình thuộc Phụ lục II có nước thải công nghiệp phải xử lý (mọi lưu lượng).",
+                "An environmental permit is required: an Appendix II type with industrial wastewater to treat (any flow).",
+            ),
             "art74-5-05" if rec else "art74-5-48",
         )
         if zone is not None and zone.kind in ("kcn", "ccn"):
             acc.say(
                 "permit-zone-connection",
-                "Nếu nước thải chỉ đấu nối về nhà máy xử lý tập trung của khu, có cách đọc (nguồn thứ cấp) cho rằng "
-                "đó không phải là xả “ra môi trường”; cán bộ thẩm định quyết định.",
-                "If the wastewater goes only to the zone's central plant, one (secondary) reading holds it is not "
-                "discharged “into the environment”; a screener decides.",
+                (
+                    "Nếu nước thải chỉ đấu nối về nhà máy xử lý tập trung của khu, có cách đọc (nguồn thứ cấp) cho rằng đó không phải là xả “ra môi trường”; cán bộ thẩm định quyết định.",
+                    "If the wastewater goes only to the zone's central plant, one (secondary) reading holds it is not discharged “into the environment”; a screener decides.",
+                ),
                 "kcn-tenant-reading",
             )
     elif not rec and wastewater is not None and wastewater >= 50:
         required.append("environmental_permit")
         acc.say(
             "permit-flow",
-            "Phải có giấy phép môi trường: tổng nước thải từ 50 m³/ngày.",
-            "An environmental permit is required: total wastewater of 50 m³/day or more.",
+            (
+                "Phải có giấy phép môi trường: tổng nước thải từ 50 m³/ngày.",
+                "An environmental permit is required: total wastewater of 50 m³/day or more.",
+            ),
             "art74-5-48-combined",
         )
     else:  # (a missing wastewater volume is asked by its own rule)
         unknown += ["environmental_permit", "environmental_registration"]
         acc.say(
             "permit-or-registration",
-            "Giấy phép môi trường hay đăng ký môi trường: các ngưỡng còn lại (nước thải sinh hoạt, bụi, khí thải) "
-            "cần số liệu hồ sơ chưa có hoặc chưa có trong nguồn; cán bộ thẩm định quyết định.",
-            "Environmental permit or registration: the remaining floors (domestic wastewater, dust, gas) need figures "
-            "the proposal or the sources do not give; a screener decides.",
+            (
+                "Giấy phép môi trường hay đăng ký môi trường: các ngưỡng còn lại (nước thải sinh hoạt, bụi, khí thải) cần số liệu hồ sơ chưa có hoặc chưa có trong nguồn; cán bộ thẩm định quyết định.",
+                "Environmental permit or registration: the remaining floors (domestic wastewater, dust, gas) need figures the proposal or the sources do not give; a screener decides.",
+            ),
             "art49-1a",
         )
     return tuple(required), tuple(unknown)
@@ -938,46 +1074,50 @@ def _authority(
                 body = "ministry"
                 acc.say(
                     f"authority-{proc}-ministry-special",
-                    "Bộ Nông nghiệp và Môi trường: xử lý chất thải nguy hại, nhập khẩu phế liệu không được phân cấp.",
-                    "The Ministry: hazardous-waste treatment and imported scrap are not decentralised.",
+                    (
+                        "Bộ Nông nghiệp và Môi trường: xử lý chất thải nguy hại, nhập khẩu phế liệu không được phân cấp.",
+                        "The Ministry: hazardous-waste treatment and imported scrap are not decentralised.",
+                    ),
                     "art41-1b" if proc == "environmental_permit" else "art26a-item6",
                 )
             elif group == "I" and in_park:
                 body = "provincial_pc"
                 acc.say(
                     f"authority-{proc}-26a",
-                    "Ủy ban nhân dân cấp tỉnh: dự án trong khu, cụm công nghiệp được phân cấp (Điều 26a, nhóm 6); danh "
-                    "mục loại trừ đầy đủ chưa thấy.",
-                    "The provincial People's Committee: projects in a park or cluster are decentralised (Art. 26a, "
-                    "group 6); the full list of exclusions was not seen.",
+                    (
+                        "Ủy ban nhân dân cấp tỉnh: dự án trong khu, cụm công nghiệp được phân cấp (Điều 26a, nhóm 6); danh mục loại trừ đầy đủ chưa thấy.",
+                        "The provincial People's Committee: projects in a park or cluster are decentralised (Art. 26a, group 6); the full list of exclusions was not seen.",
+                    ),
                     "art26a-item6",
                 )
             elif group == "I":
                 body = "ministry"
                 acc.say(
                     f"authority-{proc}-ministry",
-                    "Bộ Nông nghiệp và Môi trường thẩm định dự án nhóm I, trừ các nhóm được phân cấp theo Điều 26a "
-                    "(cán bộ thẩm định kiểm tra).",
-                    "The Ministry appraises group I projects, except the groups Art. 26a decentralises (a screener "
-                    "checks).",
+                    (
+                        "Bộ Nông nghiệp và Môi trường thẩm định dự án nhóm I, trừ các nhóm được phân cấp theo Điều 26a (cán bộ thẩm định kiểm tra).",
+                        "The Ministry appraises group I projects, except the groups Art. 26a decentralises (a screener checks).",
+                    ),
                     "art35-1a",
                 )
             elif group == "II":
                 body = "provincial_pc"
                 acc.say(
                     f"authority-{proc}-province",
-                    "Ủy ban nhân dân cấp tỉnh (theo tóm tắt thứ cấp của Điều 35, 41).",
-                    "The provincial People's Committee (per secondary summaries of Arts. 35, 41).",
+                    (
+                        "Ủy ban nhân dân cấp tỉnh (theo tóm tắt thứ cấp của Điều 35, 41).",
+                        "The provincial People's Committee (per secondary summaries of Arts. 35, 41).",
+                    ),
                     "art35-1a",
                 )
             else:
                 body = None
                 acc.say(
                     f"authority-{proc}-district",
-                    "Điều 41 khoản 4 giao cấp huyện cấp giấy phép cho dự án nhóm III, nhưng cấp huyện không còn: cán "
-                    "bộ thẩm định xác định cơ quan cấp.",
-                    "Art. 41(4) gave group III permits to the district level, which no longer exists: a screener "
-                    "names the authority.",
+                    (
+                        "Điều 41 khoản 4 giao cấp huyện cấp giấy phép cho dự án nhóm III, nhưng cấp huyện không còn: cán bộ thẩm định xác định cơ quan cấp.",
+                        "Art. 41(4) gave group III permits to the district level, which no longer exists: a screener names the authority.",
+                    ),
                     "districts-abolished",
                 )
             out[proc] = body
@@ -994,9 +1134,12 @@ def _authority(
             out[proc] = body
             acc.say(
                 f"authority-{proc}",
-                f"{PROCEDURE_NAMES[proc].vi}: {BODIES[body].vi}.",
-                f"{PROCEDURE_NAMES[proc].en}: {BODIES[body].en}.",
+                ("{a0}: {a1}.", "{a2}: {a3}."),
                 cite,
+                a0=PROCEDURE_NAMES[proc].vi,
+                a1=BODIES[body].vi,
+                a2=PROCEDURE_NAMES[proc].en,
+                a3=BODIES[body].en,
             )
     if "environmental_registration" in procedures or "environmental_registration" in open_procedures:
         out["environmental_registration"] = "commune_pc"
@@ -1013,9 +1156,13 @@ def _time_limits(
             limits["eia"] = days
             acc.say(
                 "days-eia",
-                f"Thời hạn thẩm định báo cáo ĐTM: không quá {days} ngày kể từ khi nhận đủ hồ sơ hợp lệ.",
-                f"EIA appraisal: at most {days} days from a complete, valid dossier.",
+                (
+                    "Thời hạn thẩm định báo cáo ĐTM: không quá {a0} ngày kể từ khi nhận đủ hồ sơ hợp lệ.",
+                    "EIA appraisal: at most {a1} days from a complete, valid dossier.",
+                ),
                 cite,
+                a0=days,
+                a1=days,
             )
         body = authority.get("environmental_permit")
         if "environmental_permit" in procedures and body is not None:
@@ -1023,25 +1170,31 @@ def _time_limits(
             limits["environmental_permit"] = days
             acc.say(
                 "days-permit",
-                f"Thời hạn cấp giấy phép môi trường: không quá {days} ngày theo Luật; Nghị định 05/2025 được cho là rút "
-                "ngắn (nguồn thứ cấp, phạm vi chưa rõ).",
-                f"Environmental permit: at most {days} days under the Law; Decree 05/2025 reportedly shortens this "
-                "(secondary source, scope unclear).",
+                (
+                    "Thời hạn cấp giấy phép môi trường: không quá {a0} ngày theo Luật; Nghị định 05/2025 được cho là rút ngắn (nguồn thứ cấp, phạm vi chưa rõ).",
+                    "Environmental permit: at most {a1} days under the Law; Decree 05/2025 reportedly shortens this (secondary source, scope unclear).",
+                ),
                 cite,
+                a0=days,
+                a1=days,
             )
     else:
         if "eia" in procedures:
             acc.say(
                 "days-eia-146",
-                "Thời hạn thẩm định ĐTM sau Luật 146/2025: chưa xác minh được số ngày.",
-                "EIA appraisal time after Law 146/2025: the number of days is not verified.",
+                (
+                    "Thời hạn thẩm định ĐTM sau Luật 146/2025: chưa xác minh được số ngày.",
+                    "EIA appraisal time after Law 146/2025: the number of days is not verified.",
+                ),
                 "eia-days-146",
             )
         if "environmental_permit" in procedures:
             acc.say(
                 "days-permit-146",
-                "Thời hạn cấp giấy phép môi trường do Bộ trưởng quy định (Thông tư chưa thấy).",
-                "The permit time limit is set by the Minister (the circular was not seen).",
+                (
+                    "Thời hạn cấp giấy phép môi trường do Bộ trưởng quy định (Thông tư chưa thấy).",
+                    "The permit time limit is set by the Minister (the circular was not seen).",
+                ),
                 "art43-146",
             )
     return limits
