@@ -85,7 +85,9 @@ def build_sectors() -> list[dict]:
             match = english["isic"].get(code, {"rev": 5, "code": code})
             entry = standards[match["rev"]].get(match["code"])
             if entry is None:
-                raise SystemExit(f"{code}: no ISIC Rev. {match['rev']} class {match['code']}; add it to the english file")
+                raise SystemExit(
+                    f"{code}: no ISIC Rev. {match['rev']} class {match['code']}; add it to the english file"
+                )
             record["name_en"] = entry["description"]
             record["name_en_source"] = f"isic{match['rev']}"
             record["isic"] = match["code"]

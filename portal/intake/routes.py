@@ -13,8 +13,6 @@ from starlette.datastructures import UploadFile
 
 from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
-from portal.catalogue import labels as zone_labels
-from portal.catalogue import service as catalogue
 from portal.db import SessionDep
 from portal.i18n import N_, Lang
 from portal.intake import forms, labels, service, uploads
@@ -47,7 +45,9 @@ INVESTOR_FIELDS = (
 )
 
 
-def _context(session, lang: str = "vi", values: dict | None = None, errors: forms.Errors | None = None) -> dict[str, Any]:
+def _context(
+    session, lang: str = "vi", values: dict | None = None, errors: forms.Errors | None = None
+) -> dict[str, Any]:
     return form_context(session, lang, values, errors)
 
 

@@ -33,7 +33,6 @@ MAX_CAPITAL = 1e16  # VND; far above any project in the province
 MAX_TEXT = 5000
 
 
-
 def _not_future(value: int | None, info: ValidationInfo) -> int | None:
     as_of = (info.context or {}).get("as_of") or date.today()
     if value is not None and value > as_of.year:
@@ -83,7 +82,9 @@ class ProposalCreate(BaseModel):
         default=None, max_length=10, description="environmentally sensitive factors at the site; [] = none"
     )
     imports_scrap: bool | None = Field(default=None, description="imported scrap used as a production material")
-    hazardous_waste_treatment: bool | None = Field(default=None, description="the project recycles or treats hazardous waste")
+    hazardous_waste_treatment: bool | None = Field(
+        default=None, description="the project recycles or treats hazardous waste"
+    )
 
     _year = field_validator("equipment_year")(_not_future)
 

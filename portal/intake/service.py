@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,8 +32,6 @@ from portal.intake import matching
 from portal.intake.models import Attachment, Proposal, utcnow
 from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
 from portal.intake.uploads import StagedFile, discard, finalize
-import yaml
-
 from portal.screening import DEFAULT_RULESET, screen
 from portal.screening import service as screening
 from portal.screening.text import Text
@@ -267,7 +266,10 @@ def create(
         prepared = screening.prepare(session, data.facts(), as_of=day)
         facts = prepared.facts
         result = prepared.screen(as_of=day)
-        snapshot = {**result.as_dict(), "sectors": screening.sector_snapshot(prepared.sectors, prepared.ruleset.catalog)}
+        snapshot = {
+            **result.as_dict(),
+            "sectors": screening.sector_snapshot(prepared.sectors, prepared.ruleset.catalog),
+        }
         khash = key_hash(channel, key)
         token = tracking_token(secret, khash)
         now = utcnow()

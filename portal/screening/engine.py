@@ -304,7 +304,9 @@ class Rule:
     def __post_init__(self) -> None:
         wanted = self.outcome == "needs_information" or bool(self.placeholders & {"sectors", "missing"})
         needs_explain = wanted and self.when.explainer is not None
-        static = None if self.placeholders else Finding.of(self.id, self.outcome, self.title, self.message, self.citation)
+        static = (
+            None if self.placeholders else Finding.of(self.id, self.outcome, self.title, self.message, self.citation)
+        )
         object.__setattr__(self, "test", self.when.test)
         object.__setattr__(self, "renderers", tuple((name, PLACEHOLDERS[name]) for name in sorted(self.placeholders)))
         object.__setattr__(self, "needs_explain", needs_explain)

@@ -461,8 +461,10 @@ def classify(
         acc.say(
             "appendices-not-yet",
             (
-                "Nghị định 48/2026/NĐ-CP ký ngày 29/01/2026; nguồn không nêu ngày có hiệu lực. Trước ngày này, chưa rõ áp dụng phụ lục nào: cán bộ thẩm định quyết định.",
-                "Decree 48/2026/ND-CP was signed on 29 January 2026 and the sources do not give its date of effect. Before that date, which appendices apply is not clear: a screener decides.",
+                "Nghị định 48/2026/NĐ-CP ký ngày 29/01/2026; nguồn không nêu ngày có hiệu lực. Trước ngày này, chưa rõ "
+                "áp dụng phụ lục nào: cán bộ thẩm định quyết định.",
+                "Decree 48/2026/ND-CP was signed on 29 January 2026 and the sources do not give its date of effect. "
+                "Before that date, which appendices apply is not clear: a screener decides.",
             ),
             regime.citations.get("appendices"),
         )
@@ -568,8 +570,10 @@ def _sensitive(facts: Any, regime: Regime, law: Law, acc: _Acc) -> bool | None:
         acc.say(
             "factor-not-counted",
             (
-                "“{a0}” không còn là yếu tố nhạy cảm về môi trường theo Điều 28 khoản 1 điểm c sửa đổi bởi Luật 146/2025/QH15.",
-                "“{a1}” is no longer an environmentally sensitive factor under Art. 28(1)(c) as amended by Law 146/2025/QH15.",
+                "“{a0}” không còn là yếu tố nhạy cảm về môi trường theo Điều 28 khoản 1 điểm c sửa đổi bởi Luật "
+                "146/2025/QH15.",
+                "“{a1}” is no longer an environmentally sensitive factor under Art. 28(1)(c) as amended by Law "
+                "146/2025/QH15.",
             ),
             regime.citations.get("sensitive"),
             a0=label.vi,
@@ -581,8 +585,10 @@ def _sensitive(facts: Any, regime: Regime, law: Law, acc: _Acc) -> bool | None:
         acc.say(
             "sensitive-factors",
             (
-                "Yếu tố nhạy cảm về môi trường đã khai: {a0}. Cán bộ thẩm định xác nhận yếu tố này theo Điều 25 khoản 4 Nghị định 08/2022/NĐ-CP (nguồn chưa thấy toàn văn).",
-                "Environmentally sensitive factors stated: {a1}. A screener confirms them under Decree 08/2022 Art. 25(4) (its full text was not seen).",
+                "Yếu tố nhạy cảm về môi trường đã khai: {a0}. Cán bộ thẩm định xác nhận yếu tố này theo Điều 25 khoản "
+                "4 Nghị định 08/2022/NĐ-CP (nguồn chưa thấy toàn văn).",
+                "Environmentally sensitive factors stated: {a1}. A screener confirms them under Decree 08/2022 Art. "
+                "25(4) (its full text was not seen).",
             ),
             regime.citations.get("sensitive"),
             a0=vi,
@@ -592,9 +598,9 @@ def _sensitive(facts: Any, regime: Regime, law: Law, acc: _Acc) -> bool | None:
 
 
 def _special(facts: Any, keys: tuple[str, ...], regime: Regime, law: Law, acc: _Acc) -> str | None:
-    if facts.imports_scrap is not True and facts.hazardous_waste_treatment is not True:
-        if law.special_sectors.isdisjoint(keys):
-            return None
+    flagged = facts.imports_scrap is True or facts.hazardous_waste_treatment is True
+    if not flagged and law.special_sectors.isdisjoint(keys):
+        return None
     found = None
     for name, (label, sectors, cites) in law.special.items():
         flagged = (name == "imported_scrap" and facts.imports_scrap is True) or (
@@ -653,8 +659,10 @@ def _capacity_basis(
         acc.say(
             "row-not-seen",
             (
-                "{a0}: loại hình thuộc Phụ lục II nhưng dòng hoặc ngưỡng công suất chưa có trong nguồn; cán bộ thẩm định quyết định mức công suất.",
-                "{a1}: an Appendix II type, but its row or capacity thresholds are not in the sources; a screener decides the capacity level.",
+                "{a0}: loại hình thuộc Phụ lục II nhưng dòng hoặc ngưỡng công suất chưa có trong nguồn; cán bộ thẩm "
+                "định quyết định mức công suất.",
+                "{a1}: an Appendix II type, but its row or capacity thresholds are not in the sources; a screener "
+                "decides the capacity level.",
             ),
             row.missing_citation or rows_cite,
             a0=row.name.vi,
@@ -672,7 +680,8 @@ def _capacity_basis(
                 "capacity-missing",
                 (
                     "Phụ lục II, mục {a0} ({a1}) xếp loại theo công suất ({a2}); hồ sơ chưa nêu công suất.",
-                    "Appendix II, item {a3} ({a4}) grades by capacity ({a5}); the proposal does not state the capacity.",
+                    "Appendix II, item {a3} ({a4}) grades by capacity ({a5}); "
+                    "the proposal does not state the capacity.",
                 ),
                 rows_cite,
                 a0=row_label,
@@ -686,7 +695,8 @@ def _capacity_basis(
             acc.say(
                 "capacity-unit-not-in-row",
                 (
-                    "Đơn vị công suất đã khai không phải đơn vị của mục {a0} theo quy định này; cán bộ thẩm định quyết định.",
+                    "Đơn vị công suất đã khai không phải đơn vị của mục {a0} theo quy định này; cán bộ thẩm định quyết "
+                    "định.",
                     "The stated capacity unit is not the one item {a1} uses under these rules; a screener decides.",
                 ),
                 rows_cite,
@@ -710,8 +720,10 @@ def _capacity_basis(
         acc.say(
             "level-not-seen",
             (
-                "Công suất {a0} {a1}{a2} dưới ngưỡng lớn của mục {a3}; ngưỡng trung bình, nhỏ chưa có trong nguồn, cán bộ thẩm định quyết định.",
-                "A capacity of {a4} {a5}{a6} is below item {a7}'s large threshold; the medium and small thresholds are not in the sources, so a screener decides.",
+                "Công suất {a0} {a1}{a2} dưới ngưỡng lớn của mục {a3}; ngưỡng trung bình, nhỏ chưa có trong nguồn, cán "
+                "bộ thẩm định quyết định.",
+                "A capacity of {a4} {a5}{a6} is below item {a7}'s large threshold; the medium and small thresholds are "
+                "not in the sources, so a screener decides.",
             ),
             rows_cite,
             a0=_Num(amount, "vi"),
@@ -764,7 +776,8 @@ def _amount_in(capacity: Any, per: str, acc: _Acc) -> float | None:
             "operating-days-missing",
             (
                 "Công suất khai theo ngày nhưng ngưỡng tính theo năm (hoặc ngược lại); cần số ngày vận hành trong năm.",
-                "The capacity is stated per day but the threshold counts per year (or the reverse); the number of operating days a year is needed.",
+                "The capacity is stated per day but the threshold counts per year (or the reverse); the number of "
+                "operating days a year is needed.",
             ),
             None,
         )
@@ -802,8 +815,10 @@ def _level_basis(level: str, sensitive: bool | None, regime: Regime, acc: _Acc, 
             acc.say(
                 "large-threshold-2022",
                 (
-                    "Ngưỡng công suất lớn lấy theo bản năm 2022; Nghị định 05/2025/NĐ-CP đã nâng mức công suất lớn của một số loại hình (chưa rõ dòng nào): cán bộ thẩm định xác nhận.",
-                    "The large threshold is the 2022 text's; Decree 05/2025/ND-CP raised the large capacity of some types (which rows is not visible): a screener confirms.",
+                    "Ngưỡng công suất lớn lấy theo bản năm 2022; Nghị định 05/2025/NĐ-CP đã nâng mức công suất lớn của "
+                    "một số loại hình (chưa rõ dòng nào): cán bộ thẩm định xác nhận.",
+                    "The large threshold is the 2022 text's; Decree 05/2025/ND-CP raised the large capacity of some "
+                    "types (which rows is not visible): a screener confirms.",
                 ),
                 regime.large_caveat,
             )
@@ -924,8 +939,12 @@ def _other_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) 
         acc.say(
             "non-appendix-2022",
             (
-                "Theo phụ lục bản 2022, một tư vấn xếp dự án công nghiệp nhóm B (vốn 60–1.000 tỷ đồng) vào nhóm II (Phụ lục IV, dòng 2, chưa thấy nguyên văn); không rõ Nghị định 05/2025 có giữ dòng này: nhóm II, III hoặc IV, cán bộ thẩm định quyết định.",
-                "Under the 2022 appendices a consultancy put an industrial project of public-investment group B (60–1,000 bn VND) in group II (Appendix IV row 2, not seen); whether Decree 05/2025 kept that row is unknown: group II, III or IV, a screener decides.",
+                "Theo phụ lục bản 2022, một tư vấn xếp dự án công nghiệp nhóm B (vốn 60–1.000 tỷ đồng) vào nhóm II "
+                "(Phụ lục IV, dòng 2, chưa thấy nguyên văn); không rõ Nghị định 05/2025 có giữ dòng này: nhóm II, III "
+                "hoặc IV, cán bộ thẩm định quyết định.",
+                "Under the 2022 appendices a consultancy put an industrial project of public-investment group B "
+                "(60–1,000 bn VND) in group II (Appendix IV row 2, not seen); whether Decree 05/2025 kept that row is "
+                "unknown: group II, III or IV, a screener decides.",
             ),
             "pl4-row2-2022",
         )
@@ -936,8 +955,10 @@ def _other_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) 
         acc.say(
             "non-appendix-sensitive",
             (
-                "Dự án ngoài Phụ lục II có yếu tố nhạy cảm: nhóm I nếu là dự án nhóm A, nhóm II nếu nhóm B hoặc C theo pháp luật đầu tư công; cán bộ thẩm định quyết định.",
-                "A project outside Appendix II with a sensitive factor: group I if it is a public-investment group A project, group II if group B or C; a screener decides.",
+                "Dự án ngoài Phụ lục II có yếu tố nhạy cảm: nhóm I nếu là dự án nhóm A, nhóm II nếu nhóm B hoặc C theo "
+                "pháp luật đầu tư công; cán bộ thẩm định quyết định.",
+                "A project outside Appendix II with a sensitive factor: group I if it is a public-investment group A "
+                "project, group II if group B or C; a screener decides.",
             ),
             "pl4-stt3-2026",
         )
@@ -1015,8 +1036,10 @@ def _procedures(
         acc.say(
             "permit-appendix-wastewater",
             (
-                "Phải có giấy phép môi trường: loại hình thuộc Phụ lục II có nước thải công nghiệp phải xử lý (mọi lưu lượng).",
-                "An environmental permit is required: an Appendix II type with industrial wastewater to treat (any flow).",
+                "Phải có giấy phép môi trường: loại hình thuộc Phụ lục II có nước thải công nghiệp phải xử lý (mọi lưu "
+                "lượng).",
+                "An environmental permit is required: an Appendix II type with industrial wastewater to treat (any "
+                "flow).",
             ),
             "art74-5-05" if rec else "art74-5-48",
         )
@@ -1024,8 +1047,10 @@ def _procedures(
             acc.say(
                 "permit-zone-connection",
                 (
-                    "Nếu nước thải chỉ đấu nối về nhà máy xử lý tập trung của khu, có cách đọc (nguồn thứ cấp) cho rằng đó không phải là xả “ra môi trường”; cán bộ thẩm định quyết định.",
-                    "If the wastewater goes only to the zone's central plant, one (secondary) reading holds it is not discharged “into the environment”; a screener decides.",
+                    "Nếu nước thải chỉ đấu nối về nhà máy xử lý tập trung của khu, có cách đọc (nguồn thứ cấp) cho "
+                    "rằng đó không phải là xả “ra môi trường”; cán bộ thẩm định quyết định.",
+                    "If the wastewater goes only to the zone's central plant, one (secondary) reading holds it is not "
+                    "discharged “into the environment”; a screener decides.",
                 ),
                 "kcn-tenant-reading",
             )
@@ -1044,8 +1069,10 @@ def _procedures(
         acc.say(
             "permit-or-registration",
             (
-                "Giấy phép môi trường hay đăng ký môi trường: các ngưỡng còn lại (nước thải sinh hoạt, bụi, khí thải) cần số liệu hồ sơ chưa có hoặc chưa có trong nguồn; cán bộ thẩm định quyết định.",
-                "Environmental permit or registration: the remaining floors (domestic wastewater, dust, gas) need figures the proposal or the sources do not give; a screener decides.",
+                "Giấy phép môi trường hay đăng ký môi trường: các ngưỡng còn lại (nước thải sinh hoạt, bụi, khí thải) "
+                "cần số liệu hồ sơ chưa có hoặc chưa có trong nguồn; cán bộ thẩm định quyết định.",
+                "Environmental permit or registration: the remaining floors (domestic wastewater, dust, gas) need "
+                "figures the proposal or the sources do not give; a screener decides.",
             ),
             "art49-1a",
         )
@@ -1075,7 +1102,8 @@ def _authority(
                 acc.say(
                     f"authority-{proc}-ministry-special",
                     (
-                        "Bộ Nông nghiệp và Môi trường: xử lý chất thải nguy hại, nhập khẩu phế liệu không được phân cấp.",
+                        "Bộ Nông nghiệp và Môi trường: xử lý chất thải nguy hại, nhập khẩu phế liệu không được phân "
+                        "cấp.",
                         "The Ministry: hazardous-waste treatment and imported scrap are not decentralised.",
                     ),
                     "art41-1b" if proc == "environmental_permit" else "art26a-item6",
@@ -1085,8 +1113,10 @@ def _authority(
                 acc.say(
                     f"authority-{proc}-26a",
                     (
-                        "Ủy ban nhân dân cấp tỉnh: dự án trong khu, cụm công nghiệp được phân cấp (Điều 26a, nhóm 6); danh mục loại trừ đầy đủ chưa thấy.",
-                        "The provincial People's Committee: projects in a park or cluster are decentralised (Art. 26a, group 6); the full list of exclusions was not seen.",
+                        "Ủy ban nhân dân cấp tỉnh: dự án trong khu, cụm công nghiệp được phân cấp (Điều 26a, nhóm 6); "
+                        "danh mục loại trừ đầy đủ chưa thấy.",
+                        "The provincial People's Committee: projects in a park or cluster are decentralised (Art. 26a, "
+                        "group 6); the full list of exclusions was not seen.",
                     ),
                     "art26a-item6",
                 )
@@ -1095,8 +1125,10 @@ def _authority(
                 acc.say(
                     f"authority-{proc}-ministry",
                     (
-                        "Bộ Nông nghiệp và Môi trường thẩm định dự án nhóm I, trừ các nhóm được phân cấp theo Điều 26a (cán bộ thẩm định kiểm tra).",
-                        "The Ministry appraises group I projects, except the groups Art. 26a decentralises (a screener checks).",
+                        "Bộ Nông nghiệp và Môi trường thẩm định dự án nhóm I, trừ các nhóm được phân cấp theo Điều 26a "
+                        "(cán bộ thẩm định kiểm tra).",
+                        "The Ministry appraises group I projects, except the groups Art. 26a decentralises (a screener "
+                        "checks).",
                     ),
                     "art35-1a",
                 )
@@ -1115,8 +1147,10 @@ def _authority(
                 acc.say(
                     f"authority-{proc}-district",
                     (
-                        "Điều 41 khoản 4 giao cấp huyện cấp giấy phép cho dự án nhóm III, nhưng cấp huyện không còn: cán bộ thẩm định xác định cơ quan cấp.",
-                        "Art. 41(4) gave group III permits to the district level, which no longer exists: a screener names the authority.",
+                        "Điều 41 khoản 4 giao cấp huyện cấp giấy phép cho dự án nhóm III, nhưng cấp huyện không còn: "
+                        "cán bộ thẩm định xác định cơ quan cấp.",
+                        "Art. 41(4) gave group III permits to the district level, which no longer exists: a screener "
+                        "names the authority.",
                     ),
                     "districts-abolished",
                 )
@@ -1171,8 +1205,10 @@ def _time_limits(
             acc.say(
                 "days-permit",
                 (
-                    "Thời hạn cấp giấy phép môi trường: không quá {a0} ngày theo Luật; Nghị định 05/2025 được cho là rút ngắn (nguồn thứ cấp, phạm vi chưa rõ).",
-                    "Environmental permit: at most {a1} days under the Law; Decree 05/2025 reportedly shortens this (secondary source, scope unclear).",
+                    "Thời hạn cấp giấy phép môi trường: không quá {a0} ngày theo Luật; Nghị định 05/2025 được cho là "
+                    "rút ngắn (nguồn thứ cấp, phạm vi chưa rõ).",
+                    "Environmental permit: at most {a1} days under the Law; Decree 05/2025 reportedly shortens this "
+                    "(secondary source, scope unclear).",
                 ),
                 cite,
                 a0=days,

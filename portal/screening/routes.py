@@ -194,7 +194,13 @@ async def precheck_report(request: Request, lang: Lang, session: SessionDep):
     values, errors, result = run_precheck(session, form, lang)
     if result is None:
         context = {"values": values, "errors": forms.localize(errors, lang), "result": None}
-        return render(request, lang, "screening/precheck.html", {**context, **form_context(session, lang, values, errors)}, status_code=422)
+        return render(
+            request,
+            lang,
+            "screening/precheck.html",
+            {**context, **form_context(session, lang, values, errors)},
+            status_code=422,
+        )
     result = {
         **result,
         "as_of": date.fromisoformat(result["as_of"]),

@@ -298,7 +298,7 @@ def resolve(codes: Iterable[str], system: str, catalog: SectorCatalog, crosswalk
             else:
                 out.append(Resolution(index, given, system, None, "ambiguous", entry.to))
         elif head in catalog.sectors:
-            out.append(Resolution(index, given, system, given if len(given) == 4 else given, "same-number"))
+            out.append(Resolution(index, given, system, given, "same-number"))
         else:
             out.append(Resolution(index, given, system, None, "unknown", suggest(catalog, given)))
     return tuple(out)

@@ -335,7 +335,10 @@ def test_rescreen_says_what_changed_between_regimes(session, screener):
     from portal.screening import service as screening
 
     p, _ = make_proposal(
-        session, status="in_review", sectors=("2592",), sensitive_factors=[],
+        session,
+        status="in_review",
+        sectors=("2592",),
+        sensitive_factors=[],
         capacity={"amount": 5000, "unit": "t_product", "per": "year"},
     )
     old = screening.prepare(session, ScreeningFacts.model_validate(p.facts), as_of=date(2025, 6, 1))

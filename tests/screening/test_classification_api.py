@@ -39,11 +39,27 @@ def test_a_five_digit_subclass_is_read_as_its_class(client):
 
 
 def test_the_classification_answer_has_the_issue_fields(client):
-    body = post(client, facts(sectors=["2011"], capacity={"amount": 6000, "unit": "t_product", "per": "year"}),
-                as_of="2025-06-01").json()
+    body = post(
+        client,
+        facts(sectors=["2011"], capacity={"amount": 6000, "unit": "t_product", "per": "year"}),
+        as_of="2025-06-01",
+    ).json()
     c = body["classification"]
-    assert set(c) >= {"group", "determined", "regime", "appendix_ii", "procedures", "authority", "time_limit_days", "reasons"}
-    assert c["group"] == "I" and c["determined"] is True and c["appendix_ii"] == {**c["appendix_ii"], "row": "4", "level": "large"}
+    assert set(c) >= {
+        "group",
+        "determined",
+        "regime",
+        "appendix_ii",
+        "procedures",
+        "authority",
+        "time_limit_days",
+        "reasons",
+    }
+    assert (
+        c["group"] == "I"
+        and c["determined"] is True
+        and c["appendix_ii"] == {**c["appendix_ii"], "row": "4", "level": "large"}
+    )
     assert set(c["procedures"]) <= {"eia", "environmental_permit", "environmental_registration"}
     assert all(r["citation"] is None or r["citation"]["section"] for r in c["reasons"])
     assert body["verdict"] == "refuse"
@@ -62,8 +78,11 @@ def test_both_regimes_by_as_of(client):
 
 
 def test_vietnamese_answer_has_no_english_quote(client):
-    body = post(client, facts(sectors=["2011"], capacity={"amount": 6000, "unit": "t_product", "per": "year"}),
-                as_of="2025-06-01").json()
+    body = post(
+        client,
+        facts(sectors=["2011"], capacity={"amount": 6000, "unit": "t_product", "per": "year"}),
+        as_of="2025-06-01",
+    ).json()
     for reason in body["classification"]["reasons"]:
         if reason["citation"] and reason["citation"]["quote_lang"] == "en":
             assert reason["citation"]["quote"] is None

@@ -232,8 +232,16 @@ def test_precheck_report_is_printable_in_the_readers_language(client, csrf):
         "hazardous_waste": "no",
     }
     for lang, words, foreign in (
-        ("vi", ["Báo cáo sàng lọc", "Nhóm I", "Đánh giá tác động môi trường", "nguy cơ cao gây ô nhiễm"], ["Appendix II", "resolution-03-iv7", "Screening report"]),
-        ("en", ["Screening report", "Group I", "Environmental impact assessment", "nguy cơ cao gây ô nhiễm"], ["Báo cáo sàng lọc", "resolution-03-iv7"]),
+        (
+            "vi",
+            ["Báo cáo sàng lọc", "Nhóm I", "Đánh giá tác động môi trường", "nguy cơ cao gây ô nhiễm"],
+            ["Appendix II", "resolution-03-iv7", "Screening report"],
+        ),
+        (
+            "en",
+            ["Screening report", "Group I", "Environmental impact assessment", "nguy cơ cao gây ô nhiễm"],
+            ["Báo cáo sàng lọc", "resolution-03-iv7"],
+        ),
     ):
         r = client.post(f"/{lang}/precheck/report", data=form)
         assert r.status_code == 200, r.text[:500]

@@ -116,10 +116,21 @@ def test_localized_shape_is_exact(ruleset: Ruleset) -> None:
     for lang in LANGS:
         data = result.localized(lang)
         assert set(data) == {"verdict", "as_of", "ruleset", "classification", "findings"}
-        assert data["ruleset"] == {"id": "resolution-03-iv7", "version": ruleset.version, "effective_from": "2026-12-01"}
+        assert data["ruleset"] == {
+            "id": "resolution-03-iv7",
+            "version": ruleset.version,
+            "effective_from": "2026-12-01",
+        }
         assert data["as_of"] == AS_OF.isoformat()
         assert data["classification"]["regime"]["id"] == "lep2020-nd08-nd05"
-        assert set(data["classification"]) >= {"group", "determined", "regime", "appendix_ii", "procedures", "authority"}
+        assert set(data["classification"]) >= {
+            "group",
+            "determined",
+            "regime",
+            "appendix_ii",
+            "procedures",
+            "authority",
+        }
         assert {"time_limit_days", "reasons"} <= set(data["classification"])
         assert data["verdict"] == "refuse"
         for finding in data["findings"]:
@@ -207,8 +218,13 @@ def test_conditional_names_eia_and_qcvn_40(ruleset: Ruleset) -> None:
     finding = next(f for f in result.findings if f.rule_id == "sensitive-sector-conditional")
     assert "QCVN 40:2025" in finding.message.vi and "QCVN 40:2025" in finding.message.en
     assert {ref.document for ref in finding.citation.also} >= {"qcvn-40-2025"}
-    big = facts(sectors=["2410"], technology_level="source", treatment="advanced", sensitive_factors=[],
-                capacity={"amount": 400_000, "unit": "t_product", "per": "year"})
+    big = facts(
+        sectors=["2410"],
+        technology_level="source",
+        treatment="advanced",
+        sensitive_factors=[],
+        capacity={"amount": 400_000, "unit": "t_product", "per": "year"},
+    )
     eia = next(f for f in screen(big, ZONE, ruleset, as_of=AS_OF).findings if f.rule_id == "eia-required")
     assert "ĐTM" in eia.message.vi and "EIA" in eia.message.en and "nhóm I" in eia.message.vi
 

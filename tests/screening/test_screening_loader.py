@@ -83,7 +83,11 @@ BROKEN = [
     ("unknown zone fact", rule(when={"zone": "colour", "eq": "red"}), r"unknown zone fact 'colour'"),
     ("bad plant state", rule(when={"zone": "wastewater_plant", "in": ["broken"]}), r"cannot be 'broken'"),
     ("unknown outcome", rule(outcome="maybe"), r"unknown outcome 'maybe'"),
-    ("unknown classification field", rule(when={"classification": "colour", "eq": 1}), r"classification field 'colour'"),
+    (
+        "unknown classification field",
+        rule(when={"classification": "colour", "eq": 1}),
+        r"classification field 'colour'",
+    ),
     ("bad group", rule(when={"classification": "group", "eq": "V"}), r"classification group cannot be 'V'"),
     ("structured fact compared", rule(when={"fact": "capacity", "eq": 5}), r"capacity is structured"),
     ("sectors_all_in unknown code", rule(when={"sectors_all_in": ["9999"]}), r"sectors_all_in takes"),
