@@ -7,8 +7,8 @@
   "use strict";
   var lang = document.documentElement.lang || "vi";
   var text = {
-    vi: { filter: "Lọc ngành nghề theo tên hoặc mã", copy: "Sao chép liên kết", copied: "Đã sao chép" },
-    en: { filter: "Filter sectors by name or code", copy: "Copy the link", copied: "Copied" }
+    vi: { copy: "Sao chép liên kết", copied: "Đã sao chép" },
+    en: { copy: "Copy the link", copied: "Copied" }
   }[lang === "en" ? "en" : "vi"];
 
   function fold(s) {
@@ -27,13 +27,22 @@
     var options = Array.prototype.slice.call(select.options).map(function (o) {
       return { option: o, key: fold(o.textContent + " " + (o.getAttribute("data-keywords") || "")) };
     });
+    // As the server's filter does: every typed word begins a word of the class; when some classes hold
+    // the typed words as a phrase ("thuy san"), only those.
     function apply() {
       var terms = fold(box.value).split(/\s+/).filter(Boolean);
-      options.forEach(function (item) {
+      var phrase = " " + terms.join(" ");
+      var matches = options.map(function (item) {
         var words = item.key.split(/[^a-z0-9]+/);
-        var match = terms.every(function (t) {
+        return terms.every(function (t) {
           return words.some(function (w) { return w.indexOf(t) === 0; });
         });
+      });
+      var phrased = terms.length > 1 && options.some(function (item, i) {
+        return matches[i] && (" " + item.key).indexOf(phrase) !== -1;
+      });
+      options.forEach(function (item, i) {
+        var match = matches[i] && (!phrased || (" " + item.key).indexOf(phrase) !== -1);
         item.option.hidden = !(match || item.option.selected);
       });
     }
