@@ -15,6 +15,7 @@ from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.intake import forms, labels
 from portal.screening import ScreeningFacts, service
+from portal.web.formdata import FormDep
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -100,8 +101,7 @@ def precheck_form(request: Request, lang: Lang, session: SessionDep):
 
 
 @router.post("/precheck")
-async def precheck_submit(request: Request, lang: Lang, session: SessionDep):
-    form = await request.form()
+def precheck_submit(request: Request, lang: Lang, session: SessionDep, form: FormDep):
     values, payload, errors = read_facts(form)
     result = None
     facts = forms.validate(ScreeningFacts, payload, errors)
