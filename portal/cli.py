@@ -36,9 +36,8 @@ def seed() -> None:
     from portal.catalogue.seed import seed as run_seed
 
     db = _db()
-    with db.session() as session:
+    with db.write() as session:
         report = run_seed(session, on_change=_outbox_hook(session))
-        session.commit()
     typer.echo(
         f"sectors added: {report.sectors_added}; zones added: {report.zones_added}, "
         f"refreshed: {report.zones_updated}, kept (edited by staff): {report.zones_kept}"

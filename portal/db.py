@@ -1,8 +1,22 @@
 """Engine and sessions. The same code runs on `sqlite:///…` and `postgresql+psycopg://…`.
 
-`Database` owns the engine and the session factory. Tests swap the factory for one bound to a
-connection whose outer transaction is rolled back after the test (see tests/conftest.py), so every
-session the app opens — in a request, in the outbox sync, in a CLI command — sees the same data.
+Reading and writing are separate on purpose (the single-writer pattern datasette uses for SQLite):
+
+- A request's session (`SessionDep`) only reads. It never takes the write lock, whatever the HTTP
+  method, and a write through it raises `WriteOutsideTransaction` (so a test catches the mistake).
+- Code that writes opens a short transaction of its own, and does nothing slow inside it — parse,
+  hash passwords, stage uploads, call the search engine and render outside:
+
+      with db.write() as session:          # SQLite: this process's writers queue on a lock, then BEGIN IMMEDIATE
+          service.update_zone(session, zone=session.get(Zone, zone_id), ...)
+      # committed here (rolled back if the block raised)
+
+  Objects read in the request's session belong to it: inside the block, load what you change from
+  the write session (`session.get(Model, id)`); optimistic version checks catch a change in between.
+
+`Database` owns the engine and the session factories. Tests bind one to a connection whose outer
+transaction is rolled back after the test (see tests/conftest.py); every session the app opens then
+runs in a SAVEPOINT of that transaction.
 """
 
 from __future__ import annotations
@@ -16,8 +30,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import ORMExecuteState, sessionmaker
+from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Session, create_engine
+
+
+class WriteOutsideTransaction(RuntimeError):
+    """A read-only session was asked to write: writes belong in `Database.write()`."""
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -39,41 +58,64 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - driver hook
-        # A writing transaction takes the write lock up front, so concurrent writers wait on the busy
-        # timeout instead of failing with SQLITE_BUSY when a reader tries to upgrade; readers stay
-        # concurrent (WAL). Sessions opt in with Database.session(write=True).
+        # A writing transaction takes the write lock up front, so a writer never fails with
+        # SQLITE_BUSY when it would upgrade a read snapshot; readers stay concurrent (WAL).
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, writer: bool = False) -> Engine:
+    """The engine for reads, or (`writer=True`) the small one for writes.
+
+    Writes have a pool of their own so that a request holding a read connection while it waits its
+    turn to write can never starve the writer of a connection (with one shared pool, every connection
+    can end up held by a reader waiting for a writer that waits for a connection). SQLite: one writer
+    connection, as SQLite allows one writer at a time."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        pool = {"pool_size": 1, "max_overflow": 0} if writer else {"pool_size": 20, "max_overflow": 20}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, pool_timeout=10, **pool)
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    pool = {"pool_size": 4, "max_overflow": 4} if writer else {"pool_size": 10, "max_overflow": 5}
+    return create_engine(url, pool_pre_ping=True, pool_timeout=10, **pool)
 
 
 class Database:
-    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, *, engine: Engine | None = None, write_engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        self.write_engine = write_engine or (make_engine(url, writer=True) if engine is None else self.engine)
+        self.bound = False
         self.search_worker = None  # set by the app: woken after commits that wrote search outbox rows
         self.page_cache = None  # set by the app: cleared after commits that changed public data
         self._write_lock = threading.Lock()
         self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False, info={"db": self})
+        self.write_sessionmaker = sessionmaker(
+            bind=self.write_engine, class_=Session, expire_on_commit=False, info={"db": self}
+        )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
 
     @classmethod
     def bound_to(cls, connection: Connection, url: str) -> Database:
-        """A Database whose sessions all run inside `connection`'s transaction (tests)."""
+        """A Database whose sessions all run inside `connection`'s transaction (tests).
+
+        One connection serves every session, so there is nothing to queue on and no BEGIN IMMEDIATE
+        inside a SAVEPOINT; the read-only guard still applies. A background worker must never use
+        such a Database from another thread (`bound` tells it)."""
         db = cls.__new__(cls)
         db.url = url
         db.engine = connection.engine
+        db.bound = True
         db.search_worker = None
         db.page_cache = None
-        db._write_lock = nullcontext()  # tests: one shared connection; nothing to queue on
+        db.write_engine = connection.engine
+        db._write_lock = nullcontext()
         db.sessionmaker = sessionmaker(
             bind=connection,
             class_=Session,
@@ -81,34 +123,73 @@ class Database:
             join_transaction_mode="create_savepoint",
             info={"db": db},
         )
+        db.write_sessionmaker = db.sessionmaker
         return db
 
     @contextmanager
-    def session(self, *, write: bool = False) -> Iterator[Session]:
-        """A session; `write=True` marks a transaction that will write.
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session for reading (CLI and tests may also write through it and commit themselves).
 
-        SQLite allows one writer at a time. Writers of this process queue on a lock here (woken in
-        turn) rather than in SQLite's busy handler, which sleeps and retries and lets unlucky requests
-        wait seconds; BEGIN IMMEDIATE still guards against other processes (CLI, other workers)."""
-        if not (write and self.is_sqlite):
-            with self.sessionmaker() as session:
-                yield session
-            return
-        with self._write_lock, self.sessionmaker() as session:
-            session.connection(execution_options={"sqlite_write": True})
+        `read_only=True` (request sessions): any write raises WriteOutsideTransaction. In a bound
+        test database a session ends by releasing its SAVEPOINT rather than rolling it back: the
+        writes that `write()` made meanwhile sit inside it and must stay, as they would in production."""
+        with self.sessionmaker() as session:
+            if read_only:
+                session.info["read_only"] = True
             yield session
+            if self.bound and session.in_transaction():
+                session.commit()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One short write transaction, committed when the block ends (rolled back if it raises).
+
+        SQLite allows one writer at a time: writers of this process queue on a lock here (woken in
+        turn) rather than in SQLite's busy handler, which sleeps and retries; BEGIN IMMEDIATE still
+        guards against other processes (CLI, other workers). PostgreSQL: a plain transaction."""
+        lock = self._write_lock if self.is_sqlite else nullcontext()
+        with lock, self.write_sessionmaker() as session:
+            if self.is_sqlite and not self.bound:
+                session.connection(execution_options={"sqlite_write": True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
 
     @property
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+@event.listens_for(Session, "before_flush")
+def _no_flush_when_read_only(session: Session, _context, _instances) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise WriteOutsideTransaction("this session only reads; write inside `with db.write() as session:`")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_dml_when_read_only(state: ORMExecuteState) -> None:
+    if not state.session.info.get("read_only"):
+        return
+    statement = state.statement
+    writes = state.is_insert or state.is_update or state.is_delete
+    if isinstance(statement, TextClause):
+        writes = not statement.text.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA", "EXPLAIN"))
+    if writes:
+        raise WriteOutsideTransaction("this session only reads; write inside `with db.write() as session:`")
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.db.session(write=request.method not in SAFE_METHODS) as session:
+    """The request's session: reads only, whatever the HTTP method (see the module docstring)."""
+    with request.app.state.db.session(read_only=True) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]

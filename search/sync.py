@@ -63,7 +63,7 @@ def drain(db: Any, engine: SearchEngine, *, batch: int = BATCH) -> int:
     applied = 0
     while True:
         failure: tuple[list[int], str] | None = None
-        with db.session(write=True) as session:
+        with db.write() as session:
             stmt = select(SearchOutbox).order_by(SearchOutbox.id).limit(batch)
             if not db.is_sqlite:
                 stmt = stmt.with_for_update(skip_locked=True)
@@ -92,7 +92,7 @@ def drain(db: Any, engine: SearchEngine, *, batch: int = BATCH) -> int:
 
 
 def _note_failure(db: Any, ids: list[int], message: str) -> None:
-    with db.session(write=True) as session:
+    with db.write() as session:
         for row in session.exec(select(SearchOutbox).where(col(SearchOutbox.id).in_(ids))).all():
             row.attempts += 1
             row.last_error = message[:500]
@@ -111,7 +111,7 @@ def reindex(db: Any, engine: SearchEngine, *, progress: Callable[[int, int], Non
         engine.index(docs[start : start + BATCH])
         if progress:
             progress(min(start + BATCH, total), total)
-    with db.session(write=True) as session:
+    with db.write() as session:
         session.exec(delete(SearchOutbox).where(col(SearchOutbox.id) <= high_water))
         session.commit()
     return total

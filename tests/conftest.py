@@ -79,6 +79,42 @@ def database_url(db_kind, tmp_path_factory):
     yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
 
 
+#: Statements the app ran on an event loop's thread (an `async def` route or middleware doing database
+#: work blocks every other request): the `_no_database_work_on_the_event_loop` check fails the test.
+LOOP_QUERIES: list[str] = []
+
+
+def _on_event_loop() -> bool:
+    """Running on the loop of a TestClient's app (its own thread). The main thread is left out: test
+    code runs there, and Playwright's sync API keeps an event loop of its own running in it."""
+    import asyncio
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def watch_event_loop(engine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(_conn, _cursor, statement, *_args):
+        if _on_event_loop():
+            LOOP_QUERIES.append(statement.split("\n")[0][:120])
+
+
+@pytest.fixture(autouse=True)
+def _no_database_work_on_the_event_loop():
+    LOOP_QUERIES.clear()
+    yield
+    assert not LOOP_QUERIES, f"database work on the event loop (use a plain `def` route): {LOOP_QUERIES[:3]}"
+
+
 @pytest.fixture(scope="session")
 def db_engine(database_url):
     """Migrated and seeded once per session; tests roll back their own changes."""
@@ -87,10 +123,10 @@ def db_engine(database_url):
 
     upgrade(database_url)
     eng = make_engine(database_url)
+    watch_event_loop(eng)
     db = Database(database_url, engine=eng)
-    with db.session() as session:
+    with db.write() as session:
         seed(session)
-        session.commit()
     yield eng
     eng.dispose()  # before the PostgreSQL database is dropped
 

@@ -27,7 +27,7 @@ def make_user(
     user = accounts.create(
         session,
         email=email,
-        password=password,
+        password_hash=accounts.new_password_hash(password),
         roles=list(roles),
         display_name=display_name if display_name is not None else f"Test User {n}",
     )

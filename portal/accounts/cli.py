@@ -43,24 +43,30 @@ def register(app: typer.Typer) -> None:
         if len(password) < service.MIN_PASSWORD_LENGTH:
             typer.echo(f"refused: the password must have at least {service.MIN_PASSWORD_LENGTH} characters", err=True)
             raise typer.Exit(2)
+        try:
+            password_hash = service.new_password_hash(password)
+        except service.AccountError as err:
+            typer.echo(f"refused: {err.message}", err=True)
+            raise typer.Exit(2) from None
         db = _database()
-        with db.session() as session:
-            existing = service.get(session, email=email)
-            try:
+        try:
+            with db.write() as session:
+                existing = service.get(session, email=email)
                 if existing is None:
-                    user = service.create(session, email=email, password=password, roles=role, display_name=name)
+                    user = service.create(
+                        session, email=email, password_hash=password_hash, roles=role, display_name=name
+                    )
                     verb = "created"
                 else:
-                    user = service.set_password(session, user=existing, password=password, actor=None)
+                    user = service.set_password(session, user=existing, password_hash=password_hash, actor=None)
                     service.set_roles(session, user=user, roles=role, actor=None)
                     if name:
                         user.display_name = name[:120]
                     verb = "updated"
-            except service.AccountError as err:
-                typer.echo(f"refused: {err.message}", err=True)
-                raise typer.Exit(2) from None
-            session.commit()
-            typer.echo(f"{verb} {user.email} ({', '.join(user.roles)})")
+        except service.AccountError as err:
+            typer.echo(f"refused: {err.message}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"{verb} {user.email} ({', '.join(user.roles)})")
 
     @app.command("users")
     def users() -> None:

@@ -11,6 +11,7 @@ Signed in without the role: 403. Admins pass every role check.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,6 +21,8 @@ from sqlalchemy.exc import OperationalError
 from portal.accounts import service
 from portal.accounts.models import User
 from portal.i18n import LOCALES
+
+log = logging.getLogger("portal.accounts")
 
 COOKIE = "portal_session"
 _LOADED = "_portal_user_loaded"
@@ -39,25 +42,28 @@ def session_token(request: Request) -> str | None:
 def current_user(request: Request) -> User | None:
     """The signed-in user or None; validated in the database on every request (cached per request).
 
-    Sets `request.state.user` (templates see `current_user`) and `request.state.user_session`.
-    """
+    Sets `request.state.user` (templates see `current_user`) and `request.state.user_session`. Reads
+    in a session of its own; the once-a-minute last-seen time is a separate one-statement write,
+    best effort (a busy database skips it: the next request a minute on tries again)."""
     if getattr(request.state, _LOADED, False):
         return getattr(request.state, "user", None)
     user = None
     record = None
     token = session_token(request)
+    db = request.app.state.db
     if token:
-        with request.app.state.db.session() as session:
+        with db.session() as session:
             info = service.lookup_session(session, token=token)
             if info is not None:
-                if session.dirty:
-                    try:
-                        session.commit()  # last_seen_at, at most once a minute; best effort
-                    except OperationalError:  # SQLite busy with another writer: skip this update
-                        session.rollback()
                 user, record = info.user, info.record
                 session.expunge(user)
                 session.expunge(record)
+        if info is not None and info.touch_due:
+            try:
+                with db.write() as session:
+                    service.touch_session(session, session_id=record.id)
+            except OperationalError as err:
+                log.info("last-seen update skipped: %s", err.__class__.__name__)
     setattr(request.state, _LOADED, True)
     request.state.user = user
     request.state.user_session = record

@@ -7,11 +7,12 @@ from fastapi.responses import RedirectResponse
 
 from portal.accounts import ratelimit, service
 from portal.accounts.deps import COOKIE, AdminUser, CurrentUser, SignedInUser, session_token
-from portal.accounts.models import ROLES
+from portal.accounts.models import ROLES, User
 from portal.accounts.schemas import LoginForm, PasswordChange, RolesUpdate, UserCreate, page_helpers, safe_next
 from portal.audit.service import client_address
-from portal.db import SessionDep
+from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang, translate
+from portal.web.formdata import FormDep
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -77,8 +78,8 @@ def login_page(request: Request, lang: Lang, user: CurrentUser, next: str | None
 
 
 @router.post("/staff/login")
-async def login(request: Request, lang: Lang, session: SessionDep, user: CurrentUser):
-    form, errors = LoginForm.parse(await request.form())
+def login(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: CurrentUser, raw: FormDep):
+    form, errors = LoginForm.parse(raw)
     if errors:
         return render(
             request, lang, "accounts/login.html", {"form": form, "errors": errors, "signed_in": user}, status_code=400
@@ -91,9 +92,21 @@ async def login(request: Request, lang: Lang, session: SessionDep, user: Current
         allowed, retry_after = ratelimit.for_app(request.app, name, limit).hit(key)
         if not allowed:
             raise _too_many(lang, retry_after)
-    found = service.authenticate(session, email=form.email, password=form.password, address=address)
+    check = service.check_login(session, email=form.email, password=form.password)  # argon2, outside the write
+    with db.write() as w:
+        found = service.record_login(w, check=check, address=address)
+        if found is not None:
+            # No session fixation: whatever session cookie came in is revoked, a brand-new id is issued.
+            service.end_session(w, token=session_token(request), address=address)
+            token = service.start_session(
+                w,
+                user=found,
+                max_age_seconds=request.app.state.settings.session_max_age_seconds,
+                ip=address,
+                user_agent=request.headers.get("user-agent"),
+                address=address,
+            )
     if found is None:
-        session.commit()  # the login.failed audit event
         return render(
             request,
             lang,
@@ -105,26 +118,15 @@ async def login(request: Request, lang: Lang, session: SessionDep, user: Current
             },
             status_code=400,
         )
-    # No session fixation: whatever session cookie came in is revoked, a brand-new id is issued.
-    service.end_session(session, token=session_token(request), address=address)
-    token = service.start_session(
-        session,
-        user=found,
-        max_age_seconds=request.app.state.settings.session_max_age_seconds,
-        ip=address,
-        user_agent=request.headers.get("user-agent"),
-        address=address,
-    )
-    session.commit()
     response = RedirectResponse(form.next or default_landing(lang, found), status_code=303)
     _set_session_cookie(response, request, token)
     return response
 
 
 @router.post("/staff/logout")
-def logout(request: Request, lang: Lang, session: SessionDep):
-    service.end_session(session, token=session_token(request), address=client_address(request))
-    session.commit()
+def logout(request: Request, lang: Lang, db: DatabaseDep):
+    with db.write() as w:
+        service.end_session(w, token=session_token(request), address=client_address(request))
     response = RedirectResponse(f"/{lang}/staff/login?signed_out=1", status_code=303)
     _delete_session_cookie(response, request)
     return response
@@ -157,26 +159,30 @@ def account(request: Request, lang: Lang, session: SessionDep, user: SignedInUse
 
 
 @router.post("/staff/account/password")
-async def change_password(request: Request, lang: Lang, session: SessionDep, user: SignedInUser):
-    form, errors = PasswordChange.parse(await request.form())
+def change_password(
+    request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: SignedInUser, raw: FormDep
+):
+    form, errors = PasswordChange.parse(raw)
     me = service.get(session, user_id=user.id)
     if me is None:
         raise HTTPException(status_code=404)
     if not errors:
         current = getattr(request.state, "user_session", None)
-        try:
-            service.change_password(
-                session,
-                user=me,
-                current=form.current_password,
-                new=form.new_password,
-                address=client_address(request),
-                keep_session=current.id if current is not None else None,
-            )
+        try:  # both argon2 steps before the write
+            if not service.verify_password(me.password_hash, form.current_password):
+                raise service.AccountError("current_password", N_("The current password is not correct."))
+            new_hash = service.new_password_hash(form.new_password, field="new_password")
         except service.AccountError as err:
             errors[err.field] = err.message
         else:
-            session.commit()
+            with db.write() as w:
+                service.change_password(
+                    w,
+                    user=w.get(User, me.id),
+                    new_hash=new_hash,
+                    address=client_address(request),
+                    keep_session=current.id if current is not None else None,
+                )
             return RedirectResponse(f"/{lang}/staff/account?done=password", status_code=303)
     return _account_page(request, lang, session, me, errors=errors, status_code=400)
 
@@ -210,25 +216,25 @@ def users(request: Request, lang: Lang, session: SessionDep, admin: AdminUser, d
 
 
 @router.post("/admin/users")
-async def create_user(request: Request, lang: Lang, session: SessionDep, admin: AdminUser):
-    form, errors = UserCreate.parse(await request.form())
+def create_user(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, admin: AdminUser, raw: FormDep):
+    form, errors = UserCreate.parse(raw)
     if not errors:
         try:
-            service.create(
-                session,
-                email=form.email,
-                password=form.password,
-                roles=form.roles,
-                display_name=form.display_name,
-                actor=admin,
-                address=client_address(request),
-            )
+            password_hash = service.new_password_hash(form.password)  # argon2, outside the write
+            with db.write() as w:
+                service.create(
+                    w,
+                    email=form.email,
+                    password_hash=password_hash,
+                    roles=form.roles,
+                    display_name=form.display_name,
+                    actor=admin,
+                    address=client_address(request),
+                )
         except service.AccountError as err:
             errors[err.field] = err.message
         else:
-            session.commit()
             return RedirectResponse(f"/{lang}/admin/users?done=created", status_code=303)
-    session.rollback()
     return _users_page(
         request, lang, session, form=form.model_copy(update={"password": ""}), errors=errors, status_code=400
     )
@@ -241,38 +247,66 @@ def _target(session, user_id: int):
     return user
 
 
+def _change_user(request: Request, lang: Lang, session, db, admin, user_id: int, change, done: str):
+    """Apply `change(write_session, target)` to an existing user; a refusal re-renders the list with it."""
+    _target(session, user_id)
+    try:
+        with db.write() as w:
+            change(w, _target(w, user_id))
+    except service.AccountError as err:
+        return _users_page(request, lang, session, row_errors={user_id: err.message}, status_code=400)
+    return RedirectResponse(f"/{lang}/admin/users?done={done}", status_code=303)
+
+
 @router.post("/admin/users/{user_id}/roles")
-async def set_roles(request: Request, lang: Lang, user_id: int, session: SessionDep, admin: AdminUser):
-    target = _target(session, user_id)
-    form, errors = RolesUpdate.parse(await request.form())
-    if not errors:
-        try:
-            service.set_roles(session, user=target, roles=form.roles, actor=admin, address=client_address(request))
-        except service.AccountError as err:
-            errors[err.field] = err.message
-        else:
-            session.commit()
-            return RedirectResponse(f"/{lang}/admin/users?done=roles", status_code=303)
-    session.rollback()
-    return _users_page(request, lang, session, row_errors={user_id: next(iter(errors.values()))}, status_code=400)
+def set_roles(
+    request: Request, lang: Lang, user_id: int, session: SessionDep, db: DatabaseDep, admin: AdminUser, raw: FormDep
+):
+    form, errors = RolesUpdate.parse(raw)
+    if errors:
+        _target(session, user_id)
+        return _users_page(request, lang, session, row_errors={user_id: next(iter(errors.values()))}, status_code=400)
+    address = client_address(request)
+    return _change_user(
+        request,
+        lang,
+        session,
+        db,
+        admin,
+        user_id,
+        lambda w, target: service.set_roles(w, user=target, roles=form.roles, actor=admin, address=address),
+        "roles",
+    )
 
 
 @router.post("/admin/users/{user_id}/active")
-async def set_active(request: Request, lang: Lang, user_id: int, session: SessionDep, admin: AdminUser):
-    target = _target(session, user_id)
-    active = (await request.form()).get("active") == "1"
-    try:
-        service.set_active(session, user=target, active=active, actor=admin, address=client_address(request))
-    except service.AccountError as err:
-        session.rollback()
-        return _users_page(request, lang, session, row_errors={user_id: err.message}, status_code=400)
-    session.commit()
-    return RedirectResponse(f"/{lang}/admin/users?done={'activated' if active else 'deactivated'}", status_code=303)
+def set_active(
+    request: Request, lang: Lang, user_id: int, session: SessionDep, db: DatabaseDep, admin: AdminUser, raw: FormDep
+):
+    active = raw.get("active") == "1"
+    address = client_address(request)
+    return _change_user(
+        request,
+        lang,
+        session,
+        db,
+        admin,
+        user_id,
+        lambda w, target: service.set_active(w, user=target, active=active, actor=admin, address=address),
+        "activated" if active else "deactivated",
+    )
 
 
 @router.post("/admin/users/{user_id}/sessions/reset")
-def reset_sessions(request: Request, lang: Lang, user_id: int, session: SessionDep, admin: AdminUser):
-    target = _target(session, user_id)
-    service.revoke_sessions(session, user=target, actor=admin, address=client_address(request))
-    session.commit()
-    return RedirectResponse(f"/{lang}/admin/users?done=sessions", status_code=303)
+def reset_sessions(request: Request, lang: Lang, user_id: int, session: SessionDep, db: DatabaseDep, admin: AdminUser):
+    address = client_address(request)
+    return _change_user(
+        request,
+        lang,
+        session,
+        db,
+        admin,
+        user_id,
+        lambda w, target: service.revoke_sessions(w, user=target, actor=admin, address=address),
+        "sessions",
+    )

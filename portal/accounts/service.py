@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from portal.accounts.models import ROLES, User, UserSession, aware, utcnow
 from portal.audit import service as audit
@@ -53,6 +53,13 @@ def verify_password(password_hash: str, password: str) -> bool:
 def check_password_rules(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(field, "The password must have at least 12 characters.")
+
+
+def new_password_hash(password: str, *, field: str = "password") -> str:
+    """The rules checked, then the argon2 hash. Slow (~0.1 s) on purpose: call it before the write
+    transaction that stores the hash, never inside it."""
+    check_password_rules(password, field=field)
+    return hash_password(password)
 
 
 def normalize_email(email: str) -> str:
@@ -99,7 +106,7 @@ def create(
     session: Session,
     *,
     email: str,
-    password: str,
+    password_hash: str,
     roles,
     display_name: str = "",
     actor: User | None = None,
@@ -111,13 +118,12 @@ def create(
     chosen = _clean_roles(roles)
     if not chosen:
         raise AccountError("roles", N_("Choose at least one role."))
-    check_password_rules(password)
     if get(session, email=email) is not None:
         raise AccountError("email", N_("An account with this email already exists."))
     user = User(
         email=email,
         display_name=display_name.strip()[:120],
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         roles=chosen,
         active=True,
     )
@@ -179,13 +185,12 @@ def set_active(session: Session, *, user: User, active: bool, actor: User | None
 
 
 def change_password(
-    session: Session, *, user: User, current: str, new: str, address: str | None = None, keep_session: str | None = None
+    session: Session, *, user: User, new_hash: str, address: str | None = None, keep_session: str | None = None
 ) -> User:
-    """Change one's own password; other sessions of the user are revoked (`keep_session`: token hash kept)."""
-    if not verify_password(user.password_hash, current):
-        raise AccountError("current_password", N_("The current password is not correct."))
-    check_password_rules(new, field="new_password")
-    user.password_hash = hash_password(new)
+    """Store one's own new password (the caller checked the current one with `verify_password` and made
+    `new_hash` with `new_password_hash`, both outside the write); other sessions of the user are
+    revoked (`keep_session`: the id of the session kept)."""
+    user.password_hash = new_hash
     session.add(user)
     revoked = _revoke_all(session, user_id=user.id, keep=keep_session)
     audit.record(
@@ -201,11 +206,10 @@ def change_password(
 
 
 def set_password(
-    session: Session, *, user: User, password: str, actor: User | None, address: str | None = None
+    session: Session, *, user: User, password_hash: str, actor: User | None, address: str | None = None
 ) -> User:
     """Set a password without knowing the old one (CLI / admin); revokes every session of the user."""
-    check_password_rules(password)
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     session.add(user)
     _revoke_all(session, user_id=user.id)
     audit.record(
@@ -217,40 +221,60 @@ def set_password(
 # --- authentication and sessions ---------------------------------------------------------------
 
 
-def authenticate(session: Session, *, email: str, password: str, address: str | None = None) -> User | None:
-    """The user when email + password match an active account, else None (audited either way).
+@dataclass(frozen=True)
+class LoginCheck:
+    """What `check_login` found: `user_id` when email + password match an active account."""
 
-    Unknown accounts are verified against a dummy hash so both paths cost the same time.
-    """
+    email: str
+    user_id: int | None  # the account of that e-mail, if any
+    ok: bool
+    rehash: str | None = None  # a new hash when the stored one uses outdated parameters
+
+
+def check_login(session: Session, *, email: str, password: str) -> LoginCheck:
+    """Read the account and verify the password (argon2: slow; outside any write). Unknown accounts
+    are verified against a dummy hash so both paths cost the same time."""
     user = get(session, email=email)
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        ok = False
-    else:
-        ok = verify_password(user.password_hash, password) and user.active
-    if not ok or user is None:
+        return LoginCheck(email=normalize_email(email), user_id=None, ok=False)
+    ok = verify_password(user.password_hash, password) and user.active
+    rehash = hash_password(password) if ok and _hasher.check_needs_rehash(user.password_hash) else None
+    return LoginCheck(email=normalize_email(email), user_id=user.id, ok=ok, rehash=rehash)
+
+
+def record_login(session: Session, *, check: LoginCheck, address: str | None = None) -> User | None:
+    """Audit the attempt; on success stamp the login (and store the new hash): the user, else None."""
+    user = session.get(User, check.user_id) if check.user_id is not None else None
+    if not check.ok or user is None or not user.active:
         audit.record(
             session,
             actor=None,
             action="login.failed",
             object_type="user",
-            object_id=user.id if user is not None else None,
+            object_id=check.user_id,
             address=address,
-            detail=normalize_email(email)[:254],
+            detail=check.email[:254],
             actor_label="anonymous",
         )
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if check.rehash is not None:
+        user.password_hash = check.rehash
     user.last_login_at = utcnow()
     session.add(user)
     return user
+
+
+def authenticate(session: Session, *, email: str, password: str, address: str | None = None) -> User | None:
+    """`check_login` then `record_login` in one session (CLI and tests; routes split the two)."""
+    return record_login(session, check=check_login(session, email=email, password=password), address=address)
 
 
 @dataclass
 class SessionInfo:
     user: User
     record: UserSession
+    touch_due: bool = False  # last_seen_at is over a minute old: the caller may `touch_session`
 
 
 def start_session(
@@ -282,8 +306,8 @@ def start_session(
 
 
 def lookup_session(session: Session, *, token: str | None, now: datetime | None = None) -> SessionInfo | None:
-    """The live session for a cookie value: not revoked, not expired, user active. Touches last_seen_at
-    at most once a minute (the caller commits)."""
+    """The live session for a cookie value: not revoked, not expired, user active. Only reads: when
+    last_seen_at is over a minute old, `touch_due` says so and the caller writes it (`touch_session`)."""
     if not token or len(token) > 128:
         return None
     record = session.get(UserSession, hash_token(token))
@@ -295,10 +319,12 @@ def lookup_session(session: Session, *, token: str | None, now: datetime | None 
     user = session.get(User, record.user_id)
     if user is None or not user.active:
         return None
-    if now - aware(record.last_seen_at) >= TOUCH_INTERVAL:
-        record.last_seen_at = now
-        session.add(record)
-    return SessionInfo(user=user, record=record)
+    return SessionInfo(user=user, record=record, touch_due=now - aware(record.last_seen_at) >= TOUCH_INTERVAL)
+
+
+def touch_session(session: Session, *, session_id: str, now: datetime | None = None) -> None:
+    """Record that a session was seen now (one UPDATE; no object loaded)."""
+    session.exec(update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now or utcnow()))
 
 
 def end_session(session: Session, *, token: str | None, address: str | None = None) -> bool:

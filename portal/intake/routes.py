@@ -8,18 +8,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
-from portal.db import SessionDep
+from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang
 from portal.intake import forms, labels, service, uploads
 from portal.intake.schemas import MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
 from portal.review import service as review_service
 from portal.screening import service as screening
 from portal.screening.routes import body_errors, filtering, form_context, read_facts
+from portal.web.formdata import FormDep
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -168,20 +168,26 @@ def proposal_form(request: Request, lang: Lang, session: SessionDep, zone: str |
 
 
 @router.post("/proposals/new")
-async def proposal_submit(request: Request, lang: Lang, session: SessionDep):
-    form = await request.form()
+def proposal_submit(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, form: FormDep):
     values, payload, errors = read_proposal(form)
     files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and (f.filename or f.size)]
     if filtering(form, values):
         return _form_page(request, lang, session, values, {}, files_dropped=bool(files))
-    outcome = await run_in_threadpool(_submit_form, request, lang, session, values, payload, errors, files)
+    outcome = _submit_form(request, lang, session, db, values, payload, errors, files)
     if isinstance(outcome, service.Submission):
         return RedirectResponse(f"/{lang}/proposals/receipt/{outcome.token}", status_code=303, headers=PRIVATE_HEADERS)
     return _form_page(request, lang, session, values, errors, files_dropped=bool(files), status_code=422)
 
 
 def _submit_form(
-    request: Request, lang: str, session, values: dict, payload: dict, errors: forms.Errors, files: list[UploadFile]
+    request: Request,
+    lang: str,
+    session,
+    db,
+    values: dict,
+    payload: dict,
+    errors: forms.Errors,
+    files: list[UploadFile],
 ) -> service.Submission | None:
     settings = request.app.state.settings
     key = forms.idempotency_key(values.get("idempotency_key"))
@@ -211,8 +217,8 @@ def _submit_form(
         uploads.discard(staged)
         return None
     try:
-        return service.create(
-            session,
+        return service.submit(
+            db,
             data=data,
             key=key,
             channel="form",
@@ -305,6 +311,7 @@ def api_submit(
     request: Request,
     response: Response,
     session: SessionDep,
+    db: DatabaseDep,
     idempotency_key: Annotated[
         str,
         Header(
@@ -321,8 +328,8 @@ def api_submit(
     try:
         submission = service.replay(session, key=idempotency_key, channel="api", secret=secret, data=body)
         if submission is None:
-            submission = service.create(
-                session,
+            submission = service.submit(
+                db,
                 data=body,
                 key=idempotency_key,
                 channel="api",

@@ -240,8 +240,8 @@ def replay(
     return Submission(existing, token_for(existing, secret=secret), created=False)
 
 
-def create(
-    session: Session,
+def submit(
+    db: Any,
     *,
     data: ProposalCreate,
     key: str,
@@ -253,94 +253,118 @@ def create(
     as_of: date | None = None,
     strict_replay: bool = False,
 ) -> Submission:
-    """Screen and store one proposal in one short transaction, committed before returning.
+    """Screen and store one proposal in one short write transaction of `db` (a `portal.db.Database`).
 
-    References are checked first (raises pydantic's ValidationError at `sectors[i]` / `zone`). A second
-    call with the same key returns the first proposal (`created=False`), also when two race: the loser's
-    INSERT fails on the UNIQUE key, is rolled back, and the winner is loaded. Staged files are moved into
-    place just before the commit and deleted if anything fails.
+    A second call with the same key returns the first proposal (`created=False`), also when two race:
+    the loser's INSERT fails on the UNIQUE key, is rolled back, and the winner is read back. Staged
+    files (staged before, outside the write) are moved into place just before the commit and deleted if
+    anything fails. Raises pydantic's ValidationError at `sectors[i]` / `zone` for unknown references.
     """
     files = files or []
     try:
-        day = as_of or date.today()
-        prepared = screening.prepare(session, data.facts(), as_of=day)
-        facts = prepared.facts
-        result = prepared.screen(as_of=day)
-        snapshot = {
-            **result.as_dict(),
-            "sectors": screening.sector_snapshot(prepared.sectors, prepared.ruleset.catalog),
-        }
-        khash = key_hash(channel, key)
-        token = tracking_token(secret, khash)
-        now = utcnow()
-        proposal = Proposal(
-            status="submitted",
-            locale=locale,
-            channel=channel,
-            **data.model_dump(mode="json", exclude={"zone", "sectors", "classification"}),
-            sector_system=data.classification,
-            sectors=list(facts.sectors),
-            zone_id=prepared.zone_id,
-            facts=facts.model_dump(mode="json"),
-            screening=snapshot,
-            verdict=result.verdict,
-            ruleset_id=result.ruleset_id,
-            ruleset_version=result.ruleset_version,
-            regime=result.regime,
-            tracking_token_hash=token_hash(token),
-            idempotency_key=khash,
-            request_hash=request_hash(data),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(proposal)
-        session.flush()
-        proposal.reference = f"ST-{now.year}-{proposal.id:06d}"
-        stored = [
-            Attachment(
-                proposal_id=proposal.id,
-                stored_name=f.stored_name,
-                original_name=f.original_name,
-                content_type=f.content_type,
-                size=f.size,
-                sha256=f.sha256,
-                created_at=now,
+        with db.write() as session:
+            return create(
+                session,
+                data=data,
+                key=key,
+                channel=channel,
+                locale=locale,
+                secret=secret,
+                files=files,
+                address=address,
+                as_of=as_of,
             )
-            for f in files
-        ]
-        session.add_all(stored)
-        audit.record(
-            session,
-            actor=None,
-            actor_label="investor",
-            action="proposal.submitted",
-            object_type="proposal",
-            object_id=proposal.id,
-            address=address,
-            after={
-                "reference": proposal.reference,
-                "status": proposal.status,
-                "verdict": result.verdict,
-                "ruleset": {"id": result.ruleset_id, "version": result.ruleset_version},
-                "regime": result.regime,
-                "channel": channel,
-                "attachments": len(stored),
-            },
-        )
-        session.flush()
-        finalize(files)
-        session.commit()
     except IntegrityError:
-        session.rollback()
         discard(files)
-        again = replay(session, key=key, channel=channel, secret=secret, data=data if strict_replay else None)
+        with db.session() as session:
+            again = replay(session, key=key, channel=channel, secret=secret, data=data if strict_replay else None)
         if again is None:
             raise
         return again
     except BaseException:
-        session.rollback()
         discard(files)
         raise
+
+
+def create(
+    session: Session,
+    *,
+    data: ProposalCreate,
+    key: str,
+    channel: str,
+    locale: str,
+    secret: str,
+    files: list[StagedFile] | None = None,
+    address: str | None = None,
+    as_of: date | None = None,
+) -> Submission:
+    """Screen one proposal and add it (with its attachments and audit event) to `session`, a write
+    transaction the caller commits (`submit` does). Staged files are moved into place last."""
+    files = files or []
+    day = as_of or date.today()
+    prepared = screening.prepare(session, data.facts(), as_of=day)
+    facts = prepared.facts
+    result = prepared.screen(as_of=day)
+    snapshot = {**result.as_dict(), "sectors": screening.sector_snapshot(prepared.sectors, prepared.ruleset.catalog)}
+    khash = key_hash(channel, key)
+    token = tracking_token(secret, khash)
+    now = utcnow()
+    proposal = Proposal(
+        status="submitted",
+        locale=locale,
+        channel=channel,
+        **data.model_dump(mode="json", exclude={"zone", "sectors", "classification"}),
+        sector_system=data.classification,
+        sectors=list(facts.sectors),
+        zone_id=prepared.zone_id,
+        facts=facts.model_dump(mode="json"),
+        screening=snapshot,
+        verdict=result.verdict,
+        ruleset_id=result.ruleset_id,
+        ruleset_version=result.ruleset_version,
+        regime=result.regime,
+        tracking_token_hash=token_hash(token),
+        idempotency_key=khash,
+        request_hash=request_hash(data),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(proposal)
+    session.flush()
+    proposal.reference = f"ST-{now.year}-{proposal.id:06d}"
+    stored = [
+        Attachment(
+            proposal_id=proposal.id,
+            stored_name=f.stored_name,
+            original_name=f.original_name,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
+            created_at=now,
+        )
+        for f in files
+    ]
+    session.add_all(stored)
+    audit.record(
+        session,
+        actor=None,
+        actor_label="investor",
+        action="proposal.submitted",
+        object_type="proposal",
+        object_id=proposal.id,
+        address=address,
+        after={
+            "reference": proposal.reference,
+            "status": proposal.status,
+            "verdict": result.verdict,
+            "ruleset": {"id": result.ruleset_id, "version": result.ruleset_version},
+            "regime": result.regime,
+            "channel": channel,
+            "attachments": len(stored),
+        },
+    )
+    session.flush()
+    finalize(files)
     return Submission(proposal, token, created=True, attachments=stored)
 
 

@@ -66,41 +66,40 @@ def run_import(
             echo(f"dry run: {len(plan)} rows, {errors} with errors; nothing written (add --apply)")
             return 1 if errors else 0
         try:
-            result = service.apply_plan(
-                session,
-                kind=kind,
-                plan=plan,
-                actor=actor,
-                skip_bad_rows=skip_bad_rows,
-                actor_ref=None if actor else "cli",
-                label=label,
-            )
+            with db.write() as w:
+                result = service.apply_plan(
+                    w,
+                    kind=kind,
+                    plan=plan,
+                    actor=actor,
+                    skip_bad_rows=skip_bad_rows,
+                    actor_ref=None if actor else "cli",
+                    label=label,
+                )
+                from portal.audit import service as audit
+
+                audit.record(
+                    w,
+                    actor=actor,
+                    action="import.applied",
+                    object_type="import",
+                    object_id=None,
+                    after={
+                        "kind": kind,
+                        "file": label,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                        "skipped": result.skipped,
+                    },
+                    detail=label,
+                    actor_label=None if actor else "cli",
+                )
         except service.ImportBlocked as err:
-            session.rollback()
             for p in err.problems:
                 echo(f"row {p.row}: {p.field}: {p.text(lang)}")
             echo("not applied: fix the errors or pass --skip-bad-rows; nothing written")
             return 1
-        from portal.audit import service as audit
-
-        audit.record(
-            session,
-            actor=actor,
-            action="import.applied",
-            object_type="import",
-            object_id=None,
-            after={
-                "kind": kind,
-                "file": label,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "skipped": result.skipped,
-            },
-            detail=label,
-            actor_label=None if actor else "cli",
-        )
-        session.commit()
         echo(
             f"applied: {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
             f"{result.skipped} skipped"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -19,7 +19,7 @@ from portal.audit.service import client_address
 from portal.catalogue import labels as catalogue_labels
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Plot, Zone
-from portal.db import SessionDep
+from portal.db import DatabaseDep, SessionDep
 from portal.i18n import Lang, translate
 from portal.publishing import importer, labels, service
 from portal.publishing.schemas import (
@@ -33,16 +33,10 @@ from portal.publishing.schemas import (
     parse_plot_form,
     parse_zone_form,
 )
+from portal.web.formdata import FormDep
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
-
-
-async def _form(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(_form)]
 
 
 def _ctx(**extra: Any) -> dict[str, Any]:
@@ -180,7 +174,9 @@ def zone_edit(request: Request, lang: Lang, slug: str, session: SessionDep, user
 
 
 @router.post("/staff/zones/{slug}/edit")
-def zone_save(request: Request, lang: Lang, slug: str, session: SessionDep, user: StaffUser, form: FormDep):
+def zone_save(
+    request: Request, lang: Lang, slug: str, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
+):
     zone = _zone_or_404(session, slug)
     version = _version(form)
     raw = {k: form.get(k) for k in ZONE_SCALAR_FIELDS}
@@ -208,22 +204,22 @@ def zone_save(request: Request, lang: Lang, slug: str, session: SessionDep, user
     )
     publish = form.get("action") == "publish"
     try:
-        changes = service.update_zone(
-            session,
-            zone=zone,
-            data=data,
-            expected_version=expected,
-            actor=user,
-            publish=publish,
-            address=client_address(request),
-        )
+        with db.write() as w:
+            changes = service.update_zone(
+                w,
+                zone=w.get(Zone, zone.id),
+                data=data,
+                expected_version=expected,
+                actor=user,
+                publish=publish,
+                address=client_address(request),
+            )
     except service.StaleEdit as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot: show the version that won
         zone = _zone_or_404(session, slug)
         theirs = service.revisions_since(session, object_type="zone", object_id=zone.id, version=version)
         stale = _stale_message(lang, err)
         return page(zone, values=parsed.raw, errors={}, version=version, status_code=409, stale=stale, theirs=theirs)
-    session.commit()
     state = ("published" if publish else "draft") if changes else "unchanged"
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/edit?saved={state}", status_code=303)
 
@@ -301,6 +297,15 @@ def _plot_or_404(session, zone: Zone, plot_id: int) -> Plot:
     return plot
 
 
+def _plot_to_change(w, plot_id: int) -> Plot:
+    """The plot as the write transaction sees it; deleted since the page was read → StaleEdit."""
+    plot = w.get(Plot, plot_id)
+    if plot is None:
+        by, at = service.last_change(w, object_type="plot", object_id=plot_id)
+        raise service.StaleEdit(object_type="plot", object_id=plot_id, current_version=None, by=by, at=at, deleted=True)
+    return plot
+
+
 @router.get("/staff/zones/{slug}/plots/new")
 def plot_new(request: Request, lang: Lang, slug: str, session: SessionDep, user: StaffUser):
     zone = _zone_or_404(session, slug)
@@ -309,19 +314,23 @@ def plot_new(request: Request, lang: Lang, slug: str, session: SessionDep, user:
 
 
 @router.post("/staff/zones/{slug}/plots/new")
-def plot_create(request: Request, lang: Lang, slug: str, session: SessionDep, user: StaffUser, form: FormDep):
+def plot_create(
+    request: Request, lang: Lang, slug: str, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
+):
     zone = _zone_or_404(session, slug)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
     page = partial(_plot_form_page, request, lang, session)
     if parsed.problems:
         return page(zone, None, values=parsed.raw, errors=field_errors(parsed.problems, lang), status_code=422)
     try:
-        service.create_plot(session, zone=zone, data=parsed.value, actor=user, address=client_address(request))
+        with db.write() as w:
+            service.create_plot(
+                w, zone=w.get(Zone, zone.id), data=parsed.value, actor=user, address=client_address(request)
+            )
     except service.PublishingError as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
         return page(zone, None, values=parsed.raw, errors={err.field: _service_error(lang, err)}, status_code=422)
-    session.commit()
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/plots?saved=created", status_code=303)
 
 
@@ -335,7 +344,14 @@ def plot_edit(request: Request, lang: Lang, slug: str, plot_id: int, session: Se
 
 @router.post("/staff/zones/{slug}/plots/{plot_id}/edit")
 def plot_save(
-    request: Request, lang: Lang, slug: str, plot_id: int, session: SessionDep, user: StaffUser, form: FormDep
+    request: Request,
+    lang: Lang,
+    slug: str,
+    plot_id: int,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: StaffUser,
+    form: FormDep,
 ):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
@@ -354,25 +370,25 @@ def plot_save(
         current=lambda: service.plot_values(plot),
     )
     try:
-        changes = service.update_plot(
-            session,
-            plot=plot,
-            data=data,
-            expected_version=expected,
-            actor=user,
-            address=client_address(request),
-        )
+        with db.write() as w:
+            changes = service.update_plot(
+                w,
+                plot=_plot_to_change(w, plot.id),
+                data=data,
+                expected_version=expected,
+                actor=user,
+                address=client_address(request),
+            )
     except service.StaleEdit as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot: show the version that won
         zone = _zone_or_404(session, slug)
         current = service.get_plot(session, zone=zone, plot_id=plot_id)
         theirs = service.revisions_since(session, object_type="plot", object_id=plot_id, version=version)
         return page(zone, current or plot, errors={}, status_code=409, stale=_stale_message(lang, err), theirs=theirs)
     except service.PublishingError as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
         return page(zone, plot, errors={err.field: _service_error(lang, err)}, status_code=422)
-    session.commit()
     return RedirectResponse(
         f"/{lang}/staff/zones/{zone.slug}/plots?saved={'updated' if changes else 'unchanged'}", status_code=303
     )
@@ -387,15 +403,29 @@ def plot_delete_confirm(request: Request, lang: Lang, slug: str, plot_id: int, s
 
 @router.post("/staff/zones/{slug}/plots/{plot_id}/delete")
 def plot_delete(
-    request: Request, lang: Lang, slug: str, plot_id: int, session: SessionDep, user: StaffUser, form: FormDep
+    request: Request,
+    lang: Lang,
+    slug: str,
+    plot_id: int,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: StaffUser,
+    form: FormDep,
 ):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
     version = _version(form)
     try:
-        service.delete_plot(session, plot=plot, expected_version=version, actor=user, address=client_address(request))
+        with db.write() as w:
+            service.delete_plot(
+                w,
+                plot=_plot_to_change(w, plot.id),
+                expected_version=version,
+                actor=user,
+                address=client_address(request),
+            )
     except service.StaleEdit as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
         plot = _plot_or_404(session, zone, plot_id) if not err.deleted else plot
         return render(
@@ -406,7 +436,7 @@ def plot_delete(
             status_code=409,
         )
     except service.PublishingError as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
         plot = _plot_or_404(session, zone, plot_id)
         return render(
@@ -416,7 +446,6 @@ def plot_delete(
             _ctx(zone=zone, plot=plot, error=_service_error(lang, err)),
             status_code=409,
         )
-    session.commit()
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/plots?saved=deleted", status_code=303)
 
 
@@ -476,8 +505,7 @@ def import_form(request: Request, lang: Lang, user: StaffUser, kind: str = "plot
 
 
 @router.post("/staff/import")
-async def import_upload(request: Request, lang: Lang, user: StaffUser):
-    form = await request.form()
+def import_upload(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep):
     kind = str(form.get("kind") or "")
     upload = form.get("file")
     if kind not in importer.KINDS:
@@ -492,25 +520,17 @@ async def import_upload(request: Request, lang: Lang, user: StaffUser):
             status_code=422,
             problems=[translate(lang, "Choose a CSV or XLSX file to upload.")],
         )
-    data = await upload.read(importer.MAX_BYTES + 1)
-    filename = getattr(upload, "filename", "") or ""
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(_import_dry_run, request, lang, user, kind, data, filename)
-
-
-def _import_dry_run(request: Request, lang: str, user, kind: str, data: bytes, filename: str):
-    with request.app.state.db.session(write=True) as session:
-        try:
-            pending = service.create_pending_import(session, data=data, kind=kind, filename=filename, owner=user)
-        except importer.ImportRefused as err:
-            session.rollback()
-            status = 413 if len(data) > importer.MAX_BYTES else 422
-            return _import_page(
-                request, lang, kind=kind, problems=[p.text(lang) for p in err.problems], status_code=status
-            )
-        session.commit()
-        return RedirectResponse(f"/{lang}/staff/import/{pending.id}", status_code=303)
+    data = upload.file.read(importer.MAX_BYTES + 1)
+    try:  # the dry run reads and parses outside the write; only its plan is stored
+        plan = service.plan_upload(session, data=data, kind=kind)
+    except importer.ImportRefused as err:
+        status = 413 if len(data) > importer.MAX_BYTES else 422
+        return _import_page(request, lang, kind=kind, problems=[p.text(lang) for p in err.problems], status_code=status)
+    with db.write() as w:
+        pending = service.create_pending_import(
+            w, plan=plan, kind=kind, filename=getattr(upload, "filename", "") or "", owner=user
+        )
+    return RedirectResponse(f"/{lang}/staff/import/{pending.id}", status_code=303)
 
 
 def _template_rows(kind: str) -> list[str]:
@@ -568,29 +588,35 @@ def import_preview(request: Request, lang: Lang, import_id: str, session: Sessio
 
 
 @router.post("/staff/import/{import_id}/apply")
-def import_apply(request: Request, lang: Lang, import_id: str, session: SessionDep, user: StaffUser, form: FormDep):
+def import_apply(
+    request: Request, lang: Lang, import_id: str, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
+):
     pending = _pending_or_404(session, import_id, user)
     skip = str(form.get("skip_bad_rows") or "") in ("1", "on", "true")
     kind = pending.kind
     try:
-        result = service.apply_pending_import(
-            session, pending=pending, actor=user, skip_bad_rows=skip, address=client_address(request)
-        )
+        with db.write() as w:
+            result = service.apply_pending_import(
+                w,
+                pending=_pending_or_404(w, import_id, user),
+                actor=user,
+                skip_bad_rows=skip,
+                address=client_address(request),
+            )
     except service.ImportBlocked as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot
         pending = _pending_or_404(session, import_id, user)
         texts = [(p.row, p.field, p.text(lang)) for p in err.problems]
         return _preview(request, lang, pending, problems=texts, status_code=409)
-    session.commit()
     done = f"{result.created}-{result.updated}-{result.unchanged}-{result.skipped}"
     return RedirectResponse(f"/{lang}/staff/import?kind={kind}&done={done}", status_code=303)
 
 
 @router.post("/staff/import/{import_id}/discard")
-def import_discard(request: Request, lang: Lang, import_id: str, session: SessionDep, user: StaffUser):
-    pending = _pending_or_404(session, import_id, user)
-    service.discard_pending_import(session, pending=pending)
-    session.commit()
+def import_discard(request: Request, lang: Lang, import_id: str, db: DatabaseDep, user: StaffUser):
+    with db.write() as w:
+        pending = _pending_or_404(w, import_id, user)
+        service.discard_pending_import(w, pending=pending)
     return RedirectResponse(f"/{lang}/staff/import?kind={pending.kind}", status_code=303)
 
 

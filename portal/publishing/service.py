@@ -654,14 +654,13 @@ def plan_upload(session: Session, *, data: bytes, kind: str) -> list:
     raise ValueError(f"unknown import kind {kind!r}")
 
 
-def create_pending_import(session: Session, *, data: bytes, kind: str, filename: str, owner: User | None):
-    """Dry run an upload and keep its plan server-side for an hour. Raises ImportRefused (nothing stored)."""
+def create_pending_import(session: Session, *, plan: list, kind: str, filename: str, owner: User | None):
+    """Keep the plan of a dry run (`plan_upload`, done before the write) server-side for an hour."""
     import secrets
 
     from portal.publishing.models import PendingImport
 
     purge_expired_imports(session)
-    plan = plan_upload(session, data=data, kind=kind)
     pending = PendingImport(
         id=secrets.token_urlsafe(24),
         owner_id=owner.id if owner else None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from functools import partial
 from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
@@ -15,24 +15,18 @@ from portal.accounts.deps import StaffUser
 from portal.audit.service import client_address
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Zone
-from portal.db import SessionDep
+from portal.db import DatabaseDep, SessionDep
 from portal.i18n import Lang, translate
 from portal.publishing import labels as publishing_labels
 from portal.publishing import service as publishing
 from portal.publishing.schemas import CURRENCIES, field_errors, form_value
 from portal.registry import labels, service
 from portal.registry.schemas import FORM_FIELDS, ProjectList, countries, parse_project_form
+from portal.web.formdata import FormDep
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["registry"])
-
-
-async def _form(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(_form)]
 
 
 def _ctx(session, lang: str, **extra) -> dict[str, Any]:
@@ -100,17 +94,16 @@ def _error(lang: str, err: service.RegistryError) -> dict[str, str]:
 
 
 @router.post("/staff/registry/new")
-def project_create(request: Request, lang: Lang, session: SessionDep, user: StaffUser, form: FormDep):
+def project_create(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep):
     parsed = _parse(session, form)
     page = partial(_form_page, request, lang, session, project=None, values=parsed.raw)
     if parsed.problems:
         return page(errors=field_errors(parsed.problems, lang), status_code=422)
     try:
-        project = service.create_project(session, data=parsed.value, actor=user, address=client_address(request))
+        with db.write() as w:
+            project = service.create_project(w, data=parsed.value, actor=user, address=client_address(request))
     except service.RegistryError as err:
-        session.rollback()
         return page(errors=_error(lang, err), status_code=422)
-    session.commit()
     return RedirectResponse(f"/{lang}/staff/registry?saved=created#project-{project.id}", status_code=303)
 
 
@@ -118,6 +111,17 @@ def _project_or_404(session, project_id: int):
     project = service.get_project(session, project_id=project_id)
     if project is None:
         raise HTTPException(status_code=404)
+    return project
+
+
+def _project_to_change(w, project_id: int):
+    """The project as the write transaction sees it; deleted since the page was read → StaleEdit."""
+    project = service.get_project(w, project_id=project_id)
+    if project is None:
+        by, at = publishing.last_change(w, object_type="project", object_id=project_id)
+        raise publishing.StaleEdit(
+            object_type="project", object_id=project_id, current_version=None, by=by, at=at, deleted=True
+        )
     return project
 
 
@@ -131,7 +135,9 @@ def project_edit(request: Request, lang: Lang, project_id: int, session: Session
 
 
 @router.post("/staff/registry/{project_id}/edit")
-def project_save(request: Request, lang: Lang, project_id: int, session: SessionDep, user: StaffUser, form: FormDep):
+def project_save(
+    request: Request, lang: Lang, project_id: int, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
+):
     project = _project_or_404(session, project_id)
     try:
         version = int(str(form.get("version", "")))
@@ -142,16 +148,17 @@ def project_save(request: Request, lang: Lang, project_id: int, session: Session
     if parsed.problems:
         return page(project=project, errors=field_errors(parsed.problems, lang), status_code=422)
     try:
-        changes = service.update_project(
-            session,
-            project=project,
-            data=parsed.value,
-            expected_version=version,
-            actor=user,
-            address=client_address(request),
-        )
+        with db.write() as w:
+            changes = service.update_project(
+                w,
+                project=_project_to_change(w, project_id),
+                data=parsed.value,
+                expected_version=version,
+                actor=user,
+                address=client_address(request),
+            )
     except publishing.StaleEdit as err:
-        session.rollback()
+        session.rollback()  # end the read snapshot: show the version that won
         project = _project_or_404(session, project_id)
         when = publishing.local_time(err.at)
         message = translate(
@@ -162,10 +169,7 @@ def project_save(request: Request, lang: Lang, project_id: int, session: Session
         )
         return page(project=project, errors={}, status_code=409, stale=message)
     except service.RegistryError as err:
-        session.rollback()
-        project = _project_or_404(session, project_id)
         return page(project=project, errors=_error(lang, err), status_code=422)
-    session.commit()
     state = "updated" if changes else "unchanged"
     return RedirectResponse(f"/{lang}/staff/registry?saved={state}#project-{project.id}", status_code=303)
 

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from portal.accounts.deps import ScreenerUser
 from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
-from portal.db import SessionDep
+from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang
 from portal.intake import labels as intake_labels
 from portal.intake import service as intake
@@ -34,6 +34,7 @@ from portal.review.schemas import (
 )
 from portal.review.workflow import ACTION_LABELS, STATE_LABELS, IllegalTransition
 from portal.screening import service as screening
+from portal.web.formdata import FormDep
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -207,138 +208,149 @@ def attachment(
     )
 
 
-@router.post("/review/{proposal_id}/assign")
-async def assign(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+def _move_case(
+    request: Request,
+    lang: str,
+    session,
+    db,
+    user,
+    proposal_id: int,
+    apply: Callable,
+    *,
+    key: str,
+    form=None,
+    errors=None,
+    check: str | None = None,
+    done: str | None = None,
+    back: str | None = None,
+):
+    """The flow of every case-page form: `apply(write_session, proposal)` moves the case in one short
+    write, then 303 back to the case (notice `done`; None: the case's new status; `back="queue"`: to the
+    queue). Field errors (`errors`, or a ReviewError from the service) re-render the case page (400) with
+    the form kept under `key`; an illegal move (checked first with `check` when the form has errors)
+    answers the 409 page."""
     proposal = _proposal_or_404(session, proposal_id)
-    form, errors = AssignForm.parse(await request.form(), me=user.id)
-    back = request.query_params.get("from")
-    if not errors:
-        screener = service.get_user(session, user_id=form.screener_id)
-        if screener is None:
-            errors = {"screener_id": N_("Choose a screener.")}
-        else:
-            try:
-                service.assign(
-                    session, proposal=proposal, screener=screener, actor=user, address=client_address(request)
-                )
-            except IllegalTransition as err:
-                session.rollback()
-                return _conflict(request, lang, err, back=_case_url(lang, proposal))
-            except service.ReviewError as err:
-                errors = {err.field: err.message}
-            else:
-                session.commit()
-                if back == "queue":
-                    return RedirectResponse(f"/{lang}/review/?done=assigned", status_code=303)
-                return RedirectResponse(_case_url(lang, proposal, "assigned"), status_code=303)
-    session.rollback()
-    return _case_page(request, lang, session, proposal, user, errors={"assign": errors}, status_code=400)
+    try:
+        if not errors:
+            with db.write() as w:
+                moved = _proposal_or_404(w, proposal_id)
+                apply(w, moved)
+            if back == "queue":
+                return RedirectResponse(f"/{lang}/review/?done={done}", status_code=303)
+            return RedirectResponse(_case_url(lang, moved, done or moved.status), status_code=303)
+        if check is not None:
+            service.transition_check(proposal, check)
+    except IllegalTransition as err:
+        return _conflict(request, lang, err, back=_case_url(lang, proposal))
+    except service.ReviewError as err:
+        errors = {err.field: err.message}
+    session.rollback()  # end the read snapshot
+    proposal = _proposal_or_404(session, proposal_id)
+    forms = {key: form} if form is not None else None
+    return _case_page(request, lang, session, proposal, user, forms=forms, errors={key: errors}, status_code=400)
 
 
-def _simple(action):
-    """POST handlers without a form body beyond the CSRF token: start, resume, re-screen."""
+@router.post("/review/{proposal_id}/assign")
+def assign(
+    request: Request,
+    lang: Lang,
+    proposal_id: int,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: ScreenerUser,
+    raw: FormDep,
+):
+    form, errors = AssignForm.parse(raw, me=user.id)
+    screener = None if errors else service.get_user(session, user_id=form.screener_id)
+    if not errors and screener is None:
+        errors = {"screener_id": N_("Choose a screener.")}
+    address = client_address(request)
+    return _move_case(
+        request,
+        lang,
+        session,
+        db,
+        user,
+        proposal_id,
+        lambda w, p: service.assign(
+            w, proposal=p, screener=service.get_user(w, user_id=form.screener_id), actor=user, address=address
+        ),
+        key="assign",
+        errors=errors,
+        done="assigned",
+        back=request.query_params.get("from"),
+    )
 
-    async def handler(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
-        proposal = _proposal_or_404(session, proposal_id)
-        try:
-            done = action(session, proposal=proposal, actor=user, address=client_address(request))
-        except IllegalTransition as err:
-            session.rollback()
-            return _conflict(request, lang, err, back=_case_url(lang, proposal))
-        session.commit()
-        return RedirectResponse(_case_url(lang, proposal, done), status_code=303)
 
-    return handler
-
-
-def _start(session, **kw):
-    service.start_review(session, **kw)
-    return "started"
-
-
-def _resume(session, **kw):
-    service.resume(session, **kw)
-    return "resumed"
+@router.post("/review/{proposal_id}/start")
+def start(request: Request, lang: Lang, proposal_id: int, session: SessionDep, db: DatabaseDep, user: ScreenerUser):
+    address = client_address(request)
+    return _move_case(
+        request,
+        lang,
+        session,
+        db,
+        user,
+        proposal_id,
+        lambda w, p: service.start_review(w, proposal=p, actor=user, address=address),
+        key="start",
+        done="started",
+    )
 
 
-def _rescreen(session, **kw):
-    service.rescreen(session, **kw)
-    return "rescreened"
+@router.post("/review/{proposal_id}/resume")
+def resume(request: Request, lang: Lang, proposal_id: int, session: SessionDep, db: DatabaseDep, user: ScreenerUser):
+    address = client_address(request)
+    return _move_case(
+        request,
+        lang,
+        session,
+        db,
+        user,
+        proposal_id,
+        lambda w, p: service.resume(w, proposal=p, actor=user, address=address),
+        key="resume",
+        done="resumed",
+    )
 
 
-router.add_api_route("/review/{proposal_id}/start", _simple(_start), methods=["POST"])
-router.add_api_route("/review/{proposal_id}/resume", _simple(_resume), methods=["POST"])
-router.add_api_route("/review/{proposal_id}/rescreen", _simple(_rescreen), methods=["POST"])
+@router.post("/review/{proposal_id}/rescreen")
+def rescreen(request: Request, lang: Lang, proposal_id: int, session: SessionDep, db: DatabaseDep, user: ScreenerUser):
+    address = client_address(request)
+    return _move_case(
+        request,
+        lang,
+        session,
+        db,
+        user,
+        proposal_id,
+        lambda w, p: service.rescreen(w, proposal=p, actor=user, address=address),
+        key="rescreen",
+        done="rescreened",
+    )
 
 
 @router.post("/review/{proposal_id}/comment")
-async def add_comment(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
-    proposal = _proposal_or_404(session, proposal_id)
-    form, errors = CommentForm.parse(await request.form())
+def add_comment(
+    request: Request,
+    lang: Lang,
+    proposal_id: int,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: ScreenerUser,
+    raw: FormDep,
+):
+    form, errors = CommentForm.parse(raw)
+    address = client_address(request)
     if not errors:
-        service.comment(session, proposal=proposal, actor=user, text=form.text, address=client_address(request))
-        session.commit()
+        with db.write() as w:
+            proposal = _proposal_or_404(w, proposal_id)
+            service.comment(w, proposal=proposal, actor=user, text=form.text, address=address)
         return RedirectResponse(_case_url(lang, proposal, "comment", "#comments"), status_code=303)
+    proposal = _proposal_or_404(session, proposal_id)
     return _case_page(
         request, lang, session, proposal, user, forms={"comment": form}, errors={"comment": errors}, status_code=400
     )
-
-
-def _form_action(key: str, parse: Callable, apply: Callable, *, check: str | Callable, done: str | None):
-    """POST handler of a case-page form that moves the case (request-info, decide, withdraw).
-
-    `parse(form_data)` gives (form, errors). Valid: `apply(session, form, proposal=, actor=, address=)` moves the
-    case, then 303 back to it with notice `done` (None: the case's new status). Invalid: the action `check`
-    (or `check(form)`; None skips it) is checked first so an illegal move answers the 409 page rather than
-    field errors; then the case page again (400) with the form kept under `key`. A ReviewError from the
-    service is shown the same way."""
-
-    async def handler(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
-        proposal = _proposal_or_404(session, proposal_id)
-        form, errors = parse(await request.form())
-        try:
-            if not errors:
-                apply(session, form, proposal=proposal, actor=user, address=client_address(request))
-                session.commit()
-                return RedirectResponse(_case_url(lang, proposal, done or proposal.status), status_code=303)
-            action = check(form) if callable(check) else check
-            if action is not None:
-                service.transition_check(proposal, action)
-        except IllegalTransition as err:
-            session.rollback()
-            return _conflict(request, lang, err, back=_case_url(lang, proposal))
-        except service.ReviewError as err:
-            errors = {err.field: err.message}
-        session.rollback()
-        return _case_page(
-            request, lang, session, proposal, user, forms={key: form}, errors={key: errors}, status_code=400
-        )
-
-    return handler
-
-
-def _request_info(session, form: BilingualText, **kw):
-    service.request_info(session, text_vi=form.text_vi, text_en=form.text_en, **kw)
-
-
-def _decide(session, form: DecisionForm, **kw):
-    service.decide(
-        session,
-        outcome=form.outcome,
-        reason_vi=form.text_vi,
-        reason_en=form.text_en,
-        land_ha=form.land_ha,
-        zone_id=form.zone_id,
-        **kw,
-    )
-
-
-def _withdraw(session, form: BilingualText, **kw):
-    service.withdraw(session, reason_vi=form.text_vi, reason_en=form.text_en, **kw)
-
-
-def _decision_action(form: DecisionForm) -> str | None:
-    return form.outcome if form.outcome in ("accept", "refuse") else None
 
 
 _request_info_form = partial(
@@ -351,21 +363,104 @@ _withdraw_form = partial(
     missing_vi=N_("A withdrawal needs its reason in Vietnamese."),
     missing_en=N_("A withdrawal needs its reason in English."),
 )
-router.add_api_route(
-    "/review/{proposal_id}/request-info",
-    _form_action("request_info", _request_info_form, _request_info, check="request_info", done="info"),
-    methods=["POST"],
-)
-router.add_api_route(
-    "/review/{proposal_id}/decide",
-    _form_action("decision", DecisionForm.parse, _decide, check=_decision_action, done=None),  # notice: new status
-    methods=["POST"],
-)
-router.add_api_route(
-    "/review/{proposal_id}/withdraw",
-    _form_action("withdraw", _withdraw_form, _withdraw, check="withdraw", done="withdrawn"),
-    methods=["POST"],
-)
+
+
+@router.post("/review/{proposal_id}/request-info")
+def request_info(
+    request: Request,
+    lang: Lang,
+    proposal_id: int,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: ScreenerUser,
+    raw: FormDep,
+):
+    form, errors = _request_info_form(raw)
+    address = client_address(request)
+    return _move_case(
+        request,
+        lang,
+        session,
+        db,
+        user,
+        proposal_id,
+        lambda w, p: service.request_info(
+            w, proposal=p, text_vi=form.text_vi, text_en=form.text_en, actor=user, address=address
+        ),
+        key="request_info",
+        form=form,
+        errors=errors,
+        check="request_info",
+        done="info",
+    )
+
+
+@router.post("/review/{proposal_id}/decide")
+def decide(
+    request: Request,
+    lang: Lang,
+    proposal_id: int,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: ScreenerUser,
+    raw: FormDep,
+):
+    form, errors = DecisionForm.parse(raw)
+    address = client_address(request)
+    return _move_case(
+        request,
+        lang,
+        session,
+        db,
+        user,
+        proposal_id,
+        lambda w, p: service.decide(
+            w,
+            proposal=p,
+            outcome=form.outcome,
+            reason_vi=form.text_vi,
+            reason_en=form.text_en,
+            land_ha=form.land_ha,
+            zone_id=form.zone_id,
+            actor=user,
+            address=address,
+        ),
+        key="decision",
+        form=form,
+        errors=errors,
+        check=form.outcome if form.outcome in ("accept", "refuse") else None,
+        done=None,  # the notice names the new status
+    )
+
+
+@router.post("/review/{proposal_id}/withdraw")
+def withdraw(
+    request: Request,
+    lang: Lang,
+    proposal_id: int,
+    session: SessionDep,
+    db: DatabaseDep,
+    user: ScreenerUser,
+    raw: FormDep,
+):
+    form, errors = _withdraw_form(raw)
+    address = client_address(request)
+    return _move_case(
+        request,
+        lang,
+        session,
+        db,
+        user,
+        proposal_id,
+        lambda w, p: service.withdraw(
+            w, proposal=p, reason_vi=form.text_vi, reason_en=form.text_en, actor=user, address=address
+        ),
+        key="withdraw",
+        form=form,
+        errors=errors,
+        check="withdraw",
+        done="withdrawn",
+    )
 
 
 # --- the investor's side (tracking token) ------------------------------------------------------------------
@@ -413,45 +508,71 @@ def _investor_conflict(request: Request, lang: str, err: IllegalTransition, toke
     return response
 
 
-def _investor_action(key: str, parse: Callable, apply: Callable, *, action: str, done: str):
-    """POST handler of an investor's form on the tracking-token pages (answer, withdraw): the same flow as
-    `_form_action`, back to the status page, and every answer carries PRIVATE_HEADERS."""
+def _investor_move(
+    request: Request,
+    lang: str,
+    session,
+    db,
+    token: str,
+    apply: Callable,
+    *,
+    key: str,
+    form,
+    errors,
+    action: str,
+    done: str,
+):
+    """The flow of the investor's forms on the tracking-token pages (answer, withdraw): as `_move_case`,
+    back to the status page, and every answer carries PRIVATE_HEADERS."""
+    proposal = _by_token(request, session, token)
+    try:
+        if not errors:
+            with db.write() as w:
+                apply(w, w.get(Proposal, proposal.id))
+            return RedirectResponse(_status_url(lang, token, done), status_code=303, headers=PRIVATE_HEADERS)
+        service.transition_check(proposal, action, investor=True)
+    except IllegalTransition as err:
+        return _investor_conflict(request, lang, err, token)
+    except service.ReviewError as err:
+        errors = {err.field: err.message}
+    session.rollback()  # end the read snapshot
+    proposal = intake.get_by_token(session, token=token)
+    return _public_form_page(request, lang, session, proposal, token, forms={key: form}, errors=errors)
 
-    async def handler(request: Request, lang: Lang, token: str, session: SessionDep):
-        proposal = _by_token(request, session, token)
-        form, errors = parse(await request.form())
-        try:
-            if not errors:
-                apply(session, form, proposal=proposal, address=client_address(request))
-                session.commit()
-                return RedirectResponse(_status_url(lang, token, done), status_code=303, headers=PRIVATE_HEADERS)
-            service.transition_check(proposal, action, investor=True)
-        except IllegalTransition as err:
-            session.rollback()
-            return _investor_conflict(request, lang, err, token)
-        except service.ReviewError as err:
-            errors = {err.field: err.message}
-        session.rollback()
-        return _public_form_page(request, lang, session, proposal, token, forms={key: form}, errors=errors)
 
-    return handler
-
-
-def _answer(session, form: AnswerForm, **kw):
-    service.answer_info_request(session, text=form.text, **kw)
+@router.post("/proposals/status/{token}/answer")
+def investor_answer(request: Request, lang: Lang, token: str, session: SessionDep, db: DatabaseDep, raw: FormDep):
+    form, errors = AnswerForm.parse(raw)
+    address = client_address(request)
+    return _investor_move(
+        request,
+        lang,
+        session,
+        db,
+        token,
+        lambda w, p: service.answer_info_request(w, proposal=p, text=form.text, address=address),
+        key="answer",
+        form=form,
+        errors=errors,
+        action="answer",
+        done="answered",
+    )
 
 
-def _investor_withdraw(session, form: InvestorWithdrawForm, **kw):
-    service.withdraw(session, reason=form.reason, **kw)
-
-
-router.add_api_route(
-    "/proposals/status/{token}/answer",
-    _investor_action("answer", AnswerForm.parse, _answer, action="answer", done="answered"),
-    methods=["POST"],
-)
-router.add_api_route(
-    "/proposals/status/{token}/withdraw",
-    _investor_action("withdraw", InvestorWithdrawForm.parse, _investor_withdraw, action="withdraw", done="withdrawn"),
-    methods=["POST"],
-)
+@router.post("/proposals/status/{token}/withdraw")
+def investor_withdraw(request: Request, lang: Lang, token: str, session: SessionDep, db: DatabaseDep, raw: FormDep):
+    form, errors = InvestorWithdrawForm.parse(raw)
+    address = client_address(request)
+    return _investor_move(
+        request,
+        lang,
+        session,
+        db,
+        token,
+        lambda w, p: service.withdraw(w, proposal=p, reason=form.reason, address=address),
+        key="withdraw",
+        form=form,
+        errors=errors,
+        action="withdraw",
+        done="withdrawn",
+    )

@@ -16,6 +16,7 @@ from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.intake import forms, labels
 from portal.screening import ScreeningFacts, service
+from portal.web.formdata import FormDep
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -166,8 +167,7 @@ def run_precheck(session, form: Any, lang: str) -> tuple[dict, forms.Errors, dic
 
 
 @router.post("/precheck")
-async def precheck_submit(request: Request, lang: Lang, session: SessionDep):
-    form = await request.form()
+def precheck_submit(request: Request, lang: Lang, session: SessionDep, form: FormDep):
     values, _payload, _errors = read_facts(form)
     if filtering(form, values):
         context = {"values": values, "errors": {}, "result": None, **form_context(session, lang, values)}
@@ -188,9 +188,8 @@ async def precheck_submit(request: Request, lang: Lang, session: SessionDep):
 
 
 @router.post("/precheck/report")
-async def precheck_report(request: Request, lang: Lang, session: SessionDep):
+def precheck_report(request: Request, lang: Lang, session: SessionDep, form: FormDep):
     """The pre-check as a printable report (nothing stored): the same form, sent to this address."""
-    form = await request.form()
     values, errors, result = run_precheck(session, form, lang)
     if result is None:
         context = {"values": values, "errors": forms.localize(errors, lang), "result": None}

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 
+import anyio
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,7 +42,15 @@ class PageCache:
             self._generation = None
             self._entries.clear()
 
+    def fresh_generation(self) -> int | None:
+        """The generation when it was read less than `ttl` ago (no I/O), else None."""
+        if self._generation is not None and time.monotonic() - self._checked < self.ttl:
+            return self._generation
+        return None
+
     def generation(self) -> int:
+        """The catalogue generation, read from the database at most once per `ttl` (blocking I/O: the
+        middleware calls it from a worker thread)."""
         now = time.monotonic()
         if self._generation is not None and now - self._checked < self.ttl:
             return self._generation
@@ -90,7 +99,9 @@ class PageCacheMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            generation = self.cache.generation()
+            generation = self.cache.fresh_generation()
+            if generation is None:  # a database read: never on the event loop
+                generation = await anyio.to_thread.run_sync(self.cache.generation)
         except Exception:  # database unavailable: let the app answer (it has the 503 page)
             await self.app(scope, receive, send)
             return

@@ -22,7 +22,7 @@ def make_user(
     user = service.create(
         session,
         email=email or f"user{next(_seq)}@soctrang.gov.vn",
-        password=password,
+        password_hash=service.new_password_hash(password),
         roles=list(roles),
         display_name=display_name,
     )

@@ -66,14 +66,15 @@ def test_outdated_hash_is_rehashed_on_login(session):
 
 def test_create_refuses_short_passwords_duplicates_and_unknown_roles(session):
     make_user(session, email="dup@soctrang.gov.vn")
+    password_hash = service.new_password_hash(PASSWORD)
     with pytest.raises(service.AccountError) as err:
-        service.create(session, email="DUP@soctrang.gov.vn", password=PASSWORD, roles=["staff"])
+        service.create(session, email="DUP@soctrang.gov.vn", password_hash=password_hash, roles=["staff"])
     assert err.value.field == "email"
     with pytest.raises(service.AccountError) as err:
-        service.create(session, email="short@soctrang.gov.vn", password="elevenchars", roles=["staff"])
+        service.new_password_hash("elevenchars")
     assert err.value.field == "password"
     with pytest.raises(service.AccountError) as err:
-        service.create(session, email="role@soctrang.gov.vn", password=PASSWORD, roles=["root"])
+        service.create(session, email="role@soctrang.gov.vn", password_hash=password_hash, roles=["root"])
     assert err.value.field == "roles"
 
 
@@ -114,11 +115,15 @@ def test_last_seen_is_touched_at_most_once_a_minute(session):
     session.commit()
     record = session.get(UserSession, service.hash_token(token))
     first = aware(record.last_seen_at)
-    service.lookup_session(session, token=token, now=first + timedelta(seconds=30))
-    assert aware(record.last_seen_at) == first
-    assert not session.dirty
-    service.lookup_session(session, token=token, now=first + timedelta(seconds=61))
-    assert aware(record.last_seen_at) == first + timedelta(seconds=61)
+    assert service.lookup_session(session, token=token, now=first + timedelta(seconds=30)).touch_due is False
+    later = first + timedelta(seconds=61)
+    assert service.lookup_session(session, token=token, now=later).touch_due is True
+    assert not session.dirty  # looking up only reads
+    service.touch_session(session, session_id=record.id, now=later)
+    session.commit()
+    session.refresh(record)
+    assert aware(record.last_seen_at) == later
+    assert service.lookup_session(session, token=token, now=later + timedelta(seconds=30)).touch_due is False
 
 
 def test_revoke_sessions_ends_every_live_session(session):
@@ -132,17 +137,17 @@ def test_revoke_sessions_ends_every_live_session(session):
     assert service.list_sessions(session, user_id=user.id) == []
 
 
-def test_change_password_needs_the_current_one_and_keeps_this_session(session):
+def test_change_password_keeps_this_session_and_ends_the_others(session):
     user = make_user(session)
     keep = service.start_session(session, user=user, max_age_seconds=3600)
     other = service.start_session(session, user=user, max_age_seconds=3600)
     session.commit()
+    assert not service.verify_password(user.password_hash, "wrong password!")
     with pytest.raises(service.AccountError) as err:
-        service.change_password(session, user=user, current="wrong password!", new="a brand new password")
-    assert err.value.field == "current_password"
-    service.change_password(
-        session, user=user, current=PASSWORD, new="a brand new password", keep_session=service.hash_token(keep)
-    )
+        service.new_password_hash("too short", field="new_password")
+    assert err.value.field == "new_password"
+    new_hash = service.new_password_hash("a brand new password", field="new_password")
+    service.change_password(session, user=user, new_hash=new_hash, keep_session=service.hash_token(keep))
     session.commit()
     assert service.verify_password(user.password_hash, "a brand new password")
     assert service.lookup_session(session, token=keep) is not None

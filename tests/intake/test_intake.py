@@ -97,7 +97,7 @@ def test_different_keys_are_different_proposals(client, csrf, session):
     assert len(refs) == 2
 
 
-def test_race_on_the_same_key_loads_the_winner(session, settings):
+def test_race_on_the_same_key_loads_the_winner(db, session, settings):
     """The loser of a race hits the UNIQUE key: rolled back, the winner returned, its files deleted."""
     import io
 
@@ -106,13 +106,13 @@ def test_race_on_the_same_key_loads_the_winner(session, settings):
     from tests.intake.factories import proposal_json
 
     data = ProposalCreate.model_validate(proposal_json())
-    winner = service.create(
-        session, data=data, key="race-key-0000000001", channel="api", locale="vi", secret=settings.secret_key
+    winner = service.submit(
+        db, data=data, key="race-key-0000000001", channel="api", locale="vi", secret=settings.secret_key
     )
     staged = [uploads.stage(io.BytesIO(PDF), "late.pdf", directory=settings.upload_dir, max_bytes=10_000)]
     # skip the replay check, as a concurrent request would have: straight to the INSERT
-    loser = service.create(
-        session,
+    loser = service.submit(
+        db,
         data=data,
         key="race-key-0000000001",
         channel="api",
