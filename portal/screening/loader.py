@@ -410,9 +410,16 @@ class _Compiler:
             if name not in FACT_NAMES:
                 raise _Problem(f"{where}: unknown fact {name!r}; expected one of {list(FACT_NAMES)}")
         facts = tuple(names)
+        if len(facts) == 1:  # the common case, without a generator per call
+            (only,) = facts
 
-        def test(ctx: Context) -> bool:
-            return any(getattr(ctx.facts, name) is None for name in facts)
+            def test(ctx: Context) -> bool:
+                return getattr(ctx.facts, only) is None
+
+        else:
+
+            def test(ctx: Context) -> bool:
+                return any(getattr(ctx.facts, name) is None for name in facts)
 
         return Predicate("missing", test, missing=facts)
 
