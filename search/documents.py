@@ -100,7 +100,8 @@ def sector_documents(sectors: list[Sector]) -> list[dict[str, Any]]:
         for lang in LOCALES:
             doc[f"title_{lang}"] = f"{sector.code} {getattr(sector, f'name_{lang}')}"
             doc[f"text_{lang}"] = _join(
-                *(translate(lang, label) for attr, label in SECTOR_CLASSES if getattr(sector, attr))
+                *(translate(lang, label) for attr, label in SECTOR_CLASSES if getattr(sector, attr)),
+                *(getattr(sector, "keywords", None) or ()),  # words people search by ("seafood", "điện gió")
             )
         docs.append(doc)
     return docs

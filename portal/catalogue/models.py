@@ -87,6 +87,13 @@ class Sector(SQLModel, table=True):
     pollution_risk: bool = False
     pollution_risk_confirmed: bool = False
     sources: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: "named" (Resolution 03-NQ/TU IV.7 names it) or "reading" (the portal's reading of its ",...").
+    sensitive_basis: str | None = Field(default=None, max_length=8)
+    #: "isic5" / "isic4": name_en is that ISIC title (`isic_code`); "portal": the portal's own translation.
+    name_en_source: str = Field(default="portal", max_length=8)
+    isic_code: str | None = Field(default=None, max_length=8)
+    #: words people search by that the names lack ("seafood", "điện gió")
+    keywords: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class ZoneSector(SQLModel, table=True):

@@ -35,6 +35,7 @@ CONTACT_FACT = {
 @dataclass
 class SeedReport:
     sectors_added: int = 0
+    sectors_updated: int = 0
     zones_added: int = 0
     zones_updated: int = 0
     zones_kept: int = 0
@@ -44,23 +45,21 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
     """Insert or refresh the reference data. `on_change(zone)` is called for each zone written
     (the search outbox hooks in there)."""
     report = SeedReport()
-    existing_sectors = {s.code for s in session.exec(select(Sector)).all()}
-    for row in load("sectors"):
-        if row["code"] in existing_sectors:
-            continue
-        session.add(
-            Sector(
-                code=row["code"],
-                name_vi=row["name_vi"],
-                name_en=row["name_en"],
-                priority=row.get("priority", False),
-                sensitive=row.get("sensitive", False),
-                pollution_risk=row.get("pollution_risk", False),
-                pollution_risk_confirmed=row.get("pollution_risk_confirmed", False),
-                sources=row.get("sources", []),
-            )
-        )
-        report.sectors_added += 1
+    existing_sectors = {s.code: s for s in session.exec(select(Sector)).all()}
+    data = load("sectors")
+    for row in data["sectors"] if isinstance(data, dict) else data:
+        values = sector_values(row)
+        sector = existing_sectors.get(row["code"])
+        if sector is None:
+            session.add(Sector(code=row["code"], **values))
+            report.sectors_added += 1
+        elif any(getattr(sector, name) != value for name, value in values.items()):
+            # Sectors are reference data (the VSIC 2025 classes): staff do not edit them, a new data
+            # release replaces them in place.
+            for name, value in values.items():
+                setattr(sector, name, value)
+            session.add(sector)
+            report.sectors_updated += 1
     session.flush()
 
     data = load("zones")
@@ -112,6 +111,22 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
                 )
     session.flush()
     return report
+
+
+def sector_values(row: dict) -> dict:
+    return {
+        "name_vi": row["name_vi"],
+        "name_en": row["name_en"],
+        "priority": row.get("priority", False),
+        "sensitive": row.get("sensitive", False),
+        "sensitive_basis": row.get("sensitive_basis"),
+        "pollution_risk": row.get("pollution_risk", False),
+        "pollution_risk_confirmed": row.get("pollution_risk_confirmed", False),
+        "name_en_source": row.get("name_en_source", "portal"),
+        "isic_code": row.get("isic"),
+        "keywords": list(row.get("keywords") or []),
+        "sources": row.get("sources", []),
+    }
 
 
 def facts_of(row: dict, field: str) -> dict:

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from portal.i18n import N_, fmt_number, translate
+from portal.intake.labels import CAPACITY_PER as PER_LABELS
+from portal.intake.labels import CAPACITY_UNITS as UNIT_LABELS
 from portal.intake.labels import OUTSIDE
 
 MAX_FIELD_CHARS = 6000
@@ -30,7 +32,13 @@ class FieldError:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        params = {k: fmt_number(v, lang, 0) if isinstance(v, int | float) else v for k, v in self.params.items()}
+        params: dict[str, Any] = {}
+        for key, value in self.params.items():
+            if isinstance(value, int | float):
+                value = fmt_number(value, lang, 0)
+            elif isinstance(value, list):  # msgids to translate and join
+                value = ", ".join(translate(lang, item) for item in value)
+            params[key] = value
         return translate(lang, self.message, **params)
 
 
@@ -137,12 +145,39 @@ def check_codes(session: Any, payload: Mapping[str, Any], errors: Errors) -> Non
     """Sector codes and the zone slug against the database, even when other fields failed."""
     from portal.screening import service as screening
 
-    sectors = [c for c in payload.get("sectors") or [] if isinstance(c, str) and c.isdigit() and len(c) in (4, 5)]
+    sectors = [c for c in payload.get("sectors") or [] if isinstance(c, str)]
     zone = payload.get("zone") if "location" not in errors else None
+    system = payload.get("classification") if payload.get("classification") in ("vsic-2025", "vsic-2018") else None
     try:
-        screening.check_codes(session, sectors=sectors, zone=zone)
+        screening.check_codes(session, sectors=sectors, zone=zone, system=system or "vsic-2025")
     except ValidationError as exc:
         from_validation(exc, errors)
+
+
+def capacity(values: Mapping[str, Any], errors: Errors) -> dict[str, Any] | None:
+    """The capacity fields as the request model's `capacity`, or None when no amount is given."""
+    amount = number(values, "capacity_amount", errors)
+    days = number(values, "operating_days", errors, whole=True)
+    unit = values.get("capacity_unit") or None
+    if amount is None:
+        if unit and "capacity_amount" not in errors:
+            add(errors, "capacity_amount", N_("Enter the capacity for this unit."))
+        return None
+    if not unit:
+        add(errors, "capacity_unit", N_("Choose the unit of the capacity."))
+        return None
+    per = values.get("capacity_per") or None
+    return {"amount": amount, "unit": unit, "per": None if per == "none" else per, "operating_days": days}
+
+
+def suggestions(exc_errors: Errors) -> list[str]:
+    """The classes the sector errors name (to offer them as choices on the page)."""
+    codes: list[str] = []
+    for error in exc_errors.get("sectors", []):
+        for code in error.params.get("options_list", ()):
+            if code not in codes:
+                codes.append(code)
+    return codes
 
 
 # --- validation errors → messages ----------------------------------------------------------------------
@@ -164,11 +199,18 @@ def _year_range() -> tuple[str, dict[str, Any]]:
     return N_("Enter a year between %(min)s and %(max)s."), {"min": "1900", "max": str(date.today().year)}
 
 
+CAPACITY_FIELD = {"amount": "capacity_amount", "unit": "capacity_unit", "per": "capacity_per"}
+
+
 def from_validation(exc: ValidationError, errors: Errors) -> Errors:
     for err in exc.errors():
         loc = err.get("loc") or ()
         name = str(loc[0]) if loc else "__all__"
         target = FORM_FIELD.get(name, name)
+        if name == "capacity":
+            sub = str(loc[1]) if len(loc) > 1 else "amount"
+            target = CAPACITY_FIELD.get(sub, sub)
+            name = target
         kind = err.get("type", "")
         ctx = err.get("ctx") or {}
         message, params = _message(name, kind, ctx, err.get("input"))
@@ -178,8 +220,22 @@ def from_validation(exc: ValidationError, errors: Errors) -> Errors:
 
 def _message(name: str, kind: str, ctx: Mapping[str, Any], value: Any) -> tuple[str, dict[str, Any]]:
     if name == "sectors":
-        if kind in ("unknown_sector", "string_pattern_mismatch"):
-            return N_("Unknown sector code: %(code)s."), {"code": str(value)[:20]}
+        options = list(ctx.get("options") or [])
+        shown = {"code": str(value)[:40], "options": ", ".join(options), "options_list": tuple(options)}
+        if kind == "unknown_sector":
+            if options:
+                return N_("Unknown sector code: %(code)s. Closest classes: %(options)s."), shown
+            return N_("Unknown sector code: %(code)s."), shown
+        if kind == "not_a_code":
+            if options:
+                return N_("“%(code)s” is not a VSIC code. Classes that match it: %(options)s; choose one below."), shown
+            return N_("“%(code)s” is not a VSIC code, and no class name matches it."), shown
+        if kind == "ambiguous_sector":
+            return N_("VSIC 2018 code %(code)s now covers several VSIC 2025 classes: %(options)s. Choose one."), shown
+        if kind == "mixed_classification":
+            return N_("%(code)s belongs to the other VSIC system (%(options)s); use one system for every code."), shown
+        if kind == "string_pattern_mismatch":
+            return N_("Unknown sector code: %(code)s."), shown
         if kind in ("too_short", "missing"):
             return N_("Choose at least one sector."), {}
         if kind == "too_long":
@@ -196,6 +252,16 @@ def _message(name: str, kind: str, ctx: Mapping[str, Any], value: Any) -> tuple[
         return N_("This field is required."), {}
     if name == "equipment_year" and (kind in RANGE_TYPES or kind == "value_error"):
         return _year_range()
+    if name == "capacity_unit" and kind == "capacity_unit":
+        units = [UNIT_LABELS.get(u.strip(), u.strip()) for u in str(ctx.get("units", "")).split(",") if u.strip()]
+        return N_("The Appendix II row of this sector counts capacity in: %(units)s."), {"units": units}
+    if name == "operating_days" and kind == "operating_days_required":
+        pers = [PER_LABELS.get(p, p) for p in str(ctx.get("row_per", "")).split("/") if p]
+        return N_("Enter the operating days a year: the row counts capacity per %(per)s."), {"per": pers}
+    if name == "operating_days" and kind in RANGE_TYPES:
+        return N_("Enter a number of days between 1 and 366."), {}
+    if name == "capacity_amount" and kind in ("value_error", *RANGE_TYPES):
+        return N_("Enter a capacity above 0 that a plant can have, in a unit and period that fit each other."), {}
     if kind in RANGE_TYPES and name in RANGES:
         message, params = RANGES[name]
         return message, dict(params)

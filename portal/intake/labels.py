@@ -23,6 +23,44 @@ YES_NO = {
     "no": N_("No"),
 }
 CURRENCIES = ("VND", "USD")
+CAPACITY_UNITS = {
+    "t_product": N_("tonnes of product"),
+    "t_ore": N_("tonnes of ore input"),
+    "m2": N_("m² of product"),
+    "t_waste": N_("tonnes of waste"),
+    "mw": N_("MW (installed power)"),
+    "kwh": N_("kWh"),
+    "m3_gas": N_("m³ of gas"),
+}
+CAPACITY_PER = {
+    "year": N_("year"),
+    "day": N_("day"),
+    "hour": N_("hour"),
+    "none": N_("no period (power)"),
+}
+SENSITIVE_FACTORS = {
+    "residential_area": N_("Concentrated residential area"),
+    "water_supply_source": N_("Water source used for domestic supply"),
+    "nature_reserve": N_("Nature reserve"),
+    "forest": N_("Forest"),
+    "heritage": N_("Cultural or natural heritage"),
+    "rice_land": N_("Land growing two or more rice crops a year"),
+    "wetland": N_("Important wetland"),
+    "resettlement": N_("Relocation or resettlement of people"),
+    "urban_area": N_("Inside an urban ward (inner city)"),
+    "other": N_("Another environmentally sensitive factor"),
+}
+SECTOR_SYSTEMS = {
+    "vsic-2025": N_("VSIC 2025 (Decision 36/2025/QĐ-TTg)"),
+    "vsic-2018": N_("VSIC 2018 (Decision 27/2018/QĐ-TTg)"),
+}
+GROUP = {"I": N_("Group I"), "II": N_("Group II"), "III": N_("Group III"), "IV": N_("Group IV")}
+PROCEDURES = {
+    "eia": N_("Environmental impact assessment (EIA)"),
+    "environmental_permit": N_("Environmental permit"),
+    "environmental_registration": N_("Environmental registration"),
+}
+LEVELS = {"large": N_("large"), "medium": N_("medium"), "small": N_("small")}
 VERDICT = {
     "eligible": N_("Eligible"),
     "conditional": N_("Eligible with conditions"),
@@ -40,6 +78,7 @@ OUTCOME = {
     "needs_information": N_("Information needed"),
     "conditional": N_("Condition"),
     "advisory": N_("Advice"),
+    "positive": N_("In favour"),
 }
 STATUS = {
     "submitted": N_("Submitted"),

@@ -43,18 +43,25 @@ class Proposal(SQLModel, table=True):
     jobs: int | None = None
     equipment_condition: str | None = Field(default=None, max_length=8)
     equipment_year: int | None = None
+    equipment_imported: bool | None = None
     technology_level: str | None = Field(default=None, max_length=12)
     treatment: str | None = Field(default=None, max_length=12)
     wastewater_m3_day: float | None = None
     emissions: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     hazardous_waste: bool | None = None
     environmental_measures: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sector_system: str = Field(default="vsic-2025", max_length=12)  # the system the investor's codes were in
+    capacity: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # {amount, unit, per, …}
+    sensitive_factors: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    imports_scrap: bool | None = None
+    hazardous_waste_treatment: bool | None = None
 
     facts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # ScreeningFacts as screened
     screening: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # Result.as_dict()
     verdict: str = Field(index=True, max_length=24)
     ruleset_id: str = Field(max_length=80)
     ruleset_version: str = Field(max_length=24)
+    regime: str | None = Field(default=None, max_length=40)  # the environmental regime the result applied
 
     tracking_token_hash: str = Field(unique=True, index=True, max_length=64)
     idempotency_key: str = Field(unique=True, max_length=64)

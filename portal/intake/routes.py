@@ -12,15 +12,13 @@ from starlette.datastructures import UploadFile
 
 from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
-from portal.catalogue import labels as zone_labels
-from portal.catalogue import service as catalogue
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang
 from portal.intake import forms, labels, service, uploads
 from portal.intake.schemas import MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
 from portal.review import service as review_service
 from portal.screening import service as screening
-from portal.screening.routes import body_errors, read_facts
+from portal.screening.routes import body_errors, filtering, form_context, read_facts
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -47,13 +45,10 @@ INVESTOR_FIELDS = (
 )
 
 
-def _context(session) -> dict[str, Any]:
-    return {
-        "all_sectors": catalogue.list_sectors(session),
-        "zones": screening.published_zones(session),
-        "labels": labels,
-        "zone_labels": zone_labels,
-    }
+def _context(
+    session, lang: str = "vi", values: dict | None = None, errors: forms.Errors | None = None
+) -> dict[str, Any]:
+    return form_context(session, lang, values, errors)
 
 
 def _tracking_url(request: Request, lang: str, token: str) -> str:
@@ -66,14 +61,17 @@ def _tracking_url(request: Request, lang: str, token: str) -> str:
 @router.get("/match")
 def match_page(request: Request, lang: Lang, session: SessionDep):
     params = request.query_params
-    searched = "sectors" in params
     values, payload, errors = read_facts(params)
+    searched = ("sectors" in params or "sector_filter" in params) and not filtering(params, values)
     results = None
     if searched:
         request_model = forms.validate(MatchRequest, _match_payload(payload), errors)
-        forms.check_codes(session, {"sectors": payload["sectors"]}, errors)
+        forms.check_codes(session, {"sectors": payload["sectors"], "classification": payload["classification"]}, errors)
         if request_model is not None and not errors:
-            results = [service.present_match(m, lang) for m in service.match(session, request=request_model)]
+            try:
+                results = [service.present_match(m, lang) for m in service.match(session, request=request_model)]
+            except ValidationError as exc:
+                forms.from_validation(exc, errors)
     return render(
         request,
         lang,
@@ -83,7 +81,7 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
             "errors": forms.localize(errors, lang),
             "results": results,
             "note": service.match_note(lang),
-            **_context(session),
+            **_context(session, lang, values, errors),
         },
         status_code=422 if errors else 200,
     )
@@ -100,10 +98,9 @@ def api_match(
     lang: Literal["vi", "en"] = Query("vi", description="language of the reasons"),
 ) -> MatchResponse:
     try:
-        service.check_match(session, body)
+        zones = [service.present_match(m, lang) for m in service.match(session, request=body)]
     except ValidationError as exc:
         raise body_errors(exc) from None
-    zones = [service.present_match(m, lang) for m in service.match(session, request=body)]
     return MatchResponse(zones=zones, note=service.match_note(lang))
 
 
@@ -155,7 +152,7 @@ def _form_page(
             "files_dropped": files_dropped,
             "max_files": request.app.state.settings.max_upload_files,
             "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
-            **_context(session),
+            **_context(session, lang, values, errors),
         },
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
@@ -174,6 +171,8 @@ def proposal_form(request: Request, lang: Lang, session: SessionDep, zone: str |
 def proposal_submit(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, form: FormDep):
     values, payload, errors = read_proposal(form)
     files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and (f.filename or f.size)]
+    if filtering(form, values):
+        return _form_page(request, lang, session, values, {}, files_dropped=bool(files))
     outcome = _submit_form(request, lang, session, db, values, payload, errors, files)
     if isinstance(outcome, service.Submission):
         return RedirectResponse(f"/{lang}/proposals/receipt/{outcome.token}", status_code=303, headers=PRIVATE_HEADERS)
@@ -264,6 +263,7 @@ def _status_page(request: Request, lang: str, session, token: str, *, receipt: b
             "tracking_url": _tracking_url(request, lang, token),
             "labels": labels,
             "review": review_service.status_context(session, proposal, lang, token=token),
+            "token": token,
         },
         headers=PRIVATE_HEADERS,
     )
@@ -277,6 +277,19 @@ def proposal_receipt(request: Request, lang: Lang, token: str, session: SessionD
 @router.get("/proposals/status/{token}")
 def proposal_status(request: Request, lang: Lang, token: str, session: SessionDep):
     return _status_page(request, lang, session, token, receipt=False)
+
+
+@router.get("/proposals/report/{token}")
+def proposal_report(request: Request, lang: Lang, token: str, session: SessionDep):
+    """The stored screening of a proposal as a printable report, in the reader's language."""
+    proposal = _lookup(request, session, token)
+    return render(
+        request,
+        lang,
+        "screening/report.html",
+        {"result": service.findings(proposal, lang), "labels": labels, "subject": proposal},
+        headers=PRIVATE_HEADERS,
+    )
 
 
 # --- API -------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ it into the `ScreeningFacts` the engine reads. `MatchRequest` is what land match
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -16,7 +16,11 @@ from portal.screening.facts import (
     MAX_LAND_HA,
     MAX_WASTEWATER_M3_DAY,
     MIN_EQUIPMENT_YEAR,
+    Capacity,
     EquipmentCondition,
+    SectorCode,
+    SectorSystem,
+    SensitiveFactor,
     TechnologyLevel,
     Treatment,
 )
@@ -27,8 +31,6 @@ SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_JOBS = 1_000_000
 MAX_CAPITAL = 1e16  # VND; far above any project in the province
 MAX_TEXT = 5000
-
-SectorCode = Annotated[str, Field(pattern=r"^\d{4,5}$", description="VSIC code, 4 or 5 digits")]
 
 
 def _not_future(value: int | None, info: ValidationInfo) -> int | None:
@@ -72,6 +74,16 @@ class ProposalCreate(BaseModel):
     hazardous_waste: bool | None = None
     environmental_measures: str | None = Field(
         default=None, max_length=MAX_TEXT, description="the project's environmental protection measures"
+    )
+    equipment_imported: bool | None = Field(default=None, description="the used equipment is imported")
+    classification: SectorSystem = Field(default="vsic-2025", description="the system of the sector codes")
+    capacity: Capacity | None = Field(default=None, description="production capacity in a unit Appendix II uses")
+    sensitive_factors: list[SensitiveFactor] | None = Field(
+        default=None, max_length=10, description="environmentally sensitive factors at the site; [] = none"
+    )
+    imports_scrap: bool | None = Field(default=None, description="imported scrap used as a production material")
+    hazardous_waste_treatment: bool | None = Field(
+        default=None, description="the project recycles or treats hazardous waste"
     )
 
     _year = field_validator("equipment_year")(_not_future)
@@ -117,6 +129,12 @@ class ProposalCreate(BaseModel):
             environmental_measures=True if self.environmental_measures else None,
             wastewater_m3_day=self.wastewater_m3_day,
             hazardous_waste=self.hazardous_waste,
+            equipment_imported=self.equipment_imported,
+            classification=self.classification,
+            capacity=self.capacity,
+            sensitive_factors=None if self.sensitive_factors is None else tuple(self.sensitive_factors),
+            imports_scrap=self.imports_scrap,
+            hazardous_waste_treatment=self.hazardous_waste_treatment,
         )
 
 
@@ -140,6 +158,12 @@ class MatchRequest(BaseModel):
     treatment: Treatment | None = None
     environmental_measures: bool | None = None
     hazardous_waste: bool | None = None
+    equipment_imported: bool | None = None
+    classification: SectorSystem = "vsic-2025"
+    capacity: Capacity | None = None
+    sensitive_factors: list[SensitiveFactor] | None = Field(default=None, max_length=10)
+    imports_scrap: bool | None = None
+    hazardous_waste_treatment: bool | None = None
 
     _year = field_validator("equipment_year")(_not_future)
 
@@ -148,7 +172,11 @@ class MatchRequest(BaseModel):
     def _dedupe(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
 
-    def facts_for(self, zone_slug: str) -> ScreeningFacts:
+    def facts(self) -> ScreeningFacts:
+        """The facts without a zone (to check the references once)."""
+        return self.facts_for(None)
+
+    def facts_for(self, zone_slug: str | None) -> ScreeningFacts:
         return ScreeningFacts(
             sectors=tuple(self.sectors),
             zone=zone_slug,
@@ -161,6 +189,12 @@ class MatchRequest(BaseModel):
             environmental_measures=self.environmental_measures,
             wastewater_m3_day=self.wastewater_m3_day,
             hazardous_waste=self.hazardous_waste,
+            equipment_imported=self.equipment_imported,
+            classification=self.classification,
+            capacity=self.capacity,
+            sensitive_factors=None if self.sensitive_factors is None else tuple(self.sensitive_factors),
+            imports_scrap=self.imports_scrap,
+            hazardous_waste_treatment=self.hazardous_waste_treatment,
         )
 
 

@@ -10,6 +10,7 @@ the same tracking link although the token itself is never stored — only SHA-25
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,8 +32,9 @@ from portal.intake import matching
 from portal.intake.models import Attachment, Proposal, utcnow
 from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
 from portal.intake.uploads import StagedFile, discard, finalize
-from portal.screening import ScreeningFacts, screen
+from portal.screening import DEFAULT_RULESET, screen
 from portal.screening import service as screening
+from portal.screening.text import Text
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -99,7 +102,10 @@ def findings(proposal: Proposal, lang: str) -> dict[str, Any]:
     snap = proposal.screening or {}
     return {
         "verdict": snap.get("verdict", proposal.verdict),
-        "ruleset": snap.get("ruleset", {"id": proposal.ruleset_id, "version": proposal.ruleset_version}),
+        "ruleset": _ruleset(snap.get("ruleset") or {"id": proposal.ruleset_id, "version": proposal.ruleset_version}),
+        "as_of": _day(snap.get("as_of")),
+        "classification": _classification(snap.get("classification"), lang),
+        "sectors": [{**s, "label": _pick(s.get("label"), lang)} for s in snap.get("sectors") or []],
         "findings": [
             {
                 "rule": f.get("rule"),
@@ -111,6 +117,58 @@ def findings(proposal: Proposal, lang: str) -> dict[str, Any]:
             for f in snap.get("findings", [])
         ],
     }
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _ruleset(data: dict) -> dict:
+    return {**data, "effective_from": _day(data.get("effective_from"))}
+
+
+def _classification(data: Any, lang: str) -> dict | None:
+    """A stored classification in one language (reasons and row names are kept in both)."""
+    if not isinstance(data, dict):
+        return None
+    from portal.screening import environment
+
+    out = dict(data)
+    regime = (data.get("regime") or {}).get("id")
+    try:
+        title = environment.load_law().regime(regime).title.get(lang) if regime else None
+    except KeyError:
+        title = regime
+    out["regime"] = {"id": regime, "title": title}
+    if isinstance(data.get("appendix_ii"), dict):
+        out["appendix_ii"] = {**data["appendix_ii"], "name": _pick(data["appendix_ii"].get("name"), lang)}
+    out["authority"] = {
+        proc: None if body is None else {"id": body, "name": environment.BODIES[body].get(lang)}
+        for proc, body in (data.get("authority") or {}).items()
+    }
+    law = environment.load_law()
+    out["reasons"] = []
+    for reason in data.get("reasons") or []:
+        cite = law.citations.get(reason.get("citation") or "")
+        out["reasons"].append(
+            {
+                "code": reason.get("code"),
+                "text": _pick(reason.get("text"), lang),
+                "citation": cite.localized(lang, _documents()) if cite else None,
+            }
+        )
+    return out
+
+
+@functools.cache
+def _documents() -> dict:
+    """Document titles of the shipped ruleset (the classification's citations name them)."""
+    with open(DEFAULT_RULESET, encoding="utf-8") as fh:
+        docs = yaml.safe_load(fh)["documents"]
+    return {key: Text(v["vi"], v["en"]) for key, v in docs.items()}
 
 
 def _pick(text: Any, lang: str) -> str:
@@ -243,9 +301,11 @@ def create(
     """Screen one proposal and add it (with its attachments and audit event) to `session`, a write
     transaction the caller commits (`submit` does). Staged files are moved into place last."""
     files = files or []
-    facts = data.facts()
-    prepared = screening.prepare(session, facts)
-    result = prepared.screen(as_of=as_of)
+    day = as_of or date.today()
+    prepared = screening.prepare(session, data.facts(), as_of=day)
+    facts = prepared.facts
+    result = prepared.screen(as_of=day)
+    snapshot = {**result.as_dict(), "sectors": screening.sector_snapshot(prepared.sectors, prepared.ruleset.catalog)}
     khash = key_hash(channel, key)
     token = tracking_token(secret, khash)
     now = utcnow()
@@ -253,14 +313,16 @@ def create(
         status="submitted",
         locale=locale,
         channel=channel,
-        **data.model_dump(exclude={"zone", "sectors"}),
+        **data.model_dump(mode="json", exclude={"zone", "sectors", "classification"}),
+        sector_system=data.classification,
         sectors=list(facts.sectors),
         zone_id=prepared.zone_id,
         facts=facts.model_dump(mode="json"),
-        screening=result.as_dict(),
+        screening=snapshot,
         verdict=result.verdict,
         ruleset_id=result.ruleset_id,
         ruleset_version=result.ruleset_version,
+        regime=result.regime,
         tracking_token_hash=token_hash(token),
         idempotency_key=khash,
         request_hash=request_hash(data),
@@ -296,6 +358,7 @@ def create(
             "status": proposal.status,
             "verdict": result.verdict,
             "ruleset": {"id": result.ruleset_id, "version": result.ruleset_version},
+            "regime": result.regime,
             "channel": channel,
             "attachments": len(stored),
         },
@@ -308,13 +371,16 @@ def create(
 # --- land matching ----------------------------------------------------------------------------------------
 
 
-def check_match(session: Session, request: MatchRequest) -> None:
-    """Unknown sector codes → ValidationError at sectors[i]."""
-    screening.check_references(session, ScreeningFacts(sectors=tuple(request.sectors)))
+def check_match(session: Session, request: MatchRequest, *, as_of: date | None = None) -> screening.Prepared:
+    """Unknown, ambiguous or mixed sector codes → ValidationError at sectors[i]; a capacity unit no row
+    uses → at capacity.unit."""
+    return screening.prepare(session, request.facts(), as_of=as_of)
 
 
 def match(session: Session, *, request: MatchRequest, as_of: date | None = None) -> list[matching.Match]:
     """Every published zone, ranked for this project, each with the pre-check verdict for that zone."""
+    prepared = check_match(session, request, as_of=as_of)
+    request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
     zones = screening.published_zones(session)
     land = catalogue.land_figures(session, zones)
     zone_facts = screening.zone_facts_for(session, zones=zones)

@@ -69,6 +69,7 @@ class Decision(SQLModel, table=True):
     verdict: str | None = Field(default=None, max_length=24)
     ruleset_id: str | None = Field(default=None, max_length=80)
     ruleset_version: str | None = Field(default=None, max_length=40)
+    regime: str | None = Field(default=None, max_length=40)
     screening: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
@@ -82,6 +83,7 @@ class ScreeningRecord(SQLModel, table=True):
     verdict: str | None = Field(default=None, max_length=24)
     ruleset_id: str | None = Field(default=None, max_length=80)
     ruleset_version: str | None = Field(default=None, max_length=40)
+    regime: str | None = Field(default=None, max_length=40)
     screening: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     replaced_by: int | None = Field(default=None, foreign_key="user.id")
     replaced_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

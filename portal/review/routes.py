@@ -134,6 +134,7 @@ def _case_page(
     request: Request, lang: str, session, proposal: Proposal, user, *, forms=None, errors=None, status_code: int = 200
 ):
     forms = {**_prefill(request), **(forms or {})}
+    history = service.screening_history(session, proposal=proposal)
     return render(
         request,
         lang,
@@ -146,8 +147,9 @@ def _case_page(
             "screeners": service.screeners(session),
             "messages": service.messages(session, proposal=proposal),
             "decisions": service.decisions(session, proposal=proposal),
-            "screening": service.findings(proposal, lang),
-            "screening_history": service.screening_history(session, proposal=proposal),
+            "screening": intake.findings(proposal, lang),
+            "screening_history": history,
+            "screening_changes": service.screening_changes(proposal, history),
             "history": service.history(session, proposal=proposal),
             "actions": service.actions_for(proposal),
             "age": service.age_days(proposal),
@@ -168,6 +170,19 @@ def _case_page(
 def case(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
     proposal = _proposal_or_404(session, proposal_id)
     return _case_page(request, lang, session, proposal, user)
+
+
+@router.get("/review/{proposal_id}/report")
+def case_report(request: Request, lang: Lang, proposal_id: int, session: SessionDep, user: ScreenerUser):
+    """The case's current screening as a printable report in the screener's language."""
+    proposal = _proposal_or_404(session, proposal_id)
+    return render(
+        request,
+        lang,
+        "screening/report.html",
+        {"result": intake.findings(proposal, lang), "labels": intake_labels, "subject": proposal},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.get("/review/{proposal_id}/attachments/{attachment_id}")

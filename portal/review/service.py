@@ -245,6 +245,14 @@ def decisions(session: Session, *, proposal: Proposal) -> list[Decision]:
     )
 
 
+def screening_changes(proposal: Proposal, history: builtins.list[ScreeningRecord]) -> builtins.list[dict]:
+    """For each earlier snapshot (newest first), what the screening that replaced it changed."""
+    from portal.screening import service as screening
+
+    newer = [proposal.screening or {}] + [r.screening or {} for r in history]
+    return [screening.changes(record.screening or {}, newer[i]) for i, record in enumerate(history)]
+
+
 def screening_history(session: Session, *, proposal: Proposal) -> list[ScreeningRecord]:
     return builtins.list(
         session.exec(
@@ -600,6 +608,7 @@ def decide(
         verdict=proposal.verdict,
         ruleset_id=proposal.ruleset_id,
         ruleset_version=proposal.ruleset_version,
+        regime=proposal.regime,
         screening=proposal.screening,
     )
     session.add(decision)
@@ -661,24 +670,32 @@ def rescreen(session: Session, *, proposal: Proposal, actor: User, address: str 
     from portal.screening import service as screening
 
     facts = ScreeningFacts.model_validate(proposal.facts or {"sectors": builtins.list(proposal.sectors)})
-    result = screening.screen_facts(session, facts)
-    old = {"verdict": proposal.verdict, "ruleset": {"id": proposal.ruleset_id, "version": proposal.ruleset_version}}
+    prepared = screening.prepare(session, facts)
+    result = prepared.screen()
+    old = {
+        "verdict": proposal.verdict,
+        "ruleset": {"id": proposal.ruleset_id, "version": proposal.ruleset_version},
+        "regime": proposal.regime,
+    }
     session.add(
         ScreeningRecord(
             proposal_id=proposal.id,
             verdict=proposal.verdict,
             ruleset_id=proposal.ruleset_id,
             ruleset_version=proposal.ruleset_version,
+            regime=proposal.regime,
             screening=proposal.screening,
             replaced_by=actor.id,
             replaced_at=utcnow(),
         )
     )
-    snapshot = result.as_dict()
+    snapshot = {**result.as_dict(), "sectors": screening.sector_snapshot(prepared.sectors, prepared.ruleset.catalog)}
+    changes = screening.changes(proposal.screening or {}, snapshot)
     proposal.screening = snapshot
     proposal.verdict = result.verdict
     proposal.ruleset_id = result.ruleset_id
     proposal.ruleset_version = result.ruleset_version
+    proposal.regime = result.regime
     proposal.updated_at = utcnow()
     session.add(proposal)
     audit.record(
@@ -691,7 +708,9 @@ def rescreen(session: Session, *, proposal: Proposal, actor: User, address: str 
         after={
             "verdict": result.verdict,
             "ruleset": {"id": result.ruleset_id, "version": result.ruleset_version},
+            "regime": result.regime,
             "findings": builtins.list(result.rule_ids),
+            "changes": changes,
         },
         address=address,
     )

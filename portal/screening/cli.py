@@ -45,17 +45,20 @@ def screen_items(session, items: list[Any], lang: str) -> tuple[list[dict], list
             problems.append(f"{_location((), where)}: expected a JSON object with the facts")
             continue
         try:
-            facts = ScreeningFacts.model_validate(item)
-            service.check_references(session, facts)
+            prepared = service.prepare(session, ScreeningFacts.model_validate(item))
         except ValidationError as exc:
             problems += [f"{_location(tuple(e['loc']), where)}: {e['msg']}" for e in exc.errors()]
             continue
-        results.append(service.screen_facts(session, facts).localized(lang))
+        results.append(prepared.answer(prepared.screen(), lang))
     return results, problems
 
 
 def as_text(result: dict) -> str:
     lines = [f"verdict: {result['verdict']}  (ruleset {result['ruleset']['id']} {result['ruleset']['version']})"]
+    found = result.get("classification") or {}
+    if found:
+        group = found.get("group") or "not determined: " + ", ".join(found.get("possible_groups") or [])
+        lines.append(f"group: {group}; procedures: {', '.join(found.get('procedures') or []) or 'none determined'}")
     for f in result["findings"]:
         lines.append(f"- [{f['outcome']}] {f['rule']}: {f['title']}")
         lines.append(f"    {f['message']}")

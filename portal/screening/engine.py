@@ -12,36 +12,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from portal.screening.environment import Classification, Law, classify
 from portal.screening.facts import ScreeningFacts, ZoneFacts
 from portal.screening.sectors import SectorCatalog
+from portal.screening.text import LANGS, Text
 
-LANGS: tuple[str, ...] = ("vi", "en")
-
-Outcome = Literal["refuse", "needs_information", "conditional", "advisory"]
+Outcome = Literal["refuse", "needs_information", "conditional", "advisory", "positive"]
 Verdict = Literal["refuse", "needs_information", "conditional", "eligible"]
 
-#: Strongest first. `advisory` is listed last and never decides the verdict.
-OUTCOMES: tuple[str, ...] = ("refuse", "needs_information", "conditional", "advisory")
+#: Strongest first. `advisory` and `positive` (a point in the project's favour) never decide the verdict.
+OUTCOMES: tuple[str, ...] = ("refuse", "needs_information", "conditional", "advisory", "positive")
+INFORMATIVE: frozenset[str] = frozenset({"advisory", "positive"})
 OUTCOME_RANK: dict[str, int] = {outcome: rank for rank, outcome in enumerate(OUTCOMES)}
 VERDICTS: tuple[str, ...] = ("refuse", "needs_information", "conditional", "eligible")
 
 
 # --- results ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """One text in both languages."""
-
-    vi: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        if lang == "vi":
-            return self.vi
-        if lang == "en":
-            return self.en
-        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +68,41 @@ class Citation:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Finding:
+    """One rule that fired. Its message is filled in on first read: screening decides verdicts and findings
+    (land matching reads only those, for every zone); the texts are written when a page or the API asks."""
+
     rule_id: str
     outcome: Outcome
     title: Text
-    message: Text  # placeholders already filled
     citation: Citation
+    _message: Text | None = field(default=None, compare=False, repr=False)
+    _fill: Callable[[], Text] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, rule_id: str, outcome: Outcome, title: Text, message: Text, citation: Citation) -> Finding:
+        return cls(rule_id, outcome, title, citation, message)
+
+    @property
+    def message(self) -> Text:  # placeholders filled
+        if self._message is None:
+            object.__setattr__(self, "_message", self._fill())  # type: ignore[misc]
+        return self._message  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return (self.rule_id, self.outcome, self.title, self.citation, self.message) == (
+            other.rule_id,
+            other.outcome,
+            other.title,
+            other.citation,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rule_id, self.outcome, self.message))
 
     def localized(self, lang: str) -> dict[str, Any]:
         return {
@@ -107,10 +121,21 @@ class Result:
     ruleset_version: str
     findings: tuple[Finding, ...]  # by severity, then ruleset order
     missing_facts: tuple[str, ...]  # fact names that needs_information findings ask for
+    classification: Classification | None = None
+    ruleset_effective_from: date | None = None
+    as_of: date | None = None
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(finding.rule_id for finding in self.findings)
+
+    @property
+    def regime(self) -> str | None:
+        return self.classification.regime if self.classification is not None else None
+
+    def _ruleset(self) -> dict[str, Any]:
+        effective = self.ruleset_effective_from.isoformat() if self.ruleset_effective_from else None
+        return {"id": self.ruleset_id, "version": self.ruleset_version, "effective_from": effective}
 
     def localized(self, lang: str) -> dict[str, Any]:
         """The public API shape in one language (`?lang=vi|en`)."""
@@ -118,7 +143,9 @@ class Result:
             raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
         return {
             "verdict": self.verdict,
-            "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version},
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "ruleset": self._ruleset(),
+            "classification": self.classification.localized(lang) if self.classification else None,
             "findings": [finding.localized(lang) for finding in self.findings],
         }
 
@@ -126,7 +153,10 @@ class Result:
         """Both languages, JSON-ready: the snapshot stored with a proposal."""
         return {
             "verdict": self.verdict,
-            "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version},
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "ruleset": self._ruleset(),
+            "regime": self.regime,
+            "classification": self.classification.as_dict() if self.classification else None,
             "missing_facts": list(self.missing_facts),
             "findings": [
                 {
@@ -154,12 +184,26 @@ class Context:
     codes: tuple[str, ...]  # the proposal's sector codes, as given
     keys: tuple[str, ...]  # the catalog code each falls under (itself when unknown)
     match_set: frozenset[str]  # codes ∪ keys
+    classification: Classification | None = None
 
     @classmethod
-    def build(cls, facts: ScreeningFacts, zone: ZoneFacts | None, catalog: SectorCatalog, year: int) -> Context:
+    def build(
+        cls,
+        facts: ScreeningFacts,
+        zone: ZoneFacts | None,
+        catalog: SectorCatalog,
+        year: int,
+        *,
+        law: Law | None = None,
+        as_of: date | None = None,
+        documents: Mapping[str, Text] | None = None,
+    ) -> Context:
         codes = facts.sectors
         keys = tuple(catalog.key(code) or code for code in codes)
-        return cls(facts, zone, year, codes, keys, frozenset(codes) | frozenset(keys))
+        found = None
+        if law is not None and as_of is not None:
+            found = classify(facts, zone, law, as_of=as_of, documents=documents, sector_keys=keys)
+        return cls(facts, zone, year, codes, keys, frozenset(codes) | frozenset(keys), found)
 
 
 Explainer = Callable[[Context, list[str], list[str]], None]
@@ -214,6 +258,16 @@ def _explainer(node: Predicate) -> Explainer | None:
                     sectors.append(code)
 
         return explain_sectors
+    if node.kind == "classification_needs":
+
+        def explain_needs(ctx: Context, _sectors: list[str], missing: list[str]) -> None:
+            needs = ctx.classification.needs if ctx.classification is not None else ()
+            for need in needs:
+                name = NEED_FACT.get(need, need)
+                if name not in missing:
+                    missing.append(name)
+
+        return explain_needs
     names = node.missing
     if names:
 
@@ -224,7 +278,11 @@ def _explainer(node: Predicate) -> Explainer | None:
                     missing.append(name)
 
         return explain_missing
-    return None  # `not` and plain comparisons contribute nothing
+    return None
+
+
+#: The fact a classification need is asked as (operating days belong to the capacity).
+NEED_FACT: dict[str, str] = {"operating_days": "capacity"}  # `not` and plain comparisons contribute nothing
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,7 +304,9 @@ class Rule:
     def __post_init__(self) -> None:
         wanted = self.outcome == "needs_information" or bool(self.placeholders & {"sectors", "missing"})
         needs_explain = wanted and self.when.explainer is not None
-        static = None if self.placeholders else Finding(self.id, self.outcome, self.title, self.message, self.citation)
+        static = (
+            None if self.placeholders else Finding.of(self.id, self.outcome, self.title, self.message, self.citation)
+        )
         object.__setattr__(self, "test", self.when.test)
         object.__setattr__(self, "renderers", tuple((name, PLACEHOLDERS[name]) for name in sorted(self.placeholders)))
         object.__setattr__(self, "needs_explain", needs_explain)
@@ -271,6 +331,8 @@ class Ruleset:
     labels: Labels
     rules: tuple[Rule, ...]  # file order
     catalog: SectorCatalog
+    law: Law | None = None
+    effective_from: date | None = None
     ordered: tuple[Rule, ...] = field(init=False)  # severity, then file order: the evaluation order
     province_priorities: Text = field(init=False)
 
@@ -298,18 +360,30 @@ def screen(facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, a
     """Screen one proposal against a ruleset. Pure: reads its arguments only, mutates nothing.
 
     `zone` is the zone the investor chose (None when none was chosen); `as_of` is the date equipment
-    age is counted at (pass `date.today()` at the edge).
+    age is counted at and the date whose environmental regime classifies the project (pass
+    `date.today()` at the edge).
     """
-    ctx = Context.build(facts, zone, ruleset.catalog, as_of.year)
+    ctx = Context.build(
+        facts, zone, ruleset.catalog, as_of.year, law=ruleset.law, as_of=as_of, documents=ruleset.documents
+    )
     findings: list[Finding] = []
     missing: list[str] = []
     for rule in ruleset.ordered:
         if rule.test(ctx):
             findings.append(_finding(rule, ctx, ruleset, missing))
     verdict: Verdict = "eligible"
-    if findings and findings[0].outcome != "advisory":
+    if findings and findings[0].outcome not in INFORMATIVE:
         verdict = findings[0].outcome  # type: ignore[assignment]  # ordered: strongest first
-    return Result(verdict, ruleset.id, ruleset.version, tuple(findings), tuple(missing))
+    return Result(
+        verdict,
+        ruleset.id,
+        ruleset.version,
+        tuple(findings),
+        tuple(missing),
+        ctx.classification,
+        ruleset.effective_from,
+        as_of,
+    )
 
 
 def _finding(rule: Rule, ctx: Context, ruleset: Ruleset, missing_acc: list[str]) -> Finding:
@@ -321,12 +395,15 @@ def _finding(rule: Rule, ctx: Context, ruleset: Ruleset, missing_acc: list[str])
             missing_acc.extend(name for name in missing if name not in missing_acc)
     if rule.static_finding is not None:
         return rule.static_finding
-    vi: dict[str, str] = {}
-    en: dict[str, str] = {}
-    for name, render in rule.renderers:
-        vi[name], en[name] = render(ctx, ruleset, sectors, missing)
-    message = Text(rule.message.vi.format_map(vi), rule.message.en.format_map(en))
-    return Finding(rule.id, rule.outcome, rule.title, message, rule.citation)
+
+    def fill() -> Text:  # reads only this call's inputs, which are immutable
+        vi: dict[str, str] = {}
+        en: dict[str, str] = {}
+        for name, render in rule.renderers:
+            vi[name], en[name] = render(ctx, ruleset, sectors, missing)
+        return Text(rule.message.vi.format_map(vi), rule.message.en.format_map(en))
+
+    return Finding(rule.id, rule.outcome, rule.title, rule.citation, None, fill)
 
 
 # --- placeholders ----------------------------------------------------------------------------------------
@@ -411,6 +488,24 @@ def _province_priorities(ctx: Context, rs: Ruleset, _sectors: list[str], _missin
     return rs.province_priorities.vi, rs.province_priorities.en
 
 
+def _group(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+    found = ctx.classification
+    return _same(found.group if found is not None and found.group else "?")
+
+
+def _possible_groups(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+    found = ctx.classification
+    groups = ", ".join(found.possible_groups) if found is not None else "?"
+    return groups, groups
+
+
+def _regime(ctx: Context, rs: Ruleset, _sectors: list[str], _missing: list[str]) -> Pair:
+    found = ctx.classification
+    if found is None or found.regime_title is None:
+        return "chưa xác định", "not determined"
+    return found.regime_title.vi, found.regime_title.en
+
+
 #: The placeholders a rule message may use. A ruleset using any other name fails to load.
 PLACEHOLDERS: dict[str, Renderer] = {
     "sectors": _sectors,  # the proposal's sectors that made the rule fire (all when none did)
@@ -427,6 +522,9 @@ PLACEHOLDERS: dict[str, Renderer] = {
     "treatment": _fact_value("treatment"),
     "measures": _fact_value("environmental_measures"),
     "equipment": _fact_value("equipment_condition"),
+    "group": _group,
+    "regime": _regime,
+    "possible_groups": _possible_groups,
 }
 
 #: Value-label groups the placeholders read; a ruleset must label every value of each (+ `unknown`).

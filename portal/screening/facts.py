@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from portal.screening.sectors import SectorCatalog
@@ -22,7 +22,74 @@ MAX_LAND_HA = 10_000
 MAX_WASTEWATER_M3_DAY = 1_000_000
 MIN_EQUIPMENT_YEAR = 1900
 
-SectorCode = Annotated[str, Field(pattern=r"^\d{4,5}$", description="VSIC code, 4 or 5 digits")]
+SectorCode = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        description="VSIC code, 4 digits (a class) or 5 (a subclass, read as its class); a name is answered with "
+        "suggestions",
+    ),
+]
+SectorSystem = Literal["vsic-2025", "vsic-2018"]
+CapacityUnit = Literal["t_product", "t_ore", "m2", "t_waste", "mw", "kwh", "m3_gas"]
+CapacityPer = Literal["year", "day", "hour"]
+SensitiveFactor = Literal[
+    "residential_area",
+    "water_supply_source",
+    "nature_reserve",
+    "forest",
+    "heritage",
+    "rice_land",
+    "wetland",
+    "resettlement",
+    "urban_area",
+    "other",
+]
+
+#: How each unit may be counted (as Appendix II rows state them) and the largest amount the portal takes
+#: as a real plant (a sanity bound against typing errors, not law).
+UNIT_PER: dict[str, tuple[str | None, ...]] = {
+    "t_product": ("year", "day"),
+    "t_ore": ("year", "day"),
+    "m2": ("year", "day"),
+    "t_waste": ("day", "year"),
+    "mw": (None,),
+    "kwh": ("year", "day"),
+    "m3_gas": ("hour",),
+}
+UNIT_MAX: dict[str, float] = {
+    "t_product": 1e8,
+    "t_ore": 1e9,
+    "m2": 1e10,
+    "t_waste": 1e8,
+    "mw": 1e5,
+    "kwh": 1e12,
+    "m3_gas": 1e8,
+}
+
+
+class Capacity(BaseModel):
+    """Production capacity as the feasibility documents state it, in a unit an Appendix II row uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    amount: float = Field(gt=0, description="the capacity, > 0")
+    unit: CapacityUnit = Field(description="t_product, t_ore, m2, t_waste, mw, kwh or m3_gas")
+    per: CapacityPer | None = Field(default=None, description="year, day or hour; none for mw")
+    operating_days: int | None = Field(default=None, ge=1, le=366, description="days of operation a year")
+
+    @model_validator(mode="after")
+    def _unit_rules(self) -> Capacity:
+        allowed = UNIT_PER[self.unit]
+        if self.per not in allowed:
+            shown = ", ".join("none" if p is None else p for p in allowed)
+            raise ValueError(f"a capacity in {self.unit} is counted per {shown}, not per {self.per or 'none'}")
+        if self.amount > UNIT_MAX[self.unit]:
+            raise ValueError(
+                f"{self.amount:g} {self.unit} is not a plausible capacity (at most {UNIT_MAX[self.unit]:g})"
+            )
+        return self
 
 
 class ScreeningFacts(BaseModel):
@@ -42,11 +109,26 @@ class ScreeningFacts(BaseModel):
     land_ha: float | None = Field(default=None, ge=0, le=MAX_LAND_HA)
     equipment_condition: EquipmentCondition | None = None
     equipment_year: int | None = Field(default=None, ge=MIN_EQUIPMENT_YEAR)
+    equipment_imported: bool | None = Field(default=None, description="used equipment imported from abroad")
     technology_level: TechnologyLevel | None = None
     treatment: Treatment | None = None
     environmental_measures: bool | None = None
     wastewater_m3_day: float | None = Field(default=None, ge=0, le=MAX_WASTEWATER_M3_DAY)
     hazardous_waste: bool | None = None
+    classification: SectorSystem = Field(default="vsic-2025", description="the system of the sector codes")
+    capacity: Capacity | None = None
+    sensitive_factors: tuple[SensitiveFactor, ...] | None = Field(
+        default=None, max_length=10, description="[] = none; null = not stated"
+    )
+    imports_scrap: bool | None = Field(default=None, description="imported scrap used as a production material")
+    hazardous_waste_treatment: bool | None = Field(
+        default=None, description="the project recycles or treats hazardous waste"
+    )
+
+    @field_validator("sensitive_factors")
+    @classmethod
+    def _dedupe_factors(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else tuple(dict.fromkeys(value))
 
     @field_validator("sectors")
     @classmethod
@@ -71,6 +153,8 @@ class ScreeningFacts(BaseModel):
 #: Fact names a rule may read (`fact:` and `missing:` predicates); `sectors` is read through the
 #: sector predicates only.
 FACT_NAMES: tuple[str, ...] = tuple(name for name in ScreeningFacts.model_fields if name != "sectors")
+#: Facts a rule may only test for being missing (structured values).
+STRUCTURED_FACTS: frozenset[str] = frozenset({"capacity", "sensitive_factors"})
 
 #: Allowed values of the enumerated facts, and the value kind of every fact (for ruleset validation).
 FACT_VALUES: dict[str, tuple[Any, ...]] = {
@@ -80,6 +164,10 @@ FACT_VALUES: dict[str, tuple[Any, ...]] = {
     "inside_zone": (True, False),
     "environmental_measures": (True, False),
     "hazardous_waste": (True, False),
+    "imports_scrap": (True, False),
+    "equipment_imported": (True, False),
+    "hazardous_waste_treatment": (True, False),
+    "classification": get_args(SectorSystem),
 }
 NUMERIC_FACTS: frozenset[str] = frozenset({"land_ha", "equipment_year", "wastewater_m3_day"})
 TEXT_FACTS: frozenset[str] = frozenset({"zone"})

@@ -15,6 +15,11 @@ The predicate vocabulary (the only keys a `when` may use):
     {zone_unknown: wastewater_plant|priority_sectors|status}   zone chosen, that fact not published
     {zone_selected: true|false}
     {missing: [NAME, ...]}             any of these facts is missing
+    {sectors_all_in: ["3512", ...]}    every sector of the proposal is one of these
+    {classification: group|determined|pollution_group_i|may_be_pollution_group_i|eia, eq|in: VALUE}
+                                       the national environmental classification (portal.screening.environment);
+                                       eia is "required", "undetermined" or "no"
+    {classification_needs: true}       the classification lacks a fact the applicant can give (capacity, …)
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import operator
 import os
 import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args
@@ -44,10 +50,12 @@ from portal.screening.engine import (
     Text,
     template_fields,
 )
+from portal.screening.environment import GROUPS, LAW_PATH, load_law
 from portal.screening.facts import (
     FACT_NAMES,
     FACT_VALUES,
     NUMERIC_FACTS,
+    STRUCTURED_FACTS,
     TEXT_FACTS,
     WastewaterPlant,
     ZoneKind,
@@ -57,7 +65,7 @@ from portal.screening.sectors import SECTOR_CLASSES, SectorCatalog
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 DEFAULT_RULESET = RULESETS_DIR / "resolution-03-iv7.yaml"
 
-TOP_KEYS = {"id", "version", "title", "description", "documents", "labels", "rules"}
+TOP_KEYS = {"id", "version", "effective_from", "title", "description", "documents", "labels", "rules"}
 RULE_KEYS = {"id", "title", "message", "citation", "when", "outcome"}
 CITATION_KEYS = {"document", "section", "quote", "note", "also"}
 REFERENCE_KEYS = {"document", "section", "note"}
@@ -78,6 +86,24 @@ ZONE_VALUES: dict[str, tuple[Any, ...] | None] = {
     "status": None,  # free text
 }
 ZONE_UNKNOWN_FIELDS = ("wastewater_plant", "priority_sectors", "status")
+CLASSIFICATION_VALUES: dict[str, tuple[Any, ...]] = {
+    "group": (*GROUPS, None),
+    "determined": (True, False),
+    "pollution_group_i": (True, False),
+    "may_be_pollution_group_i": (True, False),
+    "eia": ("required", "undetermined", "no"),
+}
+
+
+def _classification_value(ctx: Context, name: str) -> Any:
+    found = ctx.classification
+    if found is None:
+        return None
+    if name == "eia":
+        if "eia" in found.procedures:
+            return "required"
+        return "undetermined" if "eia" in found.undetermined_procedures else "no"
+    return getattr(found, name)
 
 
 class RulesetError(ValueError):
@@ -132,16 +158,26 @@ class _Compiler:
         if not isinstance(data, Mapping):
             raise self.fail("top level", "expected a mapping with id, version, title, documents, labels, rules")
         try:
-            _keys(data, required={"id", "version", "title", "documents", "labels", "rules"}, allowed=TOP_KEYS)
+            required = {"id", "version", "effective_from", "title", "documents", "labels", "rules"}
+            _keys(data, required=required, allowed=TOP_KEYS)
             ruleset_id = _string(data["id"], "id")
             version = str(data["version"])
+            effective_from = data["effective_from"]
+            if not isinstance(effective_from, date):
+                raise _Problem("effective_from: expected a date (YYYY-MM-DD)")
             title = _text(data["title"], "title")
         except _Problem as exc:
             raise self.fail("top level", str(exc)) from None
         self.documents = self._section("documents", self._documents, data["documents"])
+        law = load_law(LAW_PATH)
+        unknown = sorted({c.document for c in law.citations.values()} - set(self.documents))
+        if unknown:
+            raise self.fail("documents", f"the environmental classification cites {unknown}; add them to `documents`")
         labels = self._section("labels", self._labels, data["labels"])
         rules = self._rules(data["rules"])
-        return Ruleset(ruleset_id, version, title, self.path, self.documents, labels, rules, self.catalog)
+        return Ruleset(
+            ruleset_id, version, title, self.path, self.documents, labels, rules, self.catalog, law, effective_from
+        )
 
     def _section(self, name: str, build: Callable[[Any], Any], value: Any) -> Any:
         try:
@@ -374,11 +410,56 @@ class _Compiler:
             if name not in FACT_NAMES:
                 raise _Problem(f"{where}: unknown fact {name!r}; expected one of {list(FACT_NAMES)}")
         facts = tuple(names)
+        if len(facts) == 1:  # the common case, without a generator per call
+            (only,) = facts
 
-        def test(ctx: Context) -> bool:
-            return any(getattr(ctx.facts, name) is None for name in facts)
+            def test(ctx: Context) -> bool:
+                return getattr(ctx.facts, only) is None
+
+        else:
+
+            def test(ctx: Context) -> bool:
+                return any(getattr(ctx.facts, name) is None for name in facts)
 
         return Predicate("missing", test, missing=facts)
+
+    def _p_sectors_all_in(self, raw: Mapping[str, Any], where: str) -> Predicate:
+        _only(raw, {"sectors_all_in"}, where)
+        codes = raw["sectors_all_in"]
+        if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c in self.catalog for c in codes):
+            raise _Problem(f"{where}: sectors_all_in takes a non-empty list of catalog codes")
+        allowed = frozenset(codes)
+
+        def test(ctx: Context) -> bool:
+            return all(code in allowed or key in allowed for code, key in zip(ctx.codes, ctx.keys, strict=True))
+
+        return Predicate("sectors_all_in", test)
+
+    def _p_classification(self, raw: Mapping[str, Any], where: str) -> Predicate:
+        name = raw["classification"]
+        if name not in CLASSIFICATION_VALUES:
+            raise _Problem(
+                f"{where}: unknown classification field {name!r}; expected one of {list(CLASSIFICATION_VALUES)}"
+            )
+        op, value = _operator(raw, "classification", where, allowed={"eq", "in"})
+        allowed = CLASSIFICATION_VALUES[name]
+        for item in value if op == "in" else [value]:
+            if not any(type(item) is type(a) and item == a for a in allowed):
+                raise _Problem(f"{where}: classification {name} cannot be {item!r}; expected one of {list(allowed)}")
+        if op == "in":
+            options = tuple(value)
+            return Predicate("classification", lambda ctx: _classification_value(ctx, name) in options)
+        return Predicate("classification", lambda ctx: _classification_value(ctx, name) == value)
+
+    def _p_classification_needs(self, raw: Mapping[str, Any], where: str) -> Predicate:
+        _only(raw, {"classification_needs"}, where)
+        if raw["classification_needs"] is not True:
+            raise _Problem(f"{where}: `classification_needs` takes only `true`")
+
+        def test(ctx: Context) -> bool:
+            return ctx.classification is not None and bool(ctx.classification.needs)
+
+        return Predicate("classification_needs", test)
 
     def _children(self, raw: Mapping[str, Any], key: str, where: str) -> tuple[Predicate, ...]:
         _only(raw, {key}, where)
@@ -454,6 +535,8 @@ def _operator(
 
 def _check_fact_value(name: str, op: str, value: Any, where: str) -> None:
     items = value if op == "in" else [value]
+    if name in STRUCTURED_FACTS:
+        raise _Problem(f"{where}: fact {name} is structured; a rule may only ask whether it is missing")
     if name in NUMERIC_FACTS:
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int | float):

@@ -3,6 +3,7 @@ Nothing is stored."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -23,6 +24,16 @@ api = APIRouter(tags=["screening"])
 
 FACT_FIELDS = (
     "location",
+    "classification",
+    "capacity_amount",
+    "capacity_unit",
+    "capacity_per",
+    "operating_days",
+    "imports_scrap",
+    "hazardous_waste_treatment",
+    "equipment_imported",
+    "sector_filter",
+    "sensitive_none",
     "land_ha",
     "equipment_condition",
     "equipment_year",
@@ -34,11 +45,20 @@ FACT_FIELDS = (
 )
 
 
-def body_errors(exc: ValidationError) -> RequestValidationError:
-    """A pydantic error raised after parsing, located in the body as FastAPI's own 422s are."""
-    return RequestValidationError(
-        [{"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-    )
+def body_errors(exc: ValidationError, where: str = "body") -> RequestValidationError:
+    """A pydantic error raised after parsing, located in the body as FastAPI's own 422s are; `ctx` carries
+    what the message names (e.g. the classes to choose from)."""
+    errors = []
+    for e in exc.errors():
+        item = {"loc": (where, *e["loc"]), "msg": e["msg"], "type": e["type"]}
+        if e.get("ctx"):
+            item["ctx"] = {k: v for k, v in e["ctx"].items() if isinstance(v, str | int | float | list)}
+        errors.append(item)
+    return RequestValidationError(errors)
+
+
+def query_errors(exc: ValidationError) -> RequestValidationError:
+    return body_errors(exc, "query")
 
 
 @api.post(
@@ -50,12 +70,20 @@ def api_screening(
     facts: ScreeningFacts,
     session: SessionDep,
     lang: Literal["vi", "en"] = Query("vi", description="language of titles and messages"),
+    as_of: date | None = Query(
+        None, description="the date whose rules apply (default today): the regime in force then classifies the project"
+    ),
 ) -> dict[str, Any]:
+    day = as_of or date.today()
     try:
-        prepared = service.prepare(session, facts)
+        service.check_as_of(day)
+    except ValidationError as exc:
+        raise query_errors(exc) from None
+    try:
+        prepared = service.prepare(session, facts, as_of=day)
     except ValidationError as exc:
         raise body_errors(exc) from None
-    return prepared.screen().localized(lang)
+    return prepared.answer(prepared.screen(as_of=day), lang)
 
 
 # --- the form ---------------------------------------------------------------------------------------------
@@ -64,10 +92,17 @@ def api_screening(
 def read_facts(form: Any, *, measures_as_text: bool = False) -> tuple[dict[str, Any], dict[str, Any], forms.Errors]:
     """Form → (values kept for the page, payload for ScreeningFacts, errors found while reading).
     With `measures_as_text` the environmental measures are a text (the proposal form) and left to the caller."""
-    values = forms.read(form, single=FACT_FIELDS, multi=("sectors",))
+    values = forms.read(form, single=FACT_FIELDS, multi=("sectors", "sensitive_factors"))
     errors: forms.Errors = {}
+    factors = values["sensitive_factors"]
     payload: dict[str, Any] = {
         "sectors": values["sectors"],
+        "classification": values["classification"] or "vsic-2025",
+        "capacity": forms.capacity(values, errors),
+        "sensitive_factors": factors or ([] if values["sensitive_none"] == "yes" else None),
+        "imports_scrap": forms.yes_no(values, "imports_scrap", errors),
+        "hazardous_waste_treatment": forms.yes_no(values, "hazardous_waste_treatment", errors),
+        "equipment_imported": forms.yes_no(values, "equipment_imported", errors),
         **forms.location(values),
         "land_ha": forms.number(values, "land_ha", errors),
         "equipment_condition": forms.choice(values, "equipment_condition"),
@@ -81,13 +116,28 @@ def read_facts(form: Any, *, measures_as_text: bool = False) -> tuple[dict[str, 
     return values, payload, errors
 
 
-def form_context(session, lang: str) -> dict[str, Any]:
+def form_context(session, lang: str, values: dict[str, Any] | None = None, errors: forms.Errors | None = None):
+    """What the fact forms show: every class for the sector picker (or only those matching the filter
+    box when the form was sent with Find), the zones, and the classes the sector errors suggest."""
+    values = values or {}
+    matches = None
+    if values.get("_filtering"):
+        matches = service.matching_sectors(session, values.get("sector_filter") or "")
     return {
         "all_sectors": catalogue.list_sectors(session),
         "zones": service.published_zones(session),
         "labels": labels,
         "zone_labels": catalogue_labels,
+        "sector_matches": matches,
+        "suggestions": forms.suggestions(errors or {}),
     }
+
+
+def filtering(form: Any, values: dict[str, Any]) -> bool:
+    """The form was sent to filter the sector list (Find, or a filter text with no sector chosen)."""
+    wanted = form.get("action") == "filter" or (bool(values.get("sector_filter")) and not values.get("sectors"))
+    values["_filtering"] = wanted and bool(values.get("sector_filter"))
+    return wanted
 
 
 @router.get("/precheck")
@@ -100,14 +150,29 @@ def precheck_form(request: Request, lang: Lang, session: SessionDep):
     )
 
 
-@router.post("/precheck")
-def precheck_submit(request: Request, lang: Lang, session: SessionDep, form: FormDep):
+def run_precheck(session, form: Any, lang: str) -> tuple[dict, forms.Errors, dict | None]:
+    """Read the form, check and screen it: (values, errors, answer or None)."""
     values, payload, errors = read_facts(form)
-    result = None
     facts = forms.validate(ScreeningFacts, payload, errors)
     forms.check_codes(session, payload, errors)
+    answer = None
     if facts is not None and not errors:
-        result = service.screen_facts(session, facts).localized(lang)
+        try:
+            prepared = service.prepare(session, facts)
+        except ValidationError as exc:
+            forms.from_validation(exc, errors)
+        else:
+            answer = prepared.answer(prepared.screen(), lang)
+    return values, errors, answer
+
+
+@router.post("/precheck")
+def precheck_submit(request: Request, lang: Lang, session: SessionDep, form: FormDep):
+    values, _payload, _errors = read_facts(form)
+    if filtering(form, values):
+        context = {"values": values, "errors": {}, "result": None, **form_context(session, lang, values)}
+        return render(request, lang, "screening/precheck.html", context)
+    values, errors, result = run_precheck(session, form, lang)
     return render(
         request,
         lang,
@@ -116,7 +181,34 @@ def precheck_submit(request: Request, lang: Lang, session: SessionDep, form: For
             "values": values,
             "errors": forms.localize(errors, lang),
             "result": result,
-            **form_context(session, lang),
+            **form_context(session, lang, values, errors),
         },
         status_code=422 if errors else 200,
+    )
+
+
+@router.post("/precheck/report")
+def precheck_report(request: Request, lang: Lang, session: SessionDep, form: FormDep):
+    """The pre-check as a printable report (nothing stored): the same form, sent to this address."""
+    values, errors, result = run_precheck(session, form, lang)
+    if result is None:
+        context = {"values": values, "errors": forms.localize(errors, lang), "result": None}
+        return render(
+            request,
+            lang,
+            "screening/precheck.html",
+            {**context, **form_context(session, lang, values, errors)},
+            status_code=422,
+        )
+    result = {
+        **result,
+        "as_of": date.fromisoformat(result["as_of"]),
+        "ruleset": {**result["ruleset"], "effective_from": date.fromisoformat(result["ruleset"]["effective_from"])},
+    }
+    return render(
+        request,
+        lang,
+        "screening/report.html",
+        {"result": result, "labels": labels, "subject": None, "values": values},
+        headers={"Cache-Control": "no-store"},
     )

@@ -64,7 +64,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         if wants_json(request):
-            errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+            errors = []
+            for e in exc.errors():
+                item = {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                ctx = e.get("ctx")  # what the message names (e.g. the sector classes to choose from), if plain data
+                if isinstance(ctx, dict) and ctx and all(isinstance(v, str | int | float | list) for v in ctx.values()):
+                    item["ctx"] = ctx
+                errors.append(item)
             return JSONResponse({"detail": errors}, status_code=422)
         return error_page(request, 400)
 

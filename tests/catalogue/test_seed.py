@@ -82,10 +82,14 @@ def test_sensitive_and_priority_sectors(session):
     for code in ("1313", "3511", "2410", "1701", "1511", "2394", "2592", "2720"):
         assert sectors[code].sensitive, code
     assert sectors["1020"].priority and not sectors["1020"].sensitive
-    assert not sectors["2394"].pollution_risk_confirmed
+    assert sectors["1313"].sensitive_basis == "named" and sectors["2592"].sensitive_basis == "reading"
+    assert sectors["2394"].pollution_risk_confirmed  # Decree 48/2026 item 12 gives its thresholds
+    assert not sectors["1020"].pollution_risk_confirmed  # seafood: named, thresholds not seen
+    assert len(sectors) == 495
     kkt = session.exec(select(Zone).where(Zone.slug == "kkt-tran-de")).one()
     links = session.exec(select(ZoneSector).where(ZoneSector.zone_id == kkt.id)).all()
-    assert [zs.sector_code for zs in links] == ["3512"]
+    # Resolution 03-NQ/TU III.3: marine-economy industries and clean energy (the portal's reading)
+    assert sorted(zs.sector_code for zs in links) == ["1020", "3011", "3315", "3512"]
 
 
 def test_seed_is_idempotent(session):

@@ -28,6 +28,8 @@ def facts(**overrides: Any) -> dict[str, Any]:
         "environmental_measures": True,
         "wastewater_m3_day": 120,
         "hazardous_waste": False,
+        "capacity": {"amount": 5_000_000, "unit": "m2", "per": "year"},
+        "sensitive_factors": [],
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}

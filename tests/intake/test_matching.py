@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from sqlmodel import select
@@ -158,17 +159,24 @@ def test_api_ranks_published_zones_with_reasons(client, session):
     assert all("plant_working" not in {r["key"] for r in z["reasons"]} for z in body["zones"])
 
 
-def test_api_refused_zones_are_last(client, session):
+def test_api_plant_not_working_weighs_against_the_zone(client, session):
+    """A zone whose plant is not working is conditional on connection (IV.7 as written), not a refusal:
+    the zone loses points and says why."""
     zone_row = session.exec(select(Zone).where(Zone.slug == "kcn-an-nghiep")).one()
     zone_row.wastewater_status = "none"
     session.add(zone_row)
     session.commit()
     body = client.post("/api/v1/match?lang=en", json={"sectors": ["1020"], "wastewater_m3_day": 100}).json()
-    verdicts = [z["verdict"] for z in body["zones"]]
-    assert verdicts[-1] == "refuse"
-    assert verdicts.index("refuse") == len(verdicts) - verdicts.count("refuse")
-    refused = next(z for z in body["zones"] if z["slug"] == "kcn-an-nghiep")
-    assert "plant_not_working" in {r["key"] for r in refused["reasons"]}
+    zone = next(z for z in body["zones"] if z["slug"] == "kcn-an-nghiep")
+    assert "plant_not_working" in {r["key"] for r in zone["reasons"]}
+    assert "zone-wastewater-plant-not-working" in {f["rule"] for f in zone["findings"]}
+    assert zone["verdict"] != "refuse"
+    assert zone["score"] < max(z["score"] for z in body["zones"])
+
+
+def test_api_a_refused_project_is_refused_in_every_zone(client):
+    body = client.post("/api/v1/match?lang=en", json={"sectors": ["1020"], "technology_level": "outdated"}).json()
+    assert {z["verdict"] for z in body["zones"]} == {"refuse"}
 
 
 def test_api_unpublished_zones_are_left_out(client, session):
@@ -204,7 +212,7 @@ def test_match_page(client, lang):
     assert r.text.count('<li class="match') >= 10
     assert "/zones/kcn-an-nghiep" in r.text
     assert 'class="notice"' in r.text
-    assert '<option value="1020" selected>' in r.text
+    assert re.search(r'<option value="1020" selected[ >]', r.text)
 
 
 def test_match_page_labels_planned_zones(client):

@@ -70,9 +70,12 @@ def test_plots_export_lists_plots_of_published_zones(client, session):
 def test_sectors_export(client):
     rows = _csv(client.get("/api/v1/sectors.csv").text)
     fish = next(r for r in rows if r["code"] == "1020")
-    assert fish["priority"] == "True" and fish["sources"].startswith("nq-cn-2020-2025 II.2.1")
+    # the class's own source (Decision 36/2025's list) first, then the resolution that makes it a priority
+    assert fish["priority"] == "True" and fish["sources"] == "vsic-2025 1020 | nq-cn-2020-2025 II.2.1"
     data = client.get("/api/v1/sectors.json").json()["sectors"]
-    assert next(s for s in data if s["code"] == "1020")["sources"][0]["source"] == "nq-cn-2020-2025"
+    assert len(data) == 495
+    sources = next(s for s in data if s["code"] == "1020")["sources"]
+    assert [s["source"] for s in sources] == ["vsic-2025", "nq-cn-2020-2025"]
 
 
 def test_registry_export_has_published_projects_only(client, session):

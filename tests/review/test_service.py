@@ -324,3 +324,34 @@ def test_queue_filter_parsing_drops_bad_values_with_messages():
     assert filters.status == ["in_review"] and filters.verdict == [] and filters.sector is None
     assert filters.older_than is None and filters.zone is None and filters.assignee is None and filters.page == 1
     assert set(errors) == {"status", "verdict", "sector", "older_than", "zone", "assignee"}
+
+
+def test_rescreen_says_what_changed_between_regimes(session, screener):
+    """A plating shop screened under Decree 08 + 05/2025 (no plating row seen: group not determined) and
+    re-screened under Decree 48/2026 (item 10, medium: group II): the event and the case page say so."""
+    from datetime import date
+
+    from portal.screening import ScreeningFacts
+    from portal.screening import service as screening
+
+    p, _ = make_proposal(
+        session,
+        status="in_review",
+        sectors=("2592",),
+        sensitive_factors=[],
+        capacity={"amount": 5000, "unit": "t_product", "per": "year"},
+    )
+    old = screening.prepare(session, ScreeningFacts.model_validate(p.facts), as_of=date(2025, 6, 1))
+    p.screening = old.screen(as_of=date(2025, 6, 1)).as_dict()
+    p.regime = p.screening["regime"]
+    session.add(p)
+    session.commit()
+    service.rescreen(session, proposal=p, actor=screener)
+    session.commit()
+    changes = events(session, p)[-1].after["changes"]
+    assert changes["regime"] == {"before": "lep2020-nd08-nd05", "after": "lep146-nd48"}
+    assert changes["group"] == {"before": None, "after": "II"}
+    assert "group-undetermined-may-be-refused" in [f["rule"] for f in changes["findings_removed"]]
+    (kept,) = session.exec(select(ScreeningRecord).where(ScreeningRecord.proposal_id == p.id)).all()
+    assert kept.regime == "lep2020-nd08-nd05" and session.get(Proposal, p.id).regime == "lep146-nd48"
+    assert service.screening_changes(session.get(Proposal, p.id), [kept]) == [changes]

@@ -34,6 +34,9 @@ class GoldenCase:
     zone: ZoneFacts | None
     expected_verdict: str
     expected_rules: frozenset[str]
+    #: the national classification, as far as the case states it: regime, group, determined,
+    #: possible_groups, appendix_row, appendix_level, procedures, authority {procedure: body}, time_limit_days
+    expected_classification: dict[str, Any]
 
 
 def read_case(path: Path) -> GoldenCase:
@@ -47,6 +50,7 @@ def read_case(path: Path) -> GoldenCase:
         zone=ZoneFacts.from_mapping(data["zone"]) if data.get("zone") else None,
         expected_verdict=data["expected_verdict"],
         expected_rules=frozenset(data["expected_rules"]),
+        expected_classification=dict(data.get("expected_classification") or {}),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -43,19 +45,22 @@ def test_dyeing_with_high_technology_treatment_and_measures_is_conditional(clien
     assert "sensitive-sector-refused" not in rules(body)
 
 
-def test_unpublished_plant_state_asks_the_screener(client):
-    """The seed publishes no wastewater plant state: honest answer is needs_information, not a guess."""
+def test_unpublished_plant_state_is_for_the_zone_to_confirm(client):
+    """The seed publishes no wastewater plant state: an advisory "to be confirmed by the zone", not a
+    downgrade to needs_information (issue 12)."""
     body = client.post("/api/v1/screening", json=facts()).json()
-    assert body["verdict"] == "needs_information"
-    assert "zone-wastewater-plant-unknown" in rules(body)
+    unknown = next(f for f in body["findings"] if f["rule"] == "zone-wastewater-plant-unknown")
+    assert unknown["outcome"] == "advisory"
     assert "sensitive-sector-conditional" in rules(body)
+    assert body["verdict"] != "needs_information" or "classification-needs-facts" in rules(body)
 
 
-def test_plant_not_working_refuses_for_that_zone(client, session):
+def test_plant_not_working_is_conditional_on_connection(client, session):
     set_plant(session, "kcn-an-nghiep", "building")
     body = client.post("/api/v1/screening", json=facts()).json()
-    assert body["verdict"] == "refuse"
-    assert "zone-wastewater-plant-not-working" in rules(body)
+    finding = next(f for f in body["findings"] if f["rule"] == "zone-wastewater-plant-not-working")
+    assert finding["outcome"] == "conditional"
+    assert body["verdict"] != "refuse" or any(f["outcome"] == "refuse" for f in body["findings"] if f is not finding)
 
 
 def test_without_zone_is_conditional(client):
@@ -83,6 +88,9 @@ def test_nothing_is_stored(client, session):
     ("override", "loc"),
     [
         ({"sectors": ["9999"]}, ["body", "sectors", 0]),
+        ({"sectors": ["131"]}, ["body", "sectors", 0]),
+        ({"sectors": ["131300"]}, ["body", "sectors", 0]),
+        ({"sectors": ["13a3"]}, ["body", "sectors", 0]),
         ({"sectors": []}, ["body", "sectors"]),
         ({"land_ha": 20000}, ["body", "land_ha"]),
         ({"land_ha": -1}, ["body", "land_ha"]),
@@ -160,7 +168,7 @@ def test_precheck_page_shows_result_and_keeps_the_form(client, csrf):
     assert "verdict-refuse" in r.text
     assert "Cannot be accepted" in r.text
     assert "IV.7" in r.text
-    assert '<option value="1313" selected>' in r.text
+    assert re.search(r'<option value="1313" selected[ >]', r.text)
     assert '<option value="standard" selected>' in r.text
     assert 'value="120"' in r.text
 
@@ -205,3 +213,48 @@ def test_precheck_errors_in_vietnamese(client, csrf):
 def test_precheck_post_needs_csrf(client):
     r = client.post("/en/precheck", data={"sectors": ["1313"]})
     assert r.status_code == 403
+
+
+def test_precheck_report_is_printable_in_the_readers_language(client, csrf):
+    form = {
+        "csrf_token": csrf,
+        "sectors": "2011",
+        "location": "kcn-an-nghiep",
+        "capacity_amount": "6000",
+        "capacity_unit": "t_product",
+        "capacity_per": "year",
+        "sensitive_none": "yes",
+        "technology_level": "standard",
+        "treatment": "advanced",
+        "environmental_measures": "yes",
+        "equipment_condition": "new",
+        "wastewater_m3_day": "10",
+        "hazardous_waste": "no",
+    }
+    for lang, words, foreign in (
+        (
+            "vi",
+            ["Báo cáo sàng lọc", "Nhóm I", "Đánh giá tác động môi trường", "nguy cơ cao gây ô nhiễm"],
+            ["Appendix II", "resolution-03-iv7", "Screening report"],
+        ),
+        (
+            "en",
+            ["Screening report", "Group I", "Environmental impact assessment", "nguy cơ cao gây ô nhiễm"],
+            ["Báo cáo sàng lọc", "resolution-03-iv7"],
+        ),
+    ):
+        r = client.post(f"/{lang}/precheck/report", data=form)
+        assert r.status_code == 200, r.text[:500]
+        for word in words:
+            assert word in r.text, (lang, word)
+        for word in foreign:
+            assert word not in r.text, (lang, word)
+
+
+def test_sector_filter_works_without_javascript(client, csrf):
+    r = client.post("/en/precheck", data={"csrf_token": csrf, "sector_filter": "thuy san", "action": "filter"})
+    assert r.status_code == 200
+    assert re.search(r'<input type="checkbox" name="sectors" value="1020"', r.text)
+    assert 'value="2310"' not in r.text  # glass ("thủy tinh") is not seafood
+    r = client.get("/en/match?sector_filter=seafood")
+    assert re.search(r'<input type="checkbox" name="sectors" value="1020"', r.text) and r.status_code == 200

@@ -83,6 +83,14 @@ BROKEN = [
     ("unknown zone fact", rule(when={"zone": "colour", "eq": "red"}), r"unknown zone fact 'colour'"),
     ("bad plant state", rule(when={"zone": "wastewater_plant", "in": ["broken"]}), r"cannot be 'broken'"),
     ("unknown outcome", rule(outcome="maybe"), r"unknown outcome 'maybe'"),
+    (
+        "unknown classification field",
+        rule(when={"classification": "colour", "eq": 1}),
+        r"classification field 'colour'",
+    ),
+    ("bad group", rule(when={"classification": "group", "eq": "V"}), r"classification group cannot be 'V'"),
+    ("structured fact compared", rule(when={"fact": "capacity", "eq": 5}), r"capacity is structured"),
+    ("sectors_all_in unknown code", rule(when={"sectors_all_in": ["9999"]}), r"sectors_all_in takes"),
     ("missing vi title", rule(title={"en": "Title"}), r"title: missing vi text"),
     ("missing en message", rule(message={"vi": "Thông điệp"}), r"message: missing en text"),
     ("empty vi message", rule(message={"vi": " ", "en": "x"}), r"message: missing vi text"),
@@ -186,6 +194,9 @@ def test_vocabulary_is_the_documented_one() -> None:
         "zone_selected",
         "equipment_age_gt",
         "missing",
+        "sectors_all_in",
+        "classification",
+        "classification_needs",
     }
 
 
@@ -193,9 +204,12 @@ def test_shipped_ruleset_loads_against_shipped_sectors() -> None:
     data_catalog = load_sectors(SECTORS_PATH)
     ruleset = load_ruleset(DEFAULT_RULESET, data_catalog)
     assert ruleset.id == "resolution-03-iv7"
+    assert ruleset.version == "2.0" and ruleset.effective_from.isoformat() == "2026-12-01"
+    assert len(data_catalog) == 495
     fixture = load_sectors(Path(__file__).with_name("sectors_fixture.yaml"))
-    for name in ("sensitive", "pollution_risk_confirmed", "pollution_risk_unconfirmed", "priority"):
+    for name in ("sensitive", "sensitive_named", "sensitive_reading"):
         assert data_catalog.codes_in_class(name) == fixture.codes_in_class(name), name
+    assert fixture.codes_in_class("priority") <= data_catalog.codes_in_class("priority")
 
 
 def test_every_quote_is_copied_exactly_from_its_source(ruleset) -> None:
