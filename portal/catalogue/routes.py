@@ -14,6 +14,8 @@ from portal.catalogue.present import zone_public
 from portal.catalogue.schemas import SORT_KEYS, ZoneList, ZonePublic, parse_zone_filters
 from portal.data import load
 from portal.db import SessionDep
+from portal.facts import present as facts_present
+from portal.facts import service as facts_service
 from portal.i18n import Lang
 from portal.opendata.caching import cached_response
 from portal.web.render import render
@@ -75,6 +77,10 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
     if zone is None:
         raise HTTPException(status_code=404)
     land = service.land_figures(session, [zone])[zone.id]
+    plots = service.plots_of(session, zone=zone)
+    public = facts_present.zone_page(
+        zone, land, facts_service.zone_facts(session, zone=zone), lang=lang, has_plots=bool(plots)
+    )
     return render(
         request,
         lang,
@@ -85,7 +91,8 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             "sectors": service.zone_sectors(session, [zone.id])[zone.id],
             "parent": service.parent(session, zone=zone),
             "children": service.children(session, zone=zone),
-            "plots": service.plots_of(session, zone=zone),
+            "plots": plots,
+            **public,
             "province_priorities": [s for s in service.list_sectors(session) if s.priority],
             **_label_context(),
         },
