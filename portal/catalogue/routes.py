@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -16,8 +17,9 @@ from portal.data import load
 from portal.db import SessionDep
 from portal.facts import present as facts_present
 from portal.facts import service as facts_service
-from portal.i18n import Lang
+from portal.i18n import Lang, translate
 from portal.opendata.caching import cached_response
+from portal.places import service as places
 from portal.web.render import render
 
 ORDER = 10
@@ -44,9 +46,28 @@ def home(request: Request, lang: Lang, session: SessionDep):
             "figures": figures,
             "targets": load("targets")["targets"],
             "counts": counts,
+            "merger_facts": _merger_facts(session, lang),
             **_label_context(),
         },
     )
+
+
+#: the facts the home page cites for the merger (first fact of each topic)
+MERGER_TOPICS = (
+    "national_assembly_resolution",
+    "new_government_operational_date",
+    "district_level_abolished",
+    "management_board_after_merger",
+)
+
+
+def _merger_facts(session, lang: str) -> list:
+    facts = facts_service.scope_facts(session, scope="merger")
+    first = {}
+    for f in facts:
+        if f.topic in MERGER_TOPICS and f.topic not in first:
+            first[f.topic] = f
+    return [facts_present.view(first[t], lang) for t in MERGER_TOPICS if t in first]
 
 
 @router.get("/zones")
@@ -93,10 +114,29 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             "children": service.children(session, zone=zone),
             "plots": plots,
             **public,
+            **_place_context(zone, lang, public),
             "province_priorities": [s for s in service.list_sectors(session) if s.priority],
             **_label_context(),
         },
     )
+
+
+def _place_context(zone, lang: str, public: dict) -> dict:
+    """The 2025 merger on the zone page: old and new units, Cần Thơ city, the authority."""
+    place = places.zone_place(zone.slug)
+    authority = places.authority(zone.kind)
+    if place is None or not place.new:
+        public["unknown"].insert(0, translate(lang, "2025 commune"))
+    if authority is None:
+        public["unknown"].append(translate(lang, "authority since 2025"))
+    return {
+        "place": place,
+        "authority": authority,
+        "authority_date": date.fromisoformat(places.AUTHORITY["source_date"]),
+        "city_name": places.city_name(lang),
+        "places_before_vi": places.AUTHORITY["before_vi"],
+        "unit": lambda name: places.unit_name(name, lang),
+    }
 
 
 @router.get("/sectors")
