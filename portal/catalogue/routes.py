@@ -17,7 +17,7 @@ from portal.data import load
 from portal.db import SessionDep
 from portal.facts import present as facts_present
 from portal.facts import service as facts_service
-from portal.i18n import Lang, translate
+from portal.i18n import N_, Lang, translate
 from portal.opendata.caching import cached_response
 from portal.places import service as places
 from portal.web.render import render
@@ -75,6 +75,13 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
     parsed = parse_zone_filters(list(request.query_params.multi_items()), known=service.known_values(session))
     result = service.list_zones(session, filters=parsed.filters, lang=lang, page=page)
     sectors = service.zone_sectors(session, [z.id for z in result.zones])
+    public = facts_service.facts_by_zone(session, [z.id for z in result.zones])
+    occupancy = {
+        z.id: facts_present.view(f, lang)
+        for z in result.zones
+        if (f := next((f for f in public[z.id] if f.topic == "fill_rate"), None)) is not None
+    }
+    columns = _list_columns(result, occupancy, show_all=request.query_params.get("columns") == "all", lang=lang)
     return render(
         request,
         lang,
@@ -88,8 +95,33 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "sort_keys": SORT_KEYS,
             **_label_context(),
             "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
+            "occupancy": occupancy,
+            "places": {z.id: places.zone_place(z.slug) for z in result.zones},
+            **columns,
         },
     )
+
+
+#: optional columns of the zone list: (key, label msgid); a column unknown for every zone shown is hidden
+OPTIONAL_COLUMNS = (
+    ("total_area", N_("Total area")),
+    ("occupancy", N_("Occupancy")),
+    ("available", N_("Available land")),
+)
+
+
+def _list_columns(result, occupancy: dict, *, show_all: bool, lang: str) -> dict:
+    known = {
+        "total_area": any(z.total_area_ha is not None for z in result.zones),
+        "occupancy": bool(occupancy) or any(result.land[z.id].fill_rate is not None for z in result.zones),
+        "available": any(result.land[z.id].available_ha is not None for z in result.zones),
+    }
+    hidden = [key for key, _label in OPTIONAL_COLUMNS if not known[key]]
+    return {
+        "columns": {key for key, _label in OPTIONAL_COLUMNS if known[key] or show_all},
+        "hidden_columns": [translate(lang, label) for key, label in OPTIONAL_COLUMNS if key in hidden],
+        "show_all_columns": show_all,
+    }
 
 
 @router.get("/zones/{slug}")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from portal.dashboard import present, service
 from portal.db import SessionDep
+from portal.facts.service import today
 from portal.i18n import Lang
 from portal.web.render import render
 
@@ -16,4 +17,5 @@ router = APIRouter(prefix="/{lang}", include_in_schema=False)
 @router.get("/targets")
 def targets_page(request: Request, lang: Lang, session: SessionDep):
     targets = service.list_targets(session)
-    return render(request, lang, "dashboard/targets.html", {"groups": present.grouped(targets, lang)})
+    groups = present.grouped(targets, lang, year=today().year, measured=service.measured_metrics(session))
+    return render(request, lang, "dashboard/targets.html", {"groups": groups, "year": today().year})

@@ -177,3 +177,26 @@ def test_review_needs_staff(client, session, csrf):
     assert response.status_code in (302, 303, 401, 403)
     session.expire_all()
     assert session.get(PublicFact, fact.id).status == "unconfirmed"
+
+
+def test_zone_list_says_unknown_once_hides_empty_columns_and_shows_public_occupancy(client):
+    html = client.get("/en/zones").text
+    body = html[html.index("<main") : html.index("</main>")]
+    assert body.count("not published") <= 2  # the legend and the area filter's help, not one per cell
+    table = body[body.index("<table") : body.index("</table>")]
+    assert "Available land" not in table  # no zone shown has it
+    assert "Not published for any zone shown: Available land" in body
+    an_nghiep = table[table.index("kcn-an-nghiep") : table.index("</tr>", table.index("kcn-an-nghiep"))]
+    assert "97% of the land for lease" in an_nghiep and "(press, undated (about 2023))" in an_nghiep
+    assert "An Ninh commune, Thuận Hòa commune, Sóc Trăng ward" in an_nghiep
+    every = client.get("/en/zones?columns=all").text
+    assert "Available land</th>" in every and "Hide the empty columns" in every
+
+
+def test_zone_page_folds_the_unknown_into_one_line(client):
+    html = client.get("/en/zones/kcn-an-nghiep").text
+    main = html[html.index("<main") : html.index("</main>")]
+    assert '<span class="unknown">not published' not in main and main.count("Not yet published:") == 1
+    line = re.search(r"Not yet published:</strong> ([^<]+)", main).group(1)
+    assert "industrial land" in line and "phone" in line and "plots and land prices" in line
+    assert "occupancy" not in line and "wastewater" not in line  # known from the public facts
