@@ -99,10 +99,10 @@ ZONES: dict[str, dict] = {
     "ccn-vinh-chau": {"districts": ["Thị xã Vĩnh Châu"], "source": "industry resolution 2020–2025 II.2.2"},
 }
 #: the places shown on every map for orientation (name_vi in places-approximate.yaml)
-REFERENCE_PLACES = {
-    "soc-trang": "Thành phố Sóc Trăng (cũ)",
-    "tran-de-port": "Cảng Trần Đề",
-    "can-tho": "Thành phố Cần Thơ (mới, từ 2025)",
+REFERENCE_PLACES = {  # key: (name_vi in places-approximate.yaml, short label vi, short label en)
+    "soc-trang": ("Thành phố Sóc Trăng (cũ)", "TP Sóc Trăng (cũ)", "Sóc Trăng (former city)"),
+    "tran-de-port": ("Cảng Trần Đề", "Cảng Trần Đề", "Trần Đề port"),
+    "can-tho": ("Thành phố Cần Thơ (mới, từ 2025)", "TP Cần Thơ (điểm nhãn bản đồ)", "Cần Thơ city (map label point)"),
 }
 
 
@@ -154,7 +154,10 @@ def build() -> dict:
         zones[slug] = out
     return {
         "city": {"name_vi": "Thành phố Cần Thơ", "name_en": "Cần Thơ city", "code": 92},
-        "reference_places": {key: _place(name, places) for key, name in REFERENCE_PLACES.items()},
+        "reference_places": {
+            key: {**_place(name, places), "label_vi": vi, "label_en": en}
+            for key, (name, vi, en) in REFERENCE_PLACES.items()
+        },
         "zones": zones,
     }
 

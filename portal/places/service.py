@@ -64,6 +64,11 @@ class Point:
     name_en: str
     source: str
     confidence: str
+    label_vi: str | None = None  # short label on the map (reference places)
+    label_en: str | None = None
+
+    def label(self, lang: str) -> str:
+        return (self.label_vi if lang == "vi" else self.label_en) or (self.name_vi if lang == "vi" else self.name_en)
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,14 @@ def _point(raw: dict | None) -> Point | None:
     if not raw or raw.get("lat") is None:
         return None
     return Point(
-        raw["lat"], raw["lon"], raw["name_vi"], raw["name_en"], str(raw.get("source") or ""), raw["confidence"]
+        raw["lat"],
+        raw["lon"],
+        raw["name_vi"],
+        raw["name_en"],
+        str(raw.get("source") or ""),
+        raw["confidence"],
+        raw.get("label_vi"),
+        raw.get("label_en"),
     )
 
 

@@ -88,7 +88,7 @@
     var key = p.latlng[0].toFixed(4) + "," + p.latlng[1].toFixed(4);
     var n = seen[key] || 0;
     seen[key] = n + 1;
-    var latlng = [p.latlng[0] - n * 0.012, p.latlng[1] + n * 0.012];
+    var latlng = [p.latlng[0] - n * 0.025, p.latlng[1]];
     var colour = p.item.getAttribute("data-colour") || "#333333";
     var approximate = p.item.getAttribute("data-approximate") === "1";
     var marker = L.circleMarker(latlng, {

@@ -41,7 +41,7 @@ def test_zones_without_staff_coordinates_are_at_their_commune_point_marked_appro
     assert ("gần đúng: một điểm trong " if lang == "vi" else "approximate: a point in ") + place in popup
     # the reference places are drawn and listed, without a tile server
     refs = html[html.index('id="map-places"') :]
-    for name in ("Cảng Trần Đề", "Thành phố Sóc Trăng (cũ)") if lang == "vi" else ("Trần Đề port", "Sóc Trăng city"):
+    for name in ("Cảng Trần Đề", "TP Sóc Trăng (cũ)") if lang == "vi" else ("Trần Đề port", "Sóc Trăng (former city)"):
         assert name in refs
     assert "data-tile-url" not in html
 
