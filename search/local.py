@@ -197,8 +197,8 @@ class LocalEngine:
             doc.get("status"),
             _number(doc.get("available_ha")),
             _number(doc.get("total_ha")),
-            sort_title(doc.get("title_vi") or doc.get("title_en") or ""),
-            sort_title(doc.get("title_en") or doc.get("title_vi") or ""),
+            sort_title(doc.get("title_vi") or doc.get("title_en") or "", "vi"),
+            sort_title(doc.get("title_en") or doc.get("title_vi") or "", "en"),
             json.dumps(doc, ensure_ascii=False),
         )
         if row is None:

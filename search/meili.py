@@ -71,8 +71,8 @@ def to_meili(doc: dict[str, Any]) -> dict[str, Any]:
         sectors=sectors,
         title_fold=index_text(doc.get("title_vi"), doc.get("title_en"), doc.get("slug")),
         text_fold=index_text(doc.get("text_vi"), doc.get("text_en"), " ".join(sectors)),
-        sort_vi=sort_title(doc.get("title_vi") or doc.get("title_en") or ""),
-        sort_en=sort_title(doc.get("title_en") or doc.get("title_vi") or ""),
+        sort_vi=sort_title(doc.get("title_vi") or doc.get("title_en") or "", "vi"),
+        sort_en=sort_title(doc.get("title_en") or doc.get("title_vi") or "", "en"),
     )
     return out
 

@@ -145,9 +145,11 @@ def index_text(*parts: str | None) -> str:
     return " ".join(w for part in parts if part for w in tokens(part))
 
 
-def sort_title(title: str) -> str:
-    """Sort key for titles: folded, so "Đại Ngãi" sorts among the D's."""
-    return " ".join(tokens(title))
+def sort_title(title: str, lang: str = "vi") -> str:
+    """Sort key for titles in the language's collation (ICU): "Đại Ngãi" after the D's, before E."""
+    from portal.collation import sort_key_text
+
+    return sort_key_text(title, lang)
 
 
 # --- Meilisearch ----------------------------------------------------------------------------------

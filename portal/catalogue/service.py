@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone, ZoneSector
 from portal.catalogue.schemas import ZoneFilters
+from portal.collation import sort_key
 
 PAGE_SIZE = 20
 
@@ -109,11 +110,13 @@ def _conditions(filters: ZoneFilters, *, include_unpublished: bool = False) -> l
 KIND_ORDER = {"kcn": 0, "kkt": 1, "ccn": 2}
 
 SORTS = {
-    "name": lambda lang: [col(getattr(Zone, f"name_{lang}"))],
     "area_desc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).desc(), Zone.slug],
     "area_asc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).asc(), Zone.slug],
+}
+NAME_SORTS = {
+    "name": lambda lang: lambda z: (sort_key(getattr(z, f"name_{lang}"), lang), z.slug),
     # parks, then the economic zone, then clusters; by name within each
-    "kind": lambda lang: [case(KIND_ORDER, value=Zone.kind, else_=9), col(getattr(Zone, f"name_{lang}"))],
+    "kind": lambda lang: lambda z: (KIND_ORDER.get(z.kind, 9), sort_key(getattr(z, f"name_{lang}"), lang), z.slug),
 }
 
 
@@ -130,9 +133,13 @@ def list_zones(
     total = session.exec(select(func.count()).select_from(Zone).where(*conds)).one()
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
-    order = SORTS.get(filters.sort or "kind", SORTS["kind"])(lang)
-    stmt = select(Zone).where(*conds).order_by(*order).offset((page - 1) * per_page).limit(per_page)
-    zones = list(session.exec(stmt).all())
+    sort = filters.sort or "kind"
+    if sort in NAME_SORTS:  # names in the language's collation (ICU), which SQL cannot do portably
+        matching = sorted(session.exec(select(Zone).where(*conds)).all(), key=NAME_SORTS[sort](lang))
+        zones = matching[(page - 1) * per_page : page * per_page]
+    else:
+        stmt = select(Zone).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
+        zones = list(session.exec(stmt).all())
     facets = {}
     for name in ("kind", "status", "locality"):  # each facet counted with the other filters only
         column = getattr(Zone, name)

@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Zone
 from portal.catalogue.service import LandFigures
+from portal.collation import sort_key
 from portal.facts import service as facts_service
 from portal.i18n import N_
 from portal.places import service as places
-from search.text import fold
 
 MIN_ZONES = 2
 MAX_ZONES = 4
@@ -212,4 +212,4 @@ def add_slug(slugs: list[str], add: str | None) -> list[str]:
 def options(session: Session, *, exclude: list[str], lang: str) -> list[Zone]:
     """Zones that can still be added, by kind then name."""
     zones = [z for z in catalogue.all_zones(session) if z.slug not in exclude]
-    return sorted(zones, key=lambda z: (z.kind, fold(getattr(z, f"name_{lang}"))))
+    return sorted(zones, key=lambda z: (z.kind, sort_key(getattr(z, f"name_{lang}"), lang)))

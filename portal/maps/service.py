@@ -27,9 +27,9 @@ from portal import data as refdata
 from portal.catalogue import labels, service
 from portal.catalogue.models import Plot, Zone
 from portal.catalogue.service import LandFigures
+from portal.collation import sort_key
 from portal.i18n import LOCALES, translate
 from portal.places import service as places
-from search.text import fold
 
 # Marker colours by kind (the legend on the page uses the same values; contrast ≥ 4.5:1 on white).
 KIND_COLOURS = {"kcn": "#0b5cad", "ccn": "#a34700", "kkt": "#2d6a2f"}
@@ -240,7 +240,7 @@ class MapData:
 
 
 def map_data(session: Session, *, lang: str) -> MapData:
-    zones = sorted(service.all_zones(session), key=lambda z: (z.kind, fold(getattr(z, f"name_{lang}"))))
+    zones = sorted(service.all_zones(session), key=lambda z: (z.kind, sort_key(getattr(z, f"name_{lang}"), lang)))
     land = service.land_figures(session, zones)
     where = {z.id: loc for z in zones if (loc := location(z)) is not None}
     return MapData(
