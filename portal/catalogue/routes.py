@@ -134,6 +134,7 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
     public = facts_present.zone_page(
         zone, land, facts_service.zone_facts(session, zone=zone), lang=lang, has_plots=bool(plots)
     )
+    place_ctx = _place_context(zone, lang, public)
     return render(
         request,
         lang,
@@ -146,7 +147,8 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             "children": service.children(session, zone=zone),
             "plots": plots,
             **public,
-            **_place_context(zone, lang, public),
+            **place_ctx,
+            "schema_place": _schema_place(zone, place_ctx["place"], lang, request.app.state.settings.base_url),
             "province_priorities": [s for s in service.list_sectors(session) if s.priority],
             **_label_context(),
         },
@@ -169,6 +171,31 @@ def _place_context(zone, lang: str, public: dict) -> dict:
         "places_before_vi": places.AUTHORITY["before_vi"],
         "unit": lambda name: places.unit_name(name, lang),
     }
+
+
+def _schema_place(zone, place, lang: str, base_url: str) -> dict:
+    """schema.org Place for search engines: the address since 2025; geo only for a location staff set
+    as exact (a commune's reference point is not the zone's site)."""
+    locality = place.new_label(lang) if place and place.new else (place.old_label(lang) if place else None)
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Place",
+        "name": getattr(zone, f"name_{lang}"),
+        "url": f"{base_url.rstrip('/')}/{lang}/zones/{zone.slug}",
+        "address": {
+            "@type": "PostalAddress",
+            "addressRegion": places.city_name(lang),
+            "addressCountry": "VN",
+            **({"addressLocality": locality} if locality else {}),
+        },
+        "containedInPlace": {"@type": "City", "name": places.city_name(lang)},
+    }
+    description = getattr(zone, f"description_{lang}")
+    if description:
+        data["description"] = description
+    if zone.lat is not None and zone.lon is not None and not zone.location_approximate:
+        data["geo"] = {"@type": "GeoCoordinates", "latitude": zone.lat, "longitude": zone.lon}
+    return data
 
 
 @router.get("/sectors")

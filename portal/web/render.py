@@ -69,6 +69,11 @@ def switch_lang_url(request: Request, target: str) -> str:
     return path + (f"?{query}" if query else "")
 
 
+def _base_url(request: Request) -> str:
+    settings = getattr(request.app.state, "settings", None)
+    return (getattr(settings, "base_url", "") or "").rstrip("/")
+
+
 def render(
     request: Request,
     lang: str,
@@ -82,6 +87,9 @@ def render(
     ctx = {
         "request": request,
         "alternates": {code: switch_lang_url(request, code) for code in LOCALES},
+        # absolute, from PORTAL_BASE_URL: search engines ignore relative hreflang and canonical links
+        "alternate_urls": {code: _base_url(request) + switch_lang_url(request, code) for code in LOCALES},
+        "canonical_url": _base_url(request) + request.url.path,
         "canonical": str(request.url.replace(query=request.url.query)),
         "csrf_token": csrf_token_for(request),
         "current_user": getattr(request.state, "user", None),

@@ -16,8 +16,10 @@ def test_public_pages_render_with_hreflang_and_switch(client, lang, page):
     html = response.text
     assert f'<html lang="{lang}">' in html
     other = "en" if lang == "vi" else "vi"
-    assert f'hreflang="vi" href="{url.replace("/" + lang + "/", "/vi/", 1)}"' in html
-    assert f'hreflang="en" href="{url.replace("/" + lang + "/", "/en/", 1)}"' in html
+    base = "http://127.0.0.1:8000"  # PORTAL_BASE_URL (default): hreflang and canonical are absolute
+    assert f'hreflang="vi" href="{base}{url.replace("/" + lang + "/", "/vi/", 1)}"' in html
+    assert f'hreflang="en" href="{base}{url.replace("/" + lang + "/", "/en/", 1)}"' in html
+    assert f'<link rel="canonical" href="{base}{url}">' in html
     assert f'class="lang" href="{url.replace("/" + lang + "/", "/" + other + "/", 1)}"' in html
 
 
