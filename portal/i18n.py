@@ -7,7 +7,7 @@ Numbers follow the locale: vi `1.106 ha`, en `1,106 ha`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 from typing import Annotated
@@ -101,9 +101,20 @@ def fmt_percent(value: float | None, locale: str) -> str | None:
     return format_percent(value, format="#,##0.#%", locale=locale)
 
 
+#: Viet Nam's time (Asia/Ho_Chi_Minh: UTC+7, no daylight saving), for every date and time shown
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+
+
 def fmt_date(value: date | datetime | None, locale: str) -> str | None:
+    """A date as people write it ("01/12/2026"; "1 December 2026"), or a time in Vietnam time,
+    labelled ("18:40, 01/12/2026 (giờ Việt Nam)"). Naive datetimes are UTC (how they are stored)."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        return _format_datetime(value, format="medium", locale=locale)
-    return _format_date(value, format="long" if locale == "en" else "medium", locale=locale)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        local = aware.astimezone(VIETNAM_TIME)
+        pattern = "HH:mm, dd/MM/yyyy" if locale == "vi" else "d MMMM yyyy, HH:mm"
+        text = _format_datetime(local, format=pattern, tzinfo=VIETNAM_TIME, locale=locale)
+        label = translate(locale, "Vietnam time")
+        return f"{text} ({label})"
+    return _format_date(value, format="dd/MM/yyyy" if locale == "vi" else "long", locale=locale)

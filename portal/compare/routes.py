@@ -21,6 +21,7 @@ from portal.compare.service import MAX_ZONES, CompareProblem
 from portal.db import SessionDep
 from portal.facts import present as facts_present
 from portal.i18n import Lang, translate
+from portal.places.service import AUTHORITY
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -72,6 +73,7 @@ def _page(
             "all_url": here + "&rows=all#compare-hidden",
             "less_url": here,
             "fact_view": lambda f: facts_present.view(f, lang),
+            "old_authority": AUTHORITY["before_vi"],
         },
         status_code=status_code,
     )

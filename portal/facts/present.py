@@ -81,6 +81,10 @@ def headline(fact: PublicFact, lang: str) -> str | None:
     v, unit = fact.value, (fact.unit or "")
     if isinstance(v, dict) and isinstance(v.get("capacity_m3_per_day"), int | float):
         return translate(lang, "%(n)s m³/day", n=fmt_number(v["capacity_m3_per_day"], lang, 0))
+    if isinstance(v, dict) and v.get("exists") is True and v.get("capacity_m3_per_day") is None:
+        return translate(lang, "a central plant is reported; capacity not stated")
+    if isinstance(v, dict) and isinstance(v.get("lat"), int | float) and isinstance(v.get("lon"), int | float):
+        return f"{fmt_number(v['lat'], lang, 5)}; {fmt_number(v['lon'], lang, 5)}"
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
     n = fmt_number(v, lang)
