@@ -27,7 +27,7 @@ from portal.versioning.service import (
 
 
 def _outbox_plot(session: Session, plot: Plot) -> None:
-    from search.sync import enqueue_plot
+    from portal.searchindex.sync import enqueue_plot
 
     enqueue_plot(session, plot)
 

@@ -23,7 +23,7 @@ from portal.versioning.service import (
 
 
 def _outbox_zone(session: Session, zone: Zone) -> None:
-    from search.sync import enqueue_zone
+    from portal.searchindex.sync import enqueue_zone
 
     enqueue_zone(session, zone)
 

@@ -232,7 +232,7 @@ def create_project(
 def _zones_changed(session: Session, *zone_ids: int | None) -> None:
     """A project's land counts in its zone's leased land and fill rate: refresh the zone's search
     document and the public page cache in the same transaction."""
-    from search.sync import enqueue_zone
+    from portal.searchindex.sync import enqueue_zone
 
     for zone_id in {z for z in zone_ids if z is not None}:
         zone = session.get(Zone, zone_id)
