@@ -10,12 +10,15 @@ from __future__ import annotations
 import html
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import compress
 from typing import Any
+
+import icu
 
 from search.engine import FACET_FIELDS, MAX_PER_PAGE, RANGE_FILTERS, SORTS, Filters, Hit
 from search.text import tokens
@@ -145,11 +148,18 @@ def index_text(*parts: str | None) -> str:
     return " ".join(w for part in parts if part for w in tokens(part))
 
 
-def sort_title(title: str, lang: str = "vi") -> str:
-    """Sort key for titles in the language's collation (ICU): "Đại Ngãi" after the D's, before E."""
-    from portal.collation import sort_key_text
+_COLLATORS = threading.local()
 
-    return sort_key_text(title, lang)
+
+def sort_title(title: str, lang: str = "vi") -> str:
+    """Sort key for titles in the language's collation (ICU, as portal/collation.py): "Đại Ngãi" after
+    the D's, before E. Hex text, so a text column orders it byte by byte. One collator per thread."""
+    cache = getattr(_COLLATORS, "by_lang", None)
+    if cache is None:
+        cache = _COLLATORS.by_lang = {}
+    if lang not in cache:
+        cache[lang] = icu.Collator.createInstance(icu.Locale("vi_VN" if lang == "vi" else "en_GB"))
+    return cache[lang].getSortKey(title or "").hex()
 
 
 # --- Meilisearch ----------------------------------------------------------------------------------

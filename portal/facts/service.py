@@ -72,7 +72,7 @@ class ImportReport:
 
 
 def today() -> date:
-    from portal.publishing.service import today as province_today
+    from portal.clock import today as province_today
 
     return province_today()
 
@@ -216,7 +216,7 @@ def review(
     if result.rowcount != 1:
         raise StaleFact(fact.id)
     session.refresh(fact)
-    from portal.publishing.service import write_revision  # the revision history every staff save uses
+    from portal.versioning.service import write_revision  # the revision history every staff save uses
 
     jsonable = {k: [_j(a), _j(b)] for k, (a, b) in changes.items()}
     write_revision(
@@ -242,7 +242,7 @@ def review(
     if fact.zone_id is not None:
         zone = session.get(Zone, fact.zone_id)
         if zone is not None:  # the zone's public page and search document change with its facts
-            from search.sync import enqueue_zone
+            from portal.searchindex.sync import enqueue_zone
 
             enqueue_zone(session, zone)
     return changes

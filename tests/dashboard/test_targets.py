@@ -23,7 +23,7 @@ ALL_TARGETS = [
 
 def staff_status(session, slug: str, status: str) -> None:
     """A status set by staff (its provenance says so), as the zone editor saves it."""
-    from portal.publishing.service import get_zone
+    from portal.publishing.zones import get_zone
 
     z = get_zone(session, slug=slug)
     update_zone(session, slug, status=status, facts={**z.facts, "status": {"source": "staff", "ref": "t@example.org"}})
@@ -163,7 +163,8 @@ def test_fill_rate_uses_plots_when_industrial_land_is_not_published(session, cli
 
 def test_targets_leave_the_main_menu_for_the_about_the_province_footer(client):
     html = client.get("/en/").text
-    nav = html[html.index('<nav aria-label="Main">') : html.index("</nav>", html.index('<nav aria-label="Main">'))]
+    start = html.index('<nav aria-label="Main"')
+    nav = html[start : html.index("</nav>", start)]
     assert "/en/targets" not in nav
     footer = html[html.index('<footer class="site">') :]
     assert "About the province" in footer and 'href="/en/targets"' in footer

@@ -12,7 +12,7 @@ from portal import data as refdata
 from portal.audit.models import AuditEvent
 from portal.facts import loader
 from portal.facts.models import PublicFact
-from portal.publishing.models import Revision
+from portal.versioning.models import Revision
 from tests.factories import login
 
 TODAY = date(2026, 12, 2)
