@@ -1,0 +1,102 @@
+"""Enquiries: parse and store a question, list them for staff, record the answer (with an audit
+event). Services take a Session and never commit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from portal.accounts.models import User
+from portal.audit import service as audit
+from portal.catalogue.models import Zone
+from portal.enquiries.models import Enquiry
+from portal.i18n import N_
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,185}\.[^@\s]{2,}$")
+#: per sender address and per e-mail: a person asks a few questions, a script is stopped
+PER_ADDRESS = "10 per minute"
+PER_EMAIL = "5 per minute"
+
+
+@dataclass
+class Parsed:
+    values: dict = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # field → msgid
+
+
+def parse(form) -> Parsed:
+    name = str(form.get("name", "")).strip()
+    email = str(form.get("email", "")).strip()
+    question = str(form.get("question", "")).strip()
+    out = Parsed({"name": name, "email": email, "question": question})
+    if not name:
+        out.errors["name"] = N_("Give your name.")
+    elif len(name) > 120:
+        out.errors["name"] = N_("At most %(n)s characters.")
+    if not EMAIL.match(email) or len(email) > 254:
+        out.errors["email"] = N_("Give an e-mail address we can answer to.")
+    if len(question) < 10:
+        out.errors["question"] = N_("Write your question (at least 10 characters).")
+    elif len(question) > 2000:
+        out.errors["question"] = N_("At most %(n)s characters.")
+    return out
+
+
+def create(session: Session, *, zone: Zone, values: dict, lang: str, address: str | None) -> Enquiry:
+    enquiry = Enquiry(zone_id=zone.id, lang=lang, address=address, **values)
+    session.add(enquiry)
+    session.flush()
+    audit.record(
+        session,
+        actor=None,
+        action="enquiry.created",
+        object_type="enquiry",
+        object_id=enquiry.id,
+        address=address,
+        detail=zone.slug,
+        actor_label="investor",
+    )
+    return enquiry
+
+
+def list_enquiries(session: Session) -> list[tuple[Enquiry, Zone]]:
+    rows = session.exec(
+        select(Enquiry, Zone).join(Zone, col(Zone.id) == Enquiry.zone_id).order_by(col(Enquiry.created_at).desc())
+    ).all()
+    return sorted(rows, key=lambda r: r[0].status != "open")  # open first, newest first within each
+
+
+class StaleEnquiry(Exception):
+    pass
+
+
+def answer(
+    session: Session, *, enquiry: Enquiry, text: str, expected_version: int, actor: User, address: str | None
+) -> None:
+    result = session.exec(
+        update(Enquiry)
+        .where(col(Enquiry.id) == enquiry.id, col(Enquiry.version) == expected_version)
+        .values(
+            answer=text,
+            status="answered",
+            answered_by_id=actor.id,
+            answered_at=datetime.now(UTC),
+            version=Enquiry.version + 1,
+        )
+    )
+    if result.rowcount != 1:
+        raise StaleEnquiry(enquiry.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="enquiry.answered",
+        object_type="enquiry",
+        object_id=enquiry.id,
+        before={"status": enquiry.status},
+        after={"status": "answered"},
+        address=address,
+    )
