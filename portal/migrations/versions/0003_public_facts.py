@@ -1,5 +1,4 @@
-"""public facts (press and public-record facts about the zones, with their source and staff review) and
-enquiries (questions asked from a zone's page)
+"""public facts: press and public-record facts about the zones, with their source and staff review
 
 Revision ID: 0003
 Revises: 0002
@@ -57,37 +56,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_public_fact_zone_id"), ["zone_id"], unique=False)
 
 
-    op.create_table(
-        "enquiry",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("zone_id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("question", sa.Text(), nullable=False),
-        sa.Column("lang", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
-        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
-        sa.Column("answer", sa.Text(), nullable=True),
-        sa.Column("answered_by_id", sa.Integer(), nullable=True),
-        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["answered_by_id"], ["user.id"]),
-        sa.ForeignKeyConstraint(["zone_id"], ["zone.id"]),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("enquiry", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_enquiry_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_enquiry_status"), ["status"], unique=False)
-        batch_op.create_index(batch_op.f("ix_enquiry_zone_id"), ["zone_id"], unique=False)
-
-
 def downgrade() -> None:
-    with op.batch_alter_table("enquiry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_enquiry_zone_id"))
-        batch_op.drop_index(batch_op.f("ix_enquiry_status"))
-        batch_op.drop_index(batch_op.f("ix_enquiry_created_at"))
-    op.drop_table("enquiry")
     with op.batch_alter_table("public_fact", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_public_fact_zone_id"))
         batch_op.drop_index(batch_op.f("ix_public_fact_topic"))
