@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from portal import ROOT_DIR
+from portal import ROOT_DIR, events
 from portal.db import Database
 from portal.i18n import negotiate
 from portal.settings import Settings, get_settings
@@ -17,6 +17,7 @@ from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
 from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from portal.wiring import wire
 
 
 def make_search_worker(settings: Settings, db: Database):
@@ -27,16 +28,16 @@ def make_search_worker(settings: Settings, db: Database):
     def engine_factory():
         return make_engine(settings.search_url, meili_key=settings.meili_key, default_path=settings.search_path)
 
-    worker = SyncWorker(db, engine_factory, mode=settings.search_sync)
-    db.search_worker = worker
-    return worker
+    return SyncWorker(db, engine_factory, mode=settings.search_sync)
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     docs = settings.env != "production"
     database = db or Database(settings.database_url)
+    wire()
     worker = make_search_worker(settings, database)
+    events.after_commit(database, worker.kick)  # woken after commits that changed public data
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -78,9 +79,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     errors.install(app)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
+    app.state.page_cache = None
     if settings.page_cache:
-        database.page_cache = PageCache(database)
-        app.add_middleware(PageCacheMiddleware, cache=database.page_cache)
+        app.state.page_cache = PageCache(database)
+        events.after_commit(database, app.state.page_cache.invalidate)  # cleared after public data changed
+        app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)

@@ -5,8 +5,15 @@ from __future__ import annotations
 import typer
 
 from portal.settings import get_settings
+from portal.wiring import wire
 
 app = typer.Typer(help="Sóc Trăng investment portal", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _start() -> None:
+    """Every command runs with the public-data subscribers wired (portal/wiring.py)."""
+    wire()
 
 
 def _db():
@@ -112,10 +119,10 @@ def reindex() -> None:
 
 
 def _outbox_hook(session):
-    """Every seeded zone goes to the search outbox."""
-    from portal.searchindex.sync import enqueue_zone
+    """Every seeded zone is signalled as changed public data (search outbox, page-cache generation)."""
+    from portal.catalogue.changes import zone_changed
 
-    return lambda zone: enqueue_zone(session, zone)
+    return lambda zone: zone_changed(session, zone)
 
 
 def _after_commit(db) -> None:

@@ -88,8 +88,6 @@ class Database:
         self.engine = engine or make_engine(url)
         self.write_engine = write_engine or (make_engine(url, writer=True) if engine is None else self.engine)
         self.bound = False
-        self.search_worker = None  # set by the app: woken after commits that wrote search outbox rows
-        self.page_cache = None  # set by the app: cleared after commits that changed public data
         self._write_lock = threading.Lock()
         self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False, info={"db": self})
         self.write_sessionmaker = sessionmaker(
@@ -112,8 +110,6 @@ class Database:
         db.url = url
         db.engine = connection.engine
         db.bound = True
-        db.search_worker = None
-        db.page_cache = None
         db.write_engine = connection.engine
         db._write_lock = nullcontext()
         db.sessionmaker = sessionmaker(

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalogue.changes import plot_changed
 from portal.catalogue.models import Plot, Zone
 from portal.clock import today
 from portal.i18n import N_
@@ -24,12 +25,6 @@ from portal.versioning.service import (
     stale_error,
     write_revision,
 )
-
-
-def _outbox_plot(session: Session, plot: Plot) -> None:
-    from portal.searchindex.sync import enqueue_plot
-
-    enqueue_plot(session, plot)
 
 
 def plot_values(plot: Plot) -> dict[str, Any]:
@@ -97,7 +92,7 @@ def create_plot(
         detail=detail or f"{zone.slug}/{plot.code}",
         actor_label=actor_ref,
     )
-    _outbox_plot(session, plot)
+    plot_changed(session, plot)
     return plot
 
 
@@ -147,7 +142,7 @@ def update_plot(
         detail=detail or f"{zone.slug if zone else plot.zone_id}/{plot.code}",
         actor_label=actor_ref,
     )
-    _outbox_plot(session, plot)
+    plot_changed(session, plot)
     return changes
 
 
@@ -160,7 +155,7 @@ def delete_plot(
         raise PublishingError("plot", N_("A registry project is placed on this plot: move or edit that project first."))
     before = plot_values(plot)
     zone = session.get(Zone, plot.zone_id)
-    _outbox_plot(session, plot)  # the outbox row names the plot; the sync sees it gone and drops it
+    plot_changed(session, plot)  # the outbox row names the plot; the sync sees it gone and drops it
     result = session.exec(
         delete(Plot)
         .where(col(Plot.id) == plot.id, col(Plot.version) == expected_version)

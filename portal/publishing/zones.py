@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Zone, ZoneSector
 from portal.clock import today
 from portal.publishing.schemas import ZONE_SCALAR_FIELDS, ZoneUpdate
@@ -20,12 +21,6 @@ from portal.versioning.service import (
     require_version,
     write_revision,
 )
-
-
-def _outbox_zone(session: Session, zone: Zone) -> None:
-    from portal.searchindex.sync import enqueue_zone
-
-    enqueue_zone(session, zone)
 
 
 def zone_sector_codes(session: Session, *, zone: Zone) -> list[str]:
@@ -132,7 +127,7 @@ def _save_zone(
             detail=zone.slug,
             actor_label=actor_ref,
         )
-    _outbox_zone(session, zone)
+    zone_changed(session, zone)
     return changes
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone
 from portal.i18n import N_
 from portal.registry.models import Project, ProjectStatus
@@ -232,12 +233,10 @@ def create_project(
 def _zones_changed(session: Session, *zone_ids: int | None) -> None:
     """A project's land counts in its zone's leased land and fill rate: refresh the zone's search
     document and the public page cache in the same transaction."""
-    from portal.searchindex.sync import enqueue_zone
-
     for zone_id in {z for z in zone_ids if z is not None}:
         zone = session.get(Zone, zone_id)
         if zone is not None:
-            enqueue_zone(session, zone)
+            zone_changed(session, zone)
 
 
 def update_project(

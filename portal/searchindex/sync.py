@@ -1,7 +1,7 @@
 """Outbox producer and consumer, and the full reindex.
 
-- `enqueue(session, doc_ids)` (and `enqueue_zone/plot/sector`) add outbox rows in the caller's
-  transaction and mark the session so that, after it commits, the app's `SyncWorker` is woken.
+- `queue(session, change)` subscribes to public-data events (portal/events): it adds outbox rows in
+  the transaction of the change; after that commits, the app wakes its `SyncWorker` (`kick`).
 - `drain(db, engine)` applies pending rows: builds the documents fresh from the database, sends them,
   deletes the rows it applied. If the engine is unavailable the rows stay (attempts + 1) and the worker
   retries with backoff; pages and writes never wait for the engine.
@@ -15,10 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, col, delete, select
 
-from portal.catalogue.models import CatalogueGeneration, Plot, Zone
+from portal.events import PublicDataChanged
 from portal.searchindex.documents import all_documents, documents_for
 from portal.searchindex.models import SearchOutbox
 from search.engine import SearchEngine, SearchUnavailable
@@ -27,34 +26,11 @@ log = logging.getLogger("portal.search")
 BATCH = 500
 
 
-def enqueue(session: Session, doc_ids: list[str]) -> None:
-    """Outbox rows for changed records, in the caller's transaction; the public data's generation
-    moves on with them (cached public pages of older generations are no longer served)."""
-    for doc_id in dict.fromkeys(doc_ids):
+def queue(session: Session, change: PublicDataChanged) -> None:
+    """The indexer's subscription to public-data events: an outbox row per changed record, in the
+    transaction of the change (see portal/events)."""
+    for doc_id in change.doc_ids:
         session.add(SearchOutbox(doc_id=doc_id))
-    if not session.info.get("search_outbox_dirty"):
-        bump_generation(session)
-    session.info["search_outbox_dirty"] = True
-
-
-def bump_generation(session: Session) -> None:
-    bumped = session.exec(
-        update(CatalogueGeneration).where(col(CatalogueGeneration.id) == 1).values(value=CatalogueGeneration.value + 1)
-    )
-    if bumped.rowcount == 0:
-        session.add(CatalogueGeneration(id=1, value=1))
-        session.flush()
-
-
-def enqueue_zone(session: Session, zone: Zone) -> None:
-    """A zone and the plots that show its name."""
-    plot_ids = session.exec(select(Plot.id).where(Plot.zone_id == zone.id)).all() if zone.id else []
-    enqueue(session, [f"zone:{zone.slug}", *(f"plot:{i}" for i in plot_ids)])
-
-
-def enqueue_plot(session: Session, plot: Plot) -> None:
-    zone = session.get(Zone, plot.zone_id)
-    enqueue(session, [f"plot:{plot.id}"] + ([f"zone:{zone.slug}"] if zone else []))
 
 
 def drain(db: Any, engine: SearchEngine, *, batch: int = BATCH) -> int:
@@ -184,16 +160,3 @@ class SyncWorker:
                 log.exception("search sync crashed; will retry")
                 result = -1
             delay = min(delay * 2, 60.0) if result < 0 else 5.0
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_worker_after_commit(session: Session) -> None:
-    """Wake the app's worker after any session that wrote outbox rows commits."""
-    if session.info.pop("search_outbox_dirty", False):
-        db = session.info.get("db")
-        worker = getattr(db, "search_worker", None)
-        if worker is not None:
-            worker.kick()
-        cache = getattr(db, "page_cache", None)
-        if cache is not None:
-            cache.invalidate()
