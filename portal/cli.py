@@ -1,9 +1,13 @@
-"""`portal` command line: serve | migrate | seed | bootstrap | reindex | createuser | screen | import | export."""
+"""`portal` command line: serve | migrate | seed | bootstrap | reindex | routes, and the domains' commands
+(createuser | users | screen | import | export)."""
 
 from __future__ import annotations
 
 import typer
 
+from portal.accounts import cli as accounts_cli
+from portal.publishing import cli as publishing_cli
+from portal.screening import cli as screening_cli
 from portal.settings import get_settings
 from portal.wiring import wire
 
@@ -139,17 +143,22 @@ def _after_commit(db) -> None:
     worker.engine.close()
 
 
-def _register_domain_commands() -> None:
-    """Each domain may add commands in `portal/<domain>/cli.py` with `register(app)`."""
-    from importlib import import_module
+@app.command()
+def routes() -> None:
+    """Print every URL: methods, path, handler (module:function) and the roles it demands (or public)."""
+    from portal.app import create_app
+    from portal.web.access import route_map
 
-    from portal import PACKAGE_DIR
+    rows = [(r.methods, r.path, r.handler, r.access) for r in route_map(create_app(get_settings()))]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for methods, path, handler, access in rows:
+        typer.echo(f"{methods:<{widths[0]}}  {path:<{widths[1]}}  {handler:<{widths[2]}}  {access}")
 
-    for path in sorted(PACKAGE_DIR.glob("*/cli.py")):
-        import_module(f"portal.{path.parent.name}.cli").register(app)
 
-
-_register_domain_commands()
+#: The domains' commands (each module's `register(app)` adds them); tests/test_wiring.py checks the list.
+DOMAIN_CLIS = (accounts_cli, publishing_cli, screening_cli)
+for _module in DOMAIN_CLIS:
+    _module.register(app)
 
 if __name__ == "__main__":
     app()
