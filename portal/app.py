@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 
 from portal import ROOT_DIR, events
 from portal.accounts import routes as accounts
-from portal.audit import routes as audit
 from portal.catalogue import routes as catalogue
 from portal.compare import routes as compare
 from portal.dashboard import routes as dashboard
@@ -44,7 +43,6 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (opendata.api, API),
     (opendata.router, ""),
     (accounts.router, ""),
-    (audit.router, ""),
     (compare.api, API),
     (compare.router, ""),
     (dashboard.router, ""),
