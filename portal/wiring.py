@@ -1,9 +1,13 @@
-"""Who listens to public-data events (portal/events): wired once per process, by the app factory, the
-command line and the test suite. A change signalled before `wire()` raises `portal.events.NotWired`."""
+"""What is wired at start-up, once per process, by the app factory, the command line and the test suite:
+who listens to public-data events (portal/events) and who provides the catalogue's ports
+(portal/catalogue/ports.py). Before `wire()`, a change signalled or a port asked raises
+`portal.events.NotWired`."""
 
 from __future__ import annotations
 
 from portal import events
+from portal.catalogue import ports as catalogue_ports
+from portal.registry import service as registry
 from portal.searchindex import sync as search_sync
 from portal.web import pagecache
 
@@ -12,3 +16,4 @@ def wire() -> None:
     """Subscribe the page cache (the public-data generation) and the search indexer (its outbox rows)."""
     events.subscribe(pagecache.bump_generation)
     events.subscribe(search_sync.queue)
+    catalogue_ports.provide_leased_outside_plots(registry.leased_outside_plots)

@@ -85,3 +85,12 @@ def test_portal_routes_prints_every_url_with_handler_and_role(settings, monkeypa
         "screener|admin",
     ]
     assert any(line.split()[-1] == "public" and " /{lang}/zones/{slug} " in line for line in lines)
+
+
+def test_a_catalogue_port_nobody_provided_is_refused_not_guessed(session, monkeypatch):
+    from portal.catalogue import ports, service
+    from portal.events import NotWired
+
+    monkeypatch.setattr(ports, "_leased_outside_plots", None)
+    with pytest.raises(NotWired):
+        service.land_figures(session, service.all_zones(session)[:1])
