@@ -1,12 +1,13 @@
 """What is wired at start-up, once per process, by the app factory, the command line and the test suite:
-who listens to public-data events (portal/events) and who provides the catalogue's ports
-(portal/catalogue/ports.py). Before `wire()`, a change signalled or a port asked raises
-`portal.events.NotWired`."""
+who listens to public-data events (portal/events) and who provides the ports through which a lower domain
+asks a higher one (portal/catalogue/ports.py, portal/publishing/ports.py). Before `wire()`, a change
+signalled or a port asked raises `portal.events.NotWired`."""
 
 from __future__ import annotations
 
 from portal import events
 from portal.catalogue import ports as catalogue_ports
+from portal.publishing import ports as publishing_ports
 from portal.registry import service as registry
 from portal.searchindex import sync as search_sync
 from portal.web import pagecache
@@ -17,3 +18,4 @@ def wire() -> None:
     events.subscribe(pagecache.bump_generation)
     events.subscribe(search_sync.queue)
     catalogue_ports.provide_leased_outside_plots(registry.leased_outside_plots)
+    publishing_ports.provide_plot_in_use(registry.plot_in_use)

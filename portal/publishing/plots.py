@@ -15,6 +15,7 @@ from portal.catalogue.changes import plot_changed
 from portal.catalogue.models import Plot, Zone
 from portal.clock import today
 from portal.i18n import N_
+from portal.publishing import ports
 from portal.publishing.schemas import PLOT_FIELDS, PlotIn
 from portal.publishing.service import PublishingError
 from portal.versioning.service import (
@@ -149,9 +150,7 @@ def update_plot(
 def delete_plot(
     session: Session, *, plot: Plot, expected_version: int, actor: User | None, address: str | None = None
 ) -> None:
-    from portal.registry.models import Project
-
-    if session.exec(select(Project.id).where(Project.plot_id == plot.id)).first() is not None:
+    if ports.plot_in_use(session, plot.id):
         raise PublishingError("plot", N_("A registry project is placed on this plot: move or edit that project first."))
     before = plot_values(plot)
     zone = session.get(Zone, plot.zone_id)

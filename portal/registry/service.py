@@ -36,6 +36,11 @@ class RegistryError(ValueError):
         self.params = params
 
 
+def plot_in_use(session: Session, plot_id: int) -> bool:
+    """A project is placed on the plot (publishing refuses to delete it: publishing/ports.py)."""
+    return session.exec(select(Project.id).where(Project.plot_id == plot_id)).first() is not None
+
+
 def leased_outside_plots(session: Session, zone_ids: list[int]) -> dict[int, float]:
     """Land taken by registry projects that are not placed on a plot (a plot marked leased already
     counts its own area; a project on a plot would count it twice)."""
