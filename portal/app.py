@@ -16,13 +16,13 @@ from portal.compare import routes as compare
 from portal.dashboard import routes as dashboard
 from portal.db import Database
 from portal.i18n import negotiate
+from portal.intake import precheck
 from portal.intake import routes as intake
 from portal.maps import routes as maps
 from portal.opendata import routes as opendata
 from portal.publishing import routes as publishing
 from portal.registry import routes as registry
 from portal.review import routes as review
-from portal.screening import routes as screening
 from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
 from portal.web import errors
@@ -54,8 +54,8 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (registry.api, API),
     (registry.router, ""),
     (review.router, ""),
-    (screening.api, API),
-    (screening.router, ""),
+    (precheck.api, API),
+    (precheck.router, ""),
     (searchpages.api, API),
     (searchpages.router, ""),
 )

@@ -10,15 +10,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang
-from portal.intake import forms, labels, service, uploads
+from portal.intake import forms, labels, ports, service, uploads
+from portal.intake.precheck import body_errors, filtering, form_context, read_facts
 from portal.intake.schemas import MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
-from portal.review import service as review_service
+from portal.intake.tracking import PRIVATE_HEADERS, proposal_by_token
 from portal.screening import service as screening
-from portal.screening.routes import body_errors, filtering, form_context, read_facts
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -26,8 +25,6 @@ router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["proposals"])
 
 #: Sent with every page that holds a tracking token (and its 404): the token must not leak or be indexed.
-PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
-TRACKING_LIMIT = "30/minute"  # token lookups per address
 
 INVESTOR_FIELDS = (
     "company_name",
@@ -235,20 +232,8 @@ def _submit_form(
 # --- receipt and tracking --------------------------------------------------------------------------------
 
 
-def _lookup(request: Request, session, token: str):
-    allowed, retry_after = for_app(request.app, "intake-tracking", TRACKING_LIMIT).hit(
-        client_address(request) or "unknown"
-    )
-    if not allowed:
-        raise HTTPException(status_code=429, headers={**PRIVATE_HEADERS, "Retry-After": str(retry_after)})
-    proposal = service.get_by_token(session, token=token)
-    if proposal is None:
-        raise HTTPException(status_code=404, headers=PRIVATE_HEADERS)
-    return proposal
-
-
 def _status_page(request: Request, lang: str, session, token: str, *, receipt: bool):
-    proposal = _lookup(request, session, token)
+    proposal = proposal_by_token(request, session, token)
     return render(
         request,
         lang,
@@ -262,7 +247,7 @@ def _status_page(request: Request, lang: str, session, token: str, *, receipt: b
             "attachments": service.list_attachments(session, proposal=proposal),
             "tracking_url": _tracking_url(request, lang, token),
             "labels": labels,
-            "review": review_service.status_context(session, proposal, lang, token=token),
+            "review": ports.status_context(session, proposal, lang, token=token),
             "token": token,
         },
         headers=PRIVATE_HEADERS,
@@ -282,7 +267,7 @@ def proposal_status(request: Request, lang: Lang, token: str, session: SessionDe
 @router.get("/proposals/report/{token}")
 def proposal_report(request: Request, lang: Lang, token: str, session: SessionDep):
     """The stored screening of a proposal as a printable report, in the reader's language."""
-    proposal = _lookup(request, session, token)
+    proposal = proposal_by_token(request, session, token)
     return render(
         request,
         lang,

@@ -15,13 +15,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from portal.accounts.deps import ScreenerUser
-from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang
 from portal.intake import labels as intake_labels
 from portal.intake import service as intake
 from portal.intake.models import Proposal
+from portal.intake.tracking import PRIVATE_HEADERS, proposal_by_token
 from portal.review import service
 from portal.review.schemas import (
     AnswerForm,
@@ -467,22 +467,6 @@ def withdraw(
 
 
 #: Pages that hold a tracking token must not leak it (same headers as the intake status page).
-PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
-TRACKING_LIMIT = "30/minute"  # token lookups per address, counted with the status page's own lookups
-
-
-def _by_token(request: Request, session, token: str) -> Proposal:
-    allowed, retry_after = for_app(request.app, "intake-tracking", TRACKING_LIMIT).hit(
-        client_address(request) or "unknown"
-    )
-    if not allowed:
-        raise HTTPException(status_code=429, headers={**PRIVATE_HEADERS, "Retry-After": str(retry_after)})
-    proposal = intake.get_by_token(session, token=token)
-    if proposal is None:
-        raise HTTPException(status_code=404, headers=PRIVATE_HEADERS)
-    return proposal
-
-
 def _status_url(lang: str, token: str, done: str | None = None) -> str:
     return f"/{lang}/proposals/status/{token}" + (f"?done={done}" if done else "")
 
@@ -524,7 +508,7 @@ def _investor_move(
 ):
     """The flow of the investor's forms on the tracking-token pages (answer, withdraw): as `_move_case`,
     back to the status page, and every answer carries PRIVATE_HEADERS."""
-    proposal = _by_token(request, session, token)
+    proposal = proposal_by_token(request, session, token)
     try:
         if not errors:
             with db.write() as w:
