@@ -36,6 +36,7 @@ test-postgres: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 
 bench: bench-search bench-screening
 	$(PY) tests/bench/http_bench.py
