@@ -152,6 +152,11 @@ class SyncWorker:
     def start(self) -> None:
         if self.mode != "thread" or self._thread is not None:
             return
+        if getattr(self.db, "bound", False):
+            # A database bound to one connection (a test's transaction): a thread of ours would run
+            # its statements inside that transaction, interleaved with the test's own SAVEPOINTs.
+            log.info("search sync thread not started: the database is bound to one connection")
+            return
         self._thread = threading.Thread(target=self._run, name="search-sync", daemon=True)
         self._thread.start()
 
