@@ -16,6 +16,7 @@ from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
 from portal.web.pagecache import PageCache, PageCacheMiddleware
+from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        from portal.intake.uploads import clean_incoming
+
+        clean_incoming(settings.upload_dir)  # what a crash left half-written
         worker.start()
         yield
         worker.stop()
@@ -84,5 +88,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
+    app.add_middleware(RequestLogMiddleware)  # outermost of ours: the id and the log line cover everything
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

@@ -89,7 +89,20 @@ def serve(
         reload=reload,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
+        access_log=False,  # the portal writes its own line per request, with its id and tokens redacted
+        log_config=log_config(),
     )
+
+
+def log_config() -> dict:
+    """uvicorn's logging, plus the portal's loggers (request lines, errors with tracebacks) on stderr."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["portal"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @app.command()

@@ -38,6 +38,10 @@ class SearchUnavailable(Exception):
     """The engine cannot be reached or its storage failed. Callers show a notice and keep working."""
 
 
+class SearchIndexCorrupt(SearchUnavailable):
+    """The engine's own storage is damaged (not merely unreachable): the index must be rebuilt."""
+
+
 class SearchTaskFailed(SearchUnavailable):
     """A write the engine accepted but then failed to apply (e.g. a Meilisearch task with status failed)."""
 

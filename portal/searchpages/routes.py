@@ -69,6 +69,13 @@ def _engine(request: Request):
     return request.app.state.search_worker.engine
 
 
+def _rebuild_if_damaged(request: Request) -> None:
+    """A damaged index is rebuilt by the sync worker; wake it now rather than at its next round."""
+    worker = request.app.state.search_worker
+    if getattr(worker.engine, "corrupt", False):
+        worker.kick()
+
+
 def _known(session):
     known = catalogue.known_values(session)
     return known["locality"], known["sector"]
@@ -86,6 +93,7 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
         )
     except SearchUnavailable:
         unavailable = True
+        _rebuild_if_damaged(request)
     keep = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     return render(
         request,
@@ -165,6 +173,7 @@ def search_api(
             q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang
         )
     except SearchUnavailable:
+        _rebuild_if_damaged(request)
         return JSONResponse(
             {"detail": "Search temporarily unavailable"}, status_code=503, headers={"Retry-After": "30"}
         )
