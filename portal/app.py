@@ -21,12 +21,26 @@ from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddlewa
 
 
 def make_search_worker(settings: Settings, db: Database):
-    """The search engine chosen by PORTAL_SEARCH_URL, behind the outbox worker (see search/sync.py)."""
+    """The search engine chosen by PORTAL_SEARCH_URL, with timeouts, a circuit breaker and a bulkhead
+    (search/guard.py), behind the outbox worker (see search/sync.py)."""
     from search.engine import make_engine
     from search.sync import SyncWorker
 
     def engine_factory():
-        return make_engine(settings.search_url, meili_key=settings.meili_key, default_path=settings.search_path)
+        from search.guard import GuardedEngine
+
+        engine = make_engine(
+            settings.search_url,
+            meili_key=settings.meili_key,
+            default_path=settings.search_path,
+            timeout=(settings.search_connect_timeout, settings.search_timeout),
+        )
+        return GuardedEngine(
+            engine,
+            fail_max=settings.search_breaker_failures,
+            reset_after=settings.search_breaker_reset,
+            max_concurrent=settings.search_max_concurrent,
+        )
 
     worker = SyncWorker(db, engine_factory, mode=settings.search_sync)
     db.search_worker = worker

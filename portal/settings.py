@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     search_url: str = ""  # empty or sqlite:///path → embedded FTS5; http(s)://… → Meilisearch
     meili_key: str = ""
     search_sync: Literal["thread", "manual"] = "thread"  # manual: tests drain the search outbox themselves
+    search_connect_timeout: float = 1.0  # seconds to reach Meilisearch
+    search_timeout: float = 2.0  # seconds to wait for each of its answers
+    search_max_concurrent: int = 8  # queries waiting on the engine at once (each holds a server thread)
+    search_breaker_failures: int = 5  # failures in a row that open the circuit breaker …
+    search_breaker_reset: float = 30.0  # … for this many seconds
     page_cache: bool = True  # cache rendered public catalogue pages for anonymous visitors
     secret_key: str = Field(default_factory=_secret_file_default)
     ratelimit_url: str = "memory://"  # or redis://127.0.0.1:6379/0

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from portal.catalogue import labels
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import PlotStatus, ZoneKind, ZoneStatus
-from portal.db import SessionDep
+from portal.db import SessionDep, release
 from portal.i18n import N_, Lang
 from portal.web.render import render
 from search.engine import SearchUnavailable
@@ -86,6 +86,8 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     q = q[:MAX_QUERY]
     localities, sectors = _known(session)
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
+    sector_names = {s.code: s for s in catalogue.list_sectors(session)}
+    release(session)  # no database connection is held while the engine answers (or hangs)
     result, unavailable = None, False
     try:
         result = _engine(request).query(
@@ -107,7 +109,7 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
             "filters": parsed.filters,
             "keep": keep,
             "labels": labels,
-            "sector_names": {s.code: s for s in catalogue.list_sectors(session)},
+            "sector_names": sector_names,
         },
         status_code=200,
     )
@@ -168,6 +170,7 @@ def search_api(
                 for name, value, message in parsed.errors
             ],
         )
+    release(session)  # no database connection is held while the engine answers (or hangs)
     try:
         result = _engine(request).query(
             q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang
