@@ -9,9 +9,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from portal import ROOT_DIR
 from portal.db import Database
 from portal.i18n import negotiate
+from portal.resources import asset_dir
 from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     errors.install(app)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
     if settings.page_cache:
