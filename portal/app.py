@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from portal import ROOT_DIR, events
+from portal import events
 from portal.accounts import routes as accounts
 from portal.catalogue import routes as catalogue
 from portal.compare import routes as compare
@@ -22,12 +22,14 @@ from portal.maps import routes as maps
 from portal.opendata import routes as opendata
 from portal.publishing import routes as publishing
 from portal.registry import routes as registry
+from portal.resources import asset_dir
 from portal.review import routes as review
 from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
 from portal.web.pagecache import PageCache, PageCacheMiddleware
+from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from portal.wiring import wire
 
@@ -62,12 +64,26 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
 
 
 def make_search_worker(settings: Settings, db: Database):
-    """The search engine chosen by PORTAL_SEARCH_URL, behind the outbox worker (see search/sync.py)."""
+    """The search engine chosen by PORTAL_SEARCH_URL, with timeouts, a circuit breaker and a bulkhead
+    (search/guard.py), behind the outbox worker (see portal/searchindex/sync.py)."""
     from portal.searchindex.sync import SyncWorker
     from search.engine import make_engine
 
     def engine_factory():
-        return make_engine(settings.search_url, meili_key=settings.meili_key, default_path=settings.search_path)
+        from search.guard import GuardedEngine
+
+        engine = make_engine(
+            settings.search_url,
+            meili_key=settings.meili_key,
+            default_path=settings.search_path,
+            timeout=(settings.search_connect_timeout, settings.search_timeout),
+        )
+        return GuardedEngine(
+            engine,
+            fail_max=settings.search_breaker_failures,
+            reset_after=settings.search_breaker_reset,
+            max_concurrent=settings.search_max_concurrent,
+        )
 
     return SyncWorker(db, engine_factory, mode=settings.search_sync)
 
@@ -82,6 +98,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        from portal.intake.uploads import clean_incoming
+
+        clean_incoming(settings.upload_dir)  # what a crash left half-written
         worker.start()
         yield
         worker.stop()
@@ -116,7 +135,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     errors.install(app)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
     app.state.page_cache = None
@@ -127,5 +146,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
+    app.add_middleware(RequestLogMiddleware)  # outermost of ours: the id and the log line cover everything
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

@@ -77,13 +77,20 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     reload: bool = typer.Option(False, help="reload on code changes (development)"),
+    fd: int | None = typer.Option(None, help="serve an inherited listening socket (socket activation, tests)"),
 ) -> None:
     """Serve the portal with uvicorn (the database must be migrated: `portal migrate` or `make run`)."""
     import uvicorn
+    from pydantic import ValidationError
 
     from portal.migrate import pending
 
-    url = get_settings().database_url
+    try:
+        url = get_settings().database_url
+    except ValidationError as err:  # e.g. production without PORTAL_SECRET_KEY: refuse to start, say why
+        for problem in err.errors():
+            typer.echo(f"Cannot start: {problem['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
     if pending(url):
         typer.echo(
             f"The database ({_without_password(url)}) is not migrated. Run `portal bootstrap` (migrate, then seed"
@@ -96,11 +103,25 @@ def serve(
         "portal.main:app",
         host=host,
         port=port,
+        fd=fd,
         workers=workers,
         reload=reload,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
+        access_log=False,  # the portal writes its own line per request, with its id and tokens redacted
+        log_config=log_config(),
     )
+
+
+def log_config() -> dict:
+    """uvicorn's logging, plus the portal's loggers (request lines, errors with tracebacks) on stderr."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["portal"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @app.command()

@@ -177,6 +177,14 @@ def _no_dml_when_read_only(state: ORMExecuteState) -> None:
         raise WriteOutsideTransaction("this session only reads; write inside `with db.write() as session:`")
 
 
+def release(session: Session) -> None:
+    """End a read session's transaction and give its connection back to the pool, before a slow call
+    (the search engine): nothing is held while waiting. Loaded objects stay usable; the next read takes
+    a connection again."""
+    if session.in_transaction():
+        session.commit()  # a read-only session has nothing to write: this only ends the transaction
+
+
 def get_database(request: Request) -> Database:
     return request.app.state.db
 

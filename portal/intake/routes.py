@@ -210,6 +210,9 @@ def _submit_form(
             )
         except uploads.UploadRefused as refused:
             forms.add(errors, "attachments", refused.message, **refused.params)
+        except uploads.StorageUnavailable:
+            uploads.discard(staged)
+            raise
     if errors or data is None or key is None:
         uploads.discard(staged)
         return None

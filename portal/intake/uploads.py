@@ -13,10 +13,13 @@ a database row pointing at a missing file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import logging
 import os
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +29,24 @@ import filetype
 
 from portal.i18n import N_
 
+log = logging.getLogger("portal.uploads")
 ALLOWED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 CHUNK = 64 * 1024
 INCOMING = ".incoming"
+STALE_PART_SECONDS = 15 * 60
+"""A `.part` file older than this at start is what a crash left behind (staging takes seconds)."""
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class StorageUnavailable(Exception):
+    """The upload directory cannot take the file: full (`full`, answered 507) or not writable (503).
+    The submission stores nothing: staged files are removed, the database is not written."""
+
+    def __init__(self, error: OSError, directory: Path) -> None:
+        super().__init__(f"{directory}: {error.strerror or error}")
+        self.errno = error.errno
+        self.full = error.errno in _FULL
+        self.state = "full" if self.full else "unwritable"
 
 
 class UploadRefused(Exception):
@@ -89,12 +107,12 @@ def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_b
             N_("%(name)s is not a PDF, PNG or JPEG file (its content was checked, not its name)."), name=name
         )
     incoming = directory / INCOMING
-    incoming.mkdir(parents=True, exist_ok=True)
     stored = f"{secrets.token_hex(16)}.{ALLOWED[mime]}"
     temp = incoming / f"{stored}.part"
     digest = hashlib.sha256()
     size = 0
     try:
+        incoming.mkdir(parents=True, exist_ok=True)
         with open(temp, "xb") as out:
             chunk = head
             while chunk:
@@ -108,9 +126,11 @@ def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_b
                 chunk = source.read(CHUNK)
             out.flush()
             os.fsync(out.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             temp.unlink()
+        if isinstance(exc, OSError):
+            raise StorageUnavailable(exc, directory) from exc
         raise
     return StagedFile(temp, directory / stored, stored, name, mime, size, digest.hexdigest())
 
@@ -118,7 +138,10 @@ def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_b
 def finalize(files: list[StagedFile]) -> None:
     for f in files:
         if not f.finalized:
-            os.replace(f.temp_path, f.final_path)
+            try:
+                os.replace(f.temp_path, f.final_path)
+            except OSError as exc:
+                raise StorageUnavailable(exc, f.final_path.parent) from exc
             f.finalized = True
     if files:
         _fsync_dir(files[0].final_path.parent)
@@ -127,8 +150,28 @@ def finalize(files: list[StagedFile]) -> None:
 def discard(files: list[StagedFile]) -> None:
     for f in files:
         for path in (f.temp_path, f.final_path):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def clean_incoming(directory: Path, *, older_than: float = STALE_PART_SECONDS) -> int:
+    """Remove the `.part` files a crash left in `<directory>/.incoming` (at start). Files younger than
+    `older_than` seconds are kept: another worker process may be writing them. Returns how many."""
+
+    removed = 0
+    limit = time.time() - older_than
+    try:
+        parts = list((directory / INCOMING).glob("*.part"))
+    except OSError:
+        return 0
+    for part in parts:
+        with contextlib.suppress(OSError):
+            if part.stat().st_mtime < limit:
+                part.unlink()
+                removed += 1
+    if removed:
+        log.info("removed %d unfinished upload file(s) from %s", removed, directory / INCOMING)
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -18,9 +18,9 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from portal.events import PublicDataChanged
-from portal.searchindex.documents import all_documents, documents_for
+from portal.searchindex.documents import all_documents, document_count, documents_for
 from portal.searchindex.models import SearchOutbox
-from search.engine import SearchEngine, SearchUnavailable
+from search.engine import SearchEngine, SearchIndexCorrupt, SearchUnavailable
 
 log = logging.getLogger("portal.search")
 BATCH = 500
@@ -81,7 +81,11 @@ def reindex(db: Any, engine: SearchEngine, *, progress: Callable[[int, int], Non
     with db.session() as session:
         high_water = session.exec(select(SearchOutbox.id).order_by(col(SearchOutbox.id).desc())).first() or 0
         docs = all_documents(session)
-    engine.clear()
+    try:
+        engine.clear()
+    except SearchIndexCorrupt as err:  # a damaged file cannot even be cleared: it is derived data, start anew
+        log.warning("search index damaged, recreating it: %s", err)
+        engine.reset()  # type: ignore[attr-defined]  # only engines with local storage report damage
     total = len(docs)
     for start in range(0, total, BATCH):
         engine.index(docs[start : start + BATCH])
@@ -119,7 +123,26 @@ class SyncWorker:
     def kick(self) -> None:
         self._wake.set()
 
+    def check_index(self) -> bool:
+        """Whether the index must be rebuilt: damaged, or not holding as many documents as the
+        database gives (empty, or lost some). Sets `needs_reindex`; raises SearchUnavailable when the
+        engine cannot be asked."""
+        try:
+            indexed = self.engine.count()
+        except SearchIndexCorrupt as err:
+            log.warning("search index damaged; rebuilding it: %s", err)
+            self.needs_reindex = True
+            return True
+        with self.db.session() as session:
+            expected = document_count(session)
+        if indexed != expected:
+            log.warning("search index holds %d documents, the database gives %d: rebuilding it", indexed, expected)
+            self.needs_reindex = True
+        return self.needs_reindex
+
     def drain_now(self) -> int:
+        if getattr(self._engine, "corrupt", False):
+            self.needs_reindex = True
         if self.needs_reindex:
             reindex(self.db, self.engine)
             self.needs_reindex = False
@@ -127,6 +150,11 @@ class SyncWorker:
 
     def start(self) -> None:
         if self.mode != "thread" or self._thread is not None:
+            return
+        if getattr(self.db, "bound", False):
+            # A database bound to one connection (a test's transaction): a thread of ours would run
+            # its statements inside that transaction, interleaved with the test's own SAVEPOINTs.
+            log.info("search sync thread not started: the database is bound to one connection")
             return
         self._thread = threading.Thread(target=self._run, name="search-sync", daemon=True)
         self._thread.start()
@@ -141,8 +169,8 @@ class SyncWorker:
 
     def _run(self) -> None:
         delay = 1.0
-        try:  # a missing or empty index (derived data) is rebuilt from the database
-            self.needs_reindex = self.engine.count() == 0
+        try:  # a missing, damaged or incomplete index (derived data) is rebuilt from the database
+            self.check_index()
         except SearchUnavailable as err:
             log.warning("search engine unavailable at start: %s", err)
         self._wake.set()  # catch up on whatever is pending at start

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from portal.catalogue import labels
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import PlotStatus, ZoneKind, ZoneStatus
-from portal.db import SessionDep
+from portal.db import SessionDep, release
 from portal.i18n import N_, Lang
 from portal.web.render import render
 from search.engine import SearchUnavailable
@@ -69,6 +69,13 @@ def _engine(request: Request):
     return request.app.state.search_worker.engine
 
 
+def _rebuild_if_damaged(request: Request) -> None:
+    """A damaged index is rebuilt by the sync worker; wake it now rather than at its next round."""
+    worker = request.app.state.search_worker
+    if getattr(worker.engine, "corrupt", False):
+        worker.kick()
+
+
 def _known(session):
     known = catalogue.known_values(session)
     return known["locality"], known["sector"]
@@ -79,6 +86,8 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     q = q[:MAX_QUERY]
     localities, sectors = _known(session)
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
+    sector_names = {s.code: s for s in catalogue.list_sectors(session)}
+    release(session)  # no database connection is held while the engine answers (or hangs)
     result, unavailable = None, False
     try:
         result = _engine(request).query(
@@ -86,6 +95,7 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
         )
     except SearchUnavailable:
         unavailable = True
+        _rebuild_if_damaged(request)
     keep = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     return render(
         request,
@@ -99,7 +109,7 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
             "filters": parsed.filters,
             "keep": keep,
             "labels": labels,
-            "sector_names": {s.code: s for s in catalogue.list_sectors(session)},
+            "sector_names": sector_names,
         },
         status_code=200,
     )
@@ -160,11 +170,13 @@ def search_api(
                 for name, value, message in parsed.errors
             ],
         )
+    release(session)  # no database connection is held while the engine answers (or hangs)
     try:
         result = _engine(request).query(
             q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang
         )
     except SearchUnavailable:
+        _rebuild_if_damaged(request)
         return JSONResponse(
             {"detail": "Search temporarily unavailable"}, status_code=503, headers={"Retry-After": "30"}
         )

@@ -65,10 +65,11 @@ class PageCache:
             return self._generation
         with self.db.session() as session:
             value = session.execute(text("SELECT value FROM catalogue_generation WHERE id = 1")).scalar()
+        value = value or 0  # no row yet: generation 0 (not None, which would empty the cache every ttl)
         with self._lock:
             if value != self._generation:
                 self._entries.clear()
-            self._generation = value or 0
+            self._generation = value
             self._checked = now
         return self._generation
 
