@@ -15,6 +15,7 @@ from portal.catalogue import routes as catalogue
 from portal.compare import routes as compare
 from portal.dashboard import routes as dashboard
 from portal.db import Database
+from portal.facts import routes as facts
 from portal.i18n import negotiate
 from portal.intake import precheck
 from portal.intake import routes as intake
@@ -48,6 +49,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (compare.api, API),
     (compare.router, ""),
     (dashboard.router, ""),
+    (facts.router, ""),
     (intake.api, API),
     (intake.router, ""),
     (maps.api, API),

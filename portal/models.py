@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 from portal.accounts import models as accounts
 from portal.audit import models as audit
 from portal.catalogue import models as catalogue
+from portal.facts import models as facts
 from portal.intake import models as intake
 from portal.publishing import models as publishing
 from portal.registry import models as registry
@@ -14,6 +15,6 @@ from portal.review import models as review
 from portal.searchindex import models as searchindex
 from portal.versioning import models as versioning
 
-MODEL_MODULES = (accounts, audit, catalogue, intake, publishing, registry, review, searchindex, versioning)
+MODEL_MODULES = (accounts, audit, catalogue, facts, intake, publishing, registry, review, searchindex, versioning)
 
 metadata = SQLModel.metadata

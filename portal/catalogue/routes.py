@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -14,12 +15,14 @@ from portal.catalogue.present import zone_public
 from portal.catalogue.schemas import SORT_KEYS, ZoneList, ZonePublic, parse_zone_filters
 from portal.data import load
 from portal.db import SessionDep
-from portal.i18n import Lang
+from portal.facts import present as facts_present
+from portal.facts import service as facts_service
+from portal.i18n import N_, Lang, translate
+from portal.places import service as places
 from portal.spreadsheets import csv_text
 from portal.web.caching import cached_response
 from portal.web.render import render
 
-ORDER = 10
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["catalogue"])
 
@@ -43,9 +46,28 @@ def home(request: Request, lang: Lang, session: SessionDep):
             "figures": figures,
             "targets": load("targets")["targets"],
             "counts": counts,
+            "merger_facts": _merger_facts(session, lang),
             **_label_context(),
         },
     )
+
+
+#: the facts the home page cites for the merger (first fact of each topic)
+MERGER_TOPICS = (
+    "national_assembly_resolution",
+    "new_government_operational_date",
+    "district_level_abolished",
+    "management_board_after_merger",
+)
+
+
+def _merger_facts(session, lang: str) -> list:
+    facts = facts_service.scope_facts(session, scope="merger")
+    first = {}
+    for f in facts:
+        if f.topic in MERGER_TOPICS and f.topic not in first:
+            first[f.topic] = f
+    return [facts_present.view(first[t], lang) for t in MERGER_TOPICS if t in first]
 
 
 @router.get("/zones")
@@ -53,6 +75,13 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
     parsed = parse_zone_filters(list(request.query_params.multi_items()), known=service.known_values(session))
     result = service.list_zones(session, filters=parsed.filters, lang=lang, page=page)
     sectors = service.zone_sectors(session, [z.id for z in result.zones])
+    public = facts_service.facts_by_zone(session, [z.id for z in result.zones])
+    occupancy = {
+        z.id: facts_present.view(f, lang)
+        for z in result.zones
+        if (f := next((f for f in public[z.id] if f.topic == "fill_rate"), None)) is not None
+    }
+    columns = _list_columns(result, occupancy, show_all=request.query_params.get("columns") == "all", lang=lang)
     return render(
         request,
         lang,
@@ -66,8 +95,33 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "sort_keys": SORT_KEYS,
             **_label_context(),
             "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
+            "occupancy": occupancy,
+            "places": {z.id: places.zone_place(z.slug) for z in result.zones},
+            **columns,
         },
     )
+
+
+#: optional columns of the zone list: (key, label msgid); a column unknown for every zone shown is hidden
+OPTIONAL_COLUMNS = (
+    ("total_area", N_("Total area")),
+    ("occupancy", N_("Occupancy")),
+    ("available", N_("Available land")),
+)
+
+
+def _list_columns(result, occupancy: dict, *, show_all: bool, lang: str) -> dict:
+    known = {
+        "total_area": any(z.total_area_ha is not None for z in result.zones),
+        "occupancy": bool(occupancy) or any(result.land[z.id].fill_rate is not None for z in result.zones),
+        "available": any(result.land[z.id].available_ha is not None for z in result.zones),
+    }
+    hidden = [key for key, _label in OPTIONAL_COLUMNS if not known[key]]
+    return {
+        "columns": {key for key, _label in OPTIONAL_COLUMNS if known[key] or show_all},
+        "hidden_columns": [translate(lang, label) for key, label in OPTIONAL_COLUMNS if key in hidden],
+        "show_all_columns": show_all,
+    }
 
 
 @router.get("/zones/{slug}")
@@ -76,6 +130,10 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
     if zone is None:
         raise HTTPException(status_code=404)
     land = service.land_figures(session, [zone])[zone.id]
+    plots = service.plots_of(session, zone=zone)
+    public = facts_present.zone_page(
+        zone, land, facts_service.zone_facts(session, zone=zone), lang=lang, has_plots=bool(plots)
+    )
     return render(
         request,
         lang,
@@ -86,11 +144,31 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             "sectors": service.zone_sectors(session, [zone.id])[zone.id],
             "parent": service.parent(session, zone=zone),
             "children": service.children(session, zone=zone),
-            "plots": service.plots_of(session, zone=zone),
+            "plots": plots,
+            **public,
+            **_place_context(zone, lang, public),
             "province_priorities": [s for s in service.list_sectors(session) if s.priority],
             **_label_context(),
         },
     )
+
+
+def _place_context(zone, lang: str, public: dict) -> dict:
+    """The 2025 merger on the zone page: old and new units, Cần Thơ city, the authority."""
+    place = places.zone_place(zone.slug)
+    authority = places.authority(zone.kind)
+    if place is None or not place.new:
+        public["unknown"].insert(0, translate(lang, "2025 commune"))
+    if authority is None:
+        public["unknown"].append(translate(lang, "authority since 2025"))
+    return {
+        "place": place,
+        "authority": authority,
+        "authority_date": date.fromisoformat(places.AUTHORITY["source_date"]),
+        "city_name": places.city_name(lang),
+        "places_before_vi": places.AUTHORITY["before_vi"],
+        "unit": lambda name: places.unit_name(name, lang),
+    }
 
 
 @router.get("/sectors")

@@ -39,6 +39,8 @@ class SeedReport:
     zones_added: int = 0
     zones_updated: int = 0
     zones_kept: int = 0
+    facts_added: int = 0
+    facts_updated: int = 0
 
 
 def seed(session: Session, *, on_change=None) -> SeedReport:
@@ -110,6 +112,10 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
                     )
                 )
     session.flush()
+    from portal.facts.service import seed_facts  # the public facts beside the resolutions' figures
+
+    facts = seed_facts(session)
+    report.facts_added, report.facts_updated = facts.added, facts.updated
     return report
 
 

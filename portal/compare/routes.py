@@ -19,7 +19,8 @@ from portal.catalogue.present import zone_public
 from portal.compare import service
 from portal.compare.service import MAX_ZONES, CompareProblem
 from portal.db import SessionDep
-from portal.i18n import Lang
+from portal.facts import present as facts_present
+from portal.i18n import Lang, translate
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -49,6 +50,8 @@ def _page(
     chosen_zones = [names[s] for s in unique if s in names]
     chosen_slugs = [z.slug for z in chosen_zones]
     removal = {s: compare_url(lang, [x for x in chosen_slugs if x != s]) for s in chosen_slugs}
+    unknown = service.unknown_rows(comparison) if comparison else []
+    here = compare_url(lang, chosen_slugs)
     return render(
         request,
         lang,
@@ -63,6 +66,12 @@ def _page(
             "labels": labels,
             "options": service.options(session, exclude=chosen_slugs, lang=lang),
             "share_url": request.app.state.settings.base_url + compare_url(lang, chosen_slugs) if comparison else None,
+            "hidden_rows": [translate(lang, r.label) for r in unknown],
+            "hidden_keys": {r.key for r in unknown},
+            "show_all": request.query_params.get("rows") == "all",
+            "all_url": here + "&rows=all#compare-hidden",
+            "less_url": here,
+            "fact_view": lambda f: facts_present.view(f, lang),
         },
         status_code=status_code,
     )

@@ -15,7 +15,9 @@ from sqlmodel import Session, col, select
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Zone
 from portal.catalogue.service import LandFigures
+from portal.facts import service as facts_service
 from portal.i18n import N_
+from portal.places import service as places
 from search.text import fold
 
 MIN_ZONES = 2
@@ -110,6 +112,10 @@ class Comparison:
 
 
 def _comparable(value: Any) -> Any:
+    if hasattr(value, "quote") and hasattr(value, "source_url"):  # a public fact
+        return (value.value, value.staff_value)
+    if hasattr(value, "new") and hasattr(value, "old"):  # a zone's place
+        return tuple(value.new)
     if isinstance(value, list):
         return tuple(getattr(v, "code", v) for v in value)
     if isinstance(value, float):
@@ -132,11 +138,31 @@ def compare(session: Session, *, slugs: list[str]) -> Comparison:
     def location(z: Zone):
         return (z.lat, z.lon, z.location_approximate) if z.lat is not None and z.lon is not None else None
 
+    zone_places = [places.zone_place(z.slug) for z in zones]
+    public = facts_service.facts_by_zone(session, [z.id for z in zones])
+
+    def first_fact(z: Zone, *topics: str):
+        """The first public fact on `topics` (shown with its source kind and date)."""
+        return next((f for f in public.get(z.id, []) if f.topic in topics), None)
+
     rows = [
         _row("kind", N_("Type"), "kind", [z.kind for z in zones]),
         _row("status", N_("Status"), "status", [z.status for z in zones]),
-        _row("locality", N_("Locality"), "locality", [z.locality for z in zones]),
+        _row(
+            "commune_2025",
+            N_("Location since 1 July 2025"),
+            "commune",
+            [p if p and p.new else None for p in zone_places],
+        ),
+        _row("locality", N_("District before 2025"), "locality", [z.locality for z in zones]),
+        _row("authority", N_("Authority"), "authority", [places.authority(z.kind) for z in zones]),
         _row("total_area_ha", N_("Total area"), "area", [z.total_area_ha for z in zones]),
+        _row(
+            "public_area", N_("Total area (public facts)"), "fact", [first_fact(z, "total_area", "area") for z in zones]
+        ),
+        _row("public_occupancy", N_("Occupancy (public facts)"), "fact", [first_fact(z, "fill_rate") for z in zones]),
+        _row("public_wwtp", N_("Wastewater plant (public facts)"), "fact", [first_fact(z, "wwtp") for z in zones]),
+        _row("public_developer", N_("Developer (public facts)"), "fact", [first_fact(z, "developer") for z in zones]),
         _row("industrial_land_ha", N_("Industrial land"), "area", [z.industrial_land_ha for z in zones]),
         _row("leased_ha", N_("Leased land"), "area", [x.leased_ha for x in lf]),
         _row("available_ha", N_("Available land"), "area", [x.available_ha for x in lf]),
@@ -166,6 +192,11 @@ def compare(session: Session, *, slugs: list[str]) -> Comparison:
         _row("verified_on", N_("Checked against the sources on"), "date", [z.verified_on for z in zones]),
     ]
     return Comparison(zones, land, rows)
+
+
+def unknown_rows(comparison: Comparison) -> list[Row]:
+    """Rows no source gives for any of the zones compared (the page hides them behind a control)."""
+    return [r for r in comparison.rows if all(v is None or v == [] for v in r.values)]
 
 
 def differing_fields(comparison: Comparison) -> list[str]:

@@ -115,6 +115,8 @@ class TargetView:
     notes: list[str]
     chart: Chart | None
     computable: bool
+    #: the deadline is past and no published figure measures the target: the page says so, never "not reached"
+    no_figure_after_deadline: bool = False
 
 
 def _target_span(m: Measure, lang: str) -> str:
@@ -182,7 +184,9 @@ def chart(tp: TargetProgress, title: str, lang: str) -> Chart | None:
     )
 
 
-def target_view(tp: TargetProgress, lang: str) -> TargetView:
+def target_view(tp: TargetProgress, lang: str, *, year: int | None = None, measured: bool = True) -> TargetView:
+    """`year`: this year in the province; `measured`: the target's figures come from data staff keep
+    current (a zone status they set, registry projects), not only from the resolutions' own lists."""
     title = tp.title_vi if lang == "vi" else tp.title_en
     measures = [
         MeasureView(translate(lang, m.label), fmt_value(m.current, m.unit, lang), _target_span(m, lang), m.reached)
@@ -202,6 +206,12 @@ def target_view(tp: TargetProgress, lang: str) -> TargetView:
         notes=[text(n, lang) for n in tp.progress.notes],
         chart=chart(tp, title, lang),
         computable=tp.progress.computable,
+        no_figure_after_deadline=(
+            year is not None
+            and tp.year < year
+            and not (measured and tp.progress.computable and all(m.reached for m in tp.progress.measures))
+            and not (measured and tp.progress.computable and all(m.current is not None for m in tp.progress.measures))
+        ),
     )
 
 
@@ -211,11 +221,15 @@ GROUP_TITLES = {
 }
 
 
-def grouped(targets: list[TargetProgress], lang: str) -> list[tuple[str, str, list[TargetView]]]:
-    """[(source key, group title, views)] in the order sources first appear."""
+def grouped(
+    targets: list[TargetProgress], lang: str, *, year: int | None = None, measured: set[str] | None = None
+) -> list[tuple[str, str, list[TargetView]]]:
+    """[(source key, group title, views)] in the order sources first appear. `measured`: the metrics
+    whose figures staff keep current (None: all)."""
     groups: dict[str, list[TargetView]] = {}
     for tp in targets:
-        groups.setdefault(tp.source, []).append(target_view(tp, lang))
+        ok = measured is None or (tp.metric in measured)
+        groups.setdefault(tp.source, []).append(target_view(tp, lang, year=year, measured=ok))
     return [
         (key, translate(lang, GROUP_TITLES[key]) if key in GROUP_TITLES else refdata.source_title(key, lang), views)
         for key, views in groups.items()

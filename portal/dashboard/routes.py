@@ -11,6 +11,7 @@ from portal.accounts.deps import StaffUser
 from portal.catalogue import labels as catalogue_labels
 from portal.dashboard import present, service, staff
 from portal.db import SessionDep
+from portal.facts.service import today
 from portal.i18n import Lang
 from portal.publishing import labels as publishing_labels
 from portal.web.render import render
@@ -21,7 +22,8 @@ router = APIRouter(prefix="/{lang}", include_in_schema=False)
 @router.get("/targets")
 def targets_page(request: Request, lang: Lang, session: SessionDep):
     targets = service.list_targets(session)
-    return render(request, lang, "dashboard/targets.html", {"groups": present.grouped(targets, lang)})
+    groups = present.grouped(targets, lang, year=today().year, measured=service.measured_metrics(session))
+    return render(request, lang, "dashboard/targets.html", {"groups": groups, "year": today().year})
 
 
 @router.get("/staff/")

@@ -284,3 +284,21 @@ def list_targets(session: Session, *, targets: list[dict] | None = None) -> list
             )
         )
     return out
+
+
+#: metrics counted from the zones' statuses (measured once staff set a status; the seed's come from 2021)
+STATUS_METRICS = frozenset({"new_zones_operating", "operating_zones", "new_parks_planned", "fill_rate_operating"})
+
+
+def measured_metrics(session: Session) -> set[str]:
+    """The metrics whose figures come from data staff keep current: zone counts once any zone's status
+    was set by staff; jobs once the registry publishes a project."""
+    out: set[str] = set()
+    zones = _zones(session)
+    if any(((z.facts or {}).get("status") or {}).get("source") == "staff" for z in zones):
+        out |= STATUS_METRICS
+    from portal.registry.service import list_projects  # the registry owns its figures
+
+    if list_projects(session, published_only=True):
+        out.add("jobs")
+    return out

@@ -13,7 +13,6 @@ a database row pointing at a missing file.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import logging
 import os
@@ -28,6 +27,7 @@ from typing import BinaryIO
 import filetype
 
 from portal.i18n import N_
+from portal.web.storage import StorageUnavailable
 
 log = logging.getLogger("portal.uploads")
 ALLOWED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -35,18 +35,6 @@ CHUNK = 64 * 1024
 INCOMING = ".incoming"
 STALE_PART_SECONDS = 15 * 60
 """A `.part` file older than this at start is what a crash left behind (staging takes seconds)."""
-_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-
-
-class StorageUnavailable(Exception):
-    """The upload directory cannot take the file: full (`full`, answered 507) or not writable (503).
-    The submission stores nothing: staged files are removed, the database is not written."""
-
-    def __init__(self, error: OSError, directory: Path) -> None:
-        super().__init__(f"{directory}: {error.strerror or error}")
-        self.errno = error.errno
-        self.full = error.errno in _FULL
-        self.state = "full" if self.full else "unwritable"
 
 
 class UploadRefused(Exception):

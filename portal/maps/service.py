@@ -1,10 +1,12 @@
 """Zones and plots as GeoJSON (RFC 7946), and the data of the map page.
 
 Decisions:
-- `zones.geojson` lists EVERY published zone. A zone whose location is not published is a Feature
-  with `"geometry": null` (RFC 7946 §3.2 allows it), so the file is the whole catalogue and a client
-  can tell "no location" from "no zone". Located zones are Points [lon, lat] with
-  `location_approximate` in the properties (staff enter approximate locations; the sources give none).
+- `zones.geojson` lists EVERY published zone. A zone with no known location is a Feature with
+  `"geometry": null` (RFC 7946 §3.2 allows it), so the file is the whole catalogue and a client can
+  tell "no location" from "no zone". Located zones are Points [lon, lat]: where staff set one, that
+  point; else the reference point of the zone's commune (data/zone_places.yaml, from
+  places-approximate.yaml), always `approximate: true` with the point's source. The sources give
+  no zone's exact site.
 - `plots.geojson` lists only plots whose geometry staff drew or imported (a plot without a shape adds
   nothing to a map; all plots are in plots.csv/json). A stored geometry that is not valid GeoJSON is
   left out rather than served broken.
@@ -14,7 +16,7 @@ Decisions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geojson
@@ -26,6 +28,7 @@ from portal.catalogue import labels, service
 from portal.catalogue.models import Plot, Zone
 from portal.catalogue.service import LandFigures
 from portal.i18n import LOCALES, translate
+from portal.places import service as places
 from search.text import fold
 
 # Marker colours by kind (the legend on the page uses the same values; contrast ≥ 4.5:1 on white).
@@ -94,12 +97,37 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+    approximate: bool
+    by_staff: bool
+    place_vi: str | None  # the reference place a commune point stands for
+    place_en: str | None
+    source: str
+    confidence: str | None
+
+
+def location(zone: Zone) -> Location | None:
+    """Where the map puts a zone: the staff's point, else its commune's reference point, else nowhere."""
+    if zone.lat is not None and zone.lon is not None:
+        return Location(zone.lat, zone.lon, bool(zone.location_approximate), True, None, None, "staff", None)
+    place = places.zone_place(zone.slug)
+    if place is None or place.point is None:
+        return None
+    p = place.point
+    return Location(p.lat, p.lon, True, False, p.name_vi, p.name_en, p.source, p.confidence)
+
+
 def is_located(zone: Zone) -> bool:
-    return zone.lat is not None and zone.lon is not None
+    return location(zone) is not None
 
 
 def zone_feature(zone: Zone, land: LandFigures, *, base_url: str = "") -> dict:
-    geometry = {"type": "Point", "coordinates": [zone.lon, zone.lat]} if is_located(zone) else None
+    where = location(zone)
+    geometry = {"type": "Point", "coordinates": [where.lon, where.lat]} if where else None
+    place = places.zone_place(zone.slug)
     locality = refdata.localities().get(zone.locality or "", None)
     props: dict[str, Any] = {
         "slug": zone.slug,
@@ -117,8 +145,26 @@ def zone_feature(zone: Zone, land: LandFigures, *, base_url: str = "") -> dict:
         "leased_ha": _round(land.leased_ha),
         "available_ha": _round(land.available_ha),
         "fill_rate": _round(land.fill_rate),
-        "location_approximate": zone.location_approximate if geometry else None,
-        "location_source": (zone.facts or {}).get("location"),
+        "approximate": where.approximate if where else None,
+        "location_approximate": where.approximate if where else None,
+        "location_source": (
+            ((zone.facts or {}).get("location") or {"source": "staff"})
+            if where and where.by_staff
+            else (
+                {
+                    "source": where.source,
+                    "place_vi": where.place_vi,
+                    "place_en": where.place_en,
+                    "confidence": where.confidence,
+                }
+                if where
+                else None
+            )
+        ),
+        "commune_2025_vi": place.new_label("vi") if place else None,
+        "commune_2025_en": place.new_label("en") if place else None,
+        "city_vi": places.city_name("vi"),
+        "city_en": places.city_name("en"),
         "source": zone.source,
         "source_ref": zone.source_ref,
         "source_title_vi": refdata.source_title(zone.source, "vi"),
@@ -183,6 +229,8 @@ class MapData:
     located: list[Zone]
     unlocated: list[Zone]
     land: dict[int, LandFigures]
+    locations: dict[int, Location] = field(default_factory=dict)
+    reference: list = field(default_factory=list)  # [(key, places.Point)]
 
     @property
     def kinds(self) -> list[str]:
@@ -194,4 +242,11 @@ class MapData:
 def map_data(session: Session, *, lang: str) -> MapData:
     zones = sorted(service.all_zones(session), key=lambda z: (z.kind, fold(getattr(z, f"name_{lang}"))))
     land = service.land_figures(session, zones)
-    return MapData([z for z in zones if is_located(z)], [z for z in zones if not is_located(z)], land)
+    where = {z.id: loc for z in zones if (loc := location(z)) is not None}
+    return MapData(
+        [z for z in zones if z.id in where],
+        [z for z in zones if z.id not in where],
+        land,
+        where,
+        places.reference_places(),
+    )

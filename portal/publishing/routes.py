@@ -22,6 +22,8 @@ from portal.catalogue import service as catalogue
 from portal.catalogue.models import Plot, Zone
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import Lang, translate
+from portal.maps.service import location
+from portal.places.service import reference_places
 from portal.publishing import exports, importer, imports, labels, plots, service, zones
 from portal.publishing.schemas import (
     CURRENCIES,
@@ -137,6 +139,9 @@ def _zone_form_page(
             wastewater_options=[(k, translate(lang, v)) for k, v in catalogue_labels.WASTEWATER.items()],
             locality_options=[(k, refdata.locality_name(k, lang)) for k in refdata.localities()],
             names=versioning.actor_names(session, theirs or []),
+            map_point=location(zone),
+            default_point=dict(reference_places()).get("soc-trang"),
+            tile_url=request.app.state.settings.tile_url,
         ),
         status_code=status_code,
     )

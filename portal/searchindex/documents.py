@@ -16,6 +16,17 @@ def _join(*parts: str | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def _place_terms(slug: str, lang: str) -> list[str]:
+    """Old and 2025 unit names, so a zone is found by either ("Long Đức" and "Đại Ngãi", "Cần Thơ")."""
+    from portal.places.service import unit_name, zone_place
+
+    place = zone_place(slug)
+    if place is None:
+        return []
+    names = place.search_terms()
+    return [*names, *(unit_name(n, lang) for n in names if lang != "vi")]
+
+
 def zone_documents(session: Session, zones: list[Zone]) -> list[dict[str, Any]]:
     land = service.land_figures(session, zones)
     sectors = service.zone_sectors(session, [z.id for z in zones])
@@ -40,6 +51,7 @@ def zone_documents(session: Session, zones: list[Zone]) -> list[dict[str, Any]]:
                 translate(lang, labels.KIND[zone.kind]),
                 translate(lang, labels.STATUS[zone.status]),
                 locality_name(zone.locality, lang),
+                *_place_terms(zone.slug, lang),
                 getattr(zone, f"description_{lang}"),
                 getattr(zone, f"infrastructure_{lang}"),
                 *(f"{s.code} {getattr(s, f'name_{lang}')}" for s in sectors[zone.id]),

@@ -23,8 +23,8 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from portal.i18n import LOCALES, N_, translate
-from portal.intake.uploads import StorageUnavailable
 from portal.web.render import render
+from portal.web.storage import StorageUnavailable
 
 log = logging.getLogger("portal")
 

@@ -67,7 +67,9 @@ def test_zone_page_shows_provenance_and_rules(client):
     html = client.get("/en/zones/kcn-an-nghiep").text
     assert "derived" in html and "Resolution 03-NQ/TU (2021)" in html
     assert "1,106 ha (all 5 parks" in html
-    assert "wastewater treatment plant is not published" in html
+    # the plant is reported by public pages; the authority has not published its present state
+    assert "Public pages report a central wastewater treatment plant here" in html
+    assert "wastewater treatment plant is not published" in client.get("/en/zones/kcn-my-thanh").text
 
 
 def test_bad_filters_are_ignored_with_a_message(client):

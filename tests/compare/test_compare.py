@@ -30,20 +30,63 @@ def test_two_to_four_zones_compare_side_by_side(client, zones, lang):
     header = html[html.index("<thead>") : html.index("</thead>")]
     assert header.count('<th scope="col">') == len(zones.split(",")) + 1
     body = html[html.index("<tbody>") : html.index("</tbody>")]
-    assert body.count("<tr") == 18  # every fact
-    assert ("not published" if lang == "en" else "chưa công bố") in body
+    total = len(ROWS)
+    hidden = html[html.index('id="compare-hidden"') :].split("</p>")[0]
+    named = hidden.count('<span class="row-name">')  # the rows no source gives for any of these zones, named once
+    assert body.count("<tr") == total - named and named >= 3
+    assert ("Phone" if lang == "en" else "Điện thoại") in hidden
+    visible = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", body)
+    assert ("not published" if lang == "en" else "chưa công bố") not in visible  # said once, not per cell
+    assert '<span class="unknown">—' in body
+    every = client.get(f"/{lang}/compare?zones={zones}&rows=all").text
+    assert every[every.index("<tbody>") : every.index("</tbody>")].count("<tr") == total
+
+
+ROWS = [
+    "kind",
+    "status",
+    "commune_2025",
+    "locality",
+    "authority",
+    "total_area_ha",
+    "public_area",
+    "public_occupancy",
+    "public_wwtp",
+    "public_developer",
+    "industrial_land_ha",
+    "leased_ha",
+    "available_ha",
+    "fill_rate",
+    "wastewater_status",
+    "wastewater_capacity",
+    "priority_sectors",
+    "location",
+    "infrastructure",
+    "contact_org",
+    "contact_phone",
+    "contact_email",
+    "source",
+    "verified_on",
+]
+
+
+def test_the_comparison_has_these_rows(session):
+    from portal.compare.service import compare
+
+    assert [r.key for r in compare(session, slugs=TWO.split(",")).rows] == ROWS
 
 
 def test_differences_are_highlighted_with_text_for_screen_readers(client, session):
     update_zone(session, "kcn-tran-de", contact_phone="0299 000 000")
     update_zone(session, "kcn-song-hau", contact_phone="0299 000 000")
-    html = client.get(f"/en/compare?zones={TWO}").text
+    html = client.get(f"/en/compare?zones={TWO}&rows=all").text
     rows = {label.strip(): cls for cls, label in re.findall(r'<tr( class="differs")?>\s*<th scope="row">([^<]+)', html)}
-    assert len(rows) == 18
+    assert len(rows) == len(ROWS)
     assert rows["Total area"] == ' class="differs"'  # 160 vs 286
     assert rows["Type"] == ""  # both industrial parks
     assert rows["Phone"] == ""  # the same number
-    assert rows["Locality"] == ' class="differs"'  # not published vs Kế Sách
+    assert rows["District before 2025"] == ' class="differs"'  # not published vs Kế Sách
+    assert rows["Location since 1 July 2025"] == ' class="differs"'  # xã Trần Đề vs xã An Lạc Thôn
     assert html.count('<span class="visually-hidden"> (differs)</span>') == list(rows.values()).count(
         ' class="differs"'
     )

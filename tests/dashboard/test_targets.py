@@ -21,6 +21,33 @@ ALL_TARGETS = [
 ]
 
 
+def staff_status(session, slug: str, status: str) -> None:
+    """A status set by staff (its provenance says so), as the zone editor saves it."""
+    from portal.publishing.service import get_zone
+
+    z = get_zone(session, slug=slug)
+    update_zone(session, slug, status=status, facts={**z.facts, "status": {"source": "staff", "ref": "t@example.org"}})
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_passed_deadline_without_a_published_figure_says_so_never_not_reached(client, lang):
+    article = _article(client.get(f"/{lang}/targets").text, "new-zones-2025")
+    assert (
+        "Đã qua hạn năm 2025 — chưa có số liệu công bố"
+        if lang == "vi"
+        else "2025 deadline passed — no figure published"
+    ) in article
+    assert "not-reached" not in article and "<svg" not in article
+    future = _article(client.get(f"/{lang}/targets").text, "operating-zones-2030")  # 2030: still counted
+    assert "<strong>0</strong> / 9" in future
+
+
+def test_a_passed_deadline_with_staff_statuses_shows_the_count(client, session):
+    staff_status(session, "kcn-tran-de", "operating")
+    article = _article(client.get("/en/targets").text, "new-zones-2025")
+    assert "deadline passed" not in article and "<strong>1</strong> / 4" in article
+
+
 def _article(html: str, target_id: str) -> str:
     start = html.index(f'id="target-{target_id}"')
     return html[start : html.index("</article>", start)]
@@ -125,10 +152,18 @@ def test_unknown_metric_is_no_data(session):
 
 
 def test_fill_rate_uses_plots_when_industrial_land_is_not_published(session, client):
-    update_zone(session, "ccn-nga-nam", status="operating")
+    staff_status(session, "ccn-nga-nam", "operating")
     make_plot(session, "ccn-nga-nam", area_ha=30.0, status="leased")
     make_plot(session, "ccn-nga-nam", area_ha=10.0, status="available")
     progress = _by_id(session)["fill-rate-2025"].progress
     assert progress.measures[0].current == pytest.approx(0.75)
     article = _article(client.get("/vi/targets").text, "fill-rate-2025")
     assert "<strong>75%</strong> / 70%" in article and "đã đạt" in article
+
+
+def test_targets_leave_the_main_menu_for_the_about_the_province_footer(client):
+    html = client.get("/en/").text
+    nav = html[html.index('<nav aria-label="Main">') : html.index("</nav>", html.index('<nav aria-label="Main">'))]
+    assert "/en/targets" not in nav
+    footer = html[html.index('<footer class="site">') :]
+    assert "About the province" in footer and 'href="/en/targets"' in footer

@@ -28,7 +28,13 @@ def test_zones_geojson_is_valid_and_lists_every_published_zone(client):
     data = _validate(response.text)
     assert len(data["features"]) == 21
     tran_de = next(f for f in data["features"] if f["id"] == "kcn-tran-de")
-    assert tran_de["geometry"] is None  # the sources give no coordinates
+    # the sources give no coordinates: the park is at its commune's reference point, approximate
+    assert tran_de["geometry"] == {"type": "Point", "coordinates": [106.1759, 9.5141]}
+    assert tran_de["properties"]["approximate"] is True
+    assert tran_de["properties"]["location_source"]["place_vi"] == "Xã Trần Đề (2025)"
+    assert tran_de["properties"]["location_source"]["source"].startswith("GEOVN92 code 31673")
+    my_thanh = next(f for f in data["features"] if f["id"] == "kcn-my-thanh")
+    assert my_thanh["geometry"] is None and my_thanh["properties"]["approximate"] is None  # commune not stated
     props = tran_de["properties"]
     assert props["name_vi"] == "Khu công nghiệp Trần Đề" and props["name_en"] == "Trần Đề Industrial Park"
     assert props["kind_label_vi"] == "Khu công nghiệp (KCN)" and props["kind_label_en"] == "Industrial park (KCN)"
@@ -46,6 +52,22 @@ def test_a_located_zone_is_a_point_lon_lat_with_its_approximation(client, sessio
     point = shape(feature["geometry"])
     assert (point.x, point.y) == (106.1987, 9.5123)
     assert feature["properties"]["location_approximate"] is True
+    assert feature["properties"]["location_source"]["source"] == "staff"
+
+
+def test_every_zone_whose_commune_is_known_has_an_approximate_point_with_its_source(client):
+    from portal.places import service as places
+
+    data = _validate(client.get("/api/v1/zones.geojson").text)
+    by_slug = {f["id"]: f for f in data["features"]}
+    known = [slug for slug, p in places.all_zone_places().items() if p.new]
+    assert len(known) >= 8
+    for slug in known:
+        feature = by_slug[slug]
+        assert feature["geometry"]["type"] == "Point", slug
+        assert feature["properties"]["approximate"] is True
+        assert feature["properties"]["location_source"]["source"]
+        assert feature["properties"]["commune_2025_vi"] and feature["properties"]["city_en"] == "Cần Thơ city"
 
 
 def test_plots_geojson_lists_plots_with_a_valid_geometry_only(client, session):
