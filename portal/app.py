@@ -32,16 +32,32 @@ def make_search_worker(settings: Settings, db: Database):
     return worker
 
 
+def make_notify_worker(settings: Settings, db: Database):
+    """The e-mail outbox's sender (see portal/notify/worker.py): SMTP when PORTAL_SMTP_URL is set, else
+    .eml files under PORTAL_MAIL_DIR."""
+    from portal.notify.mailer import make_transport
+    from portal.notify.service import MailConfig
+    from portal.notify.worker import NotifyWorker
+
+    db.mail_config = MailConfig.from_settings(settings)
+    worker = NotifyWorker(db, lambda: make_transport(settings), db.mail_config, mode=settings.notify_worker)
+    db.notify_worker = worker
+    return worker
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     docs = settings.env != "production"
     database = db or Database(settings.database_url)
     worker = make_search_worker(settings, database)
+    mailer = make_notify_worker(settings, database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         worker.start()
+        mailer.start()
         yield
+        mailer.stop()
         worker.stop()
 
     app = FastAPI(
@@ -61,6 +77,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.search_worker = worker
+    app.state.notify_worker = mailer
 
     from portal.web.routers import include_all
 

@@ -232,11 +232,18 @@ def fact_key(name: str) -> str:
     return FACT_KEY.get(name, name)
 
 
+def public_ref(on: date) -> str:
+    """The public reference of a figure staff entered: its date. Who entered it stays in the audit log and
+    the revisions; public pages and exports say "provincial staff, <date>" and never name the person."""
+    return on.isoformat()
+
+
 def staff_fact(actor: User | None, on: date, *, ref: str | None = None) -> dict:
-    """Provenance of a figure entered by staff: replaces the seed's source for that field."""
+    """Provenance of a figure entered by staff: replaces the seed's source for that field (public: the
+    date only; the person is in the audit event of the same change)."""
     return {
         "source": "staff",
-        "ref": ref or _actor_label(actor, "cli"),
+        "ref": ref or public_ref(on),
         "quote": None,
         "entered_on": on.isoformat(),
         "note_vi": f"Cán bộ nhập ngày {fmt_date(on, 'vi')}",
@@ -306,7 +313,7 @@ def _save_zone(
                     sector_code=code,
                     relation="priority",
                     source="staff",
-                    source_ref=(actor_ref or _actor_label(actor, "cli"))[:80],
+                    source_ref=(actor_ref or public_ref(on))[:80],
                 )
             )
         session.flush()
@@ -444,7 +451,7 @@ def create_plot(
 ) -> Plot:
     if _code_taken(session, zone_id=zone.id, code=data.code):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
-    ref = actor_ref or _actor_label(actor, "cli")
+    ref = actor_ref or public_ref(on or today())
     plot = Plot(
         zone_id=zone.id, **data.model_dump(), source="staff", source_ref=ref[:80], verified_on=on or today(), version=1
     )
@@ -499,7 +506,7 @@ def update_plot(
         return {}
     if "code" in changes and _code_taken(session, zone_id=plot.zone_id, code=data.code, except_id=plot.id):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
-    ref = actor_ref or _actor_label(actor, "cli")
+    ref = actor_ref or public_ref(on or today())
     values = {k: v for k, (_, v) in changes.items()}
     values.update(source="staff", source_ref=ref[:80], verified_on=on or today())
     compare_and_set(session, plot, object_type="plot", expected_version=expected_version, values=values)
