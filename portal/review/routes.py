@@ -20,6 +20,7 @@ from portal.accounts.deps import ScreenerUser
 from portal.accounts.ratelimit import for_app
 from portal.accounts.schemas import local_time
 from portal.audit.service import client_address
+from portal.catalogue.models import Zone
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang, translate
 from portal.intake import labels as intake_labels
@@ -228,6 +229,27 @@ def _prefill(request: Request) -> dict[str, BilingualText]:
     return {}
 
 
+def _template_choices() -> dict[str, list]:
+    """The pickers' choices per form: (template, outcome it sets or "")."""
+    return {
+        "request_info": [(t, "") for t in service.reason_templates(use="request_info")],
+        "decision": [(t, o) for o in ("accept", "refuse") for t in service.reason_templates(use=o)],
+        "withdraw": [(t, "") for t in service.reason_templates(use="withdraw")],
+    }
+
+
+def _with_template(typed: str, template: str) -> str:
+    """Nothing typed is lost: an empty field gets the template, a field with text keeps it and gets the
+    template after it (unless it is already there)."""
+    typed = typed.strip()
+    if not typed:
+        return template
+    return typed if template in typed else f"{typed}\n\n{template}"
+
+
+FILL_FORMS = {"request_info": "request_info", "decision": "decision", "withdraw": "withdraw"}
+
+
 def _case_page(
     request: Request, lang: str, session, proposal: Proposal, user, *, forms=None, errors=None, status_code: int = 200
 ):
@@ -251,7 +273,7 @@ def _case_page(
             "history": service.history(session, proposal=proposal),
             "actions": service.actions_for(proposal),
             "age": service.age_days(proposal),
-            "templates": {use: service.reason_templates(use=use) for use in TEMPLATE_USES},
+            "templates": _template_choices(),
             "forms": forms,
             "errors": errors or {},
             "me": user,
@@ -263,6 +285,35 @@ def _case_page(
         },
         status_code=status_code,
     )
+
+
+@router.post("/review/{proposal_id}/fill/{use}")
+def fill_template(
+    request: Request, lang: Lang, proposal_id: int, use: str, session: SessionDep, user: ScreenerUser, raw: FormDep
+):
+    """Without JavaScript, "Fill in" posts the whole form here: the case page comes back with what was typed
+    kept and the chosen template added (writes nothing)."""
+    if use not in FILL_FORMS:
+        raise HTTPException(status_code=404)
+    proposal = _proposal_or_404(session, proposal_id)
+    key = str(raw.get("template") or "")
+    template = None
+    if use == "decision":
+        form, _errors = DecisionForm.parse(raw)
+        found = next(
+            ((t, o) for o in ("accept", "refuse") if (t := service.get_template(key=key, use=o)) is not None), None
+        )
+        if found is not None:
+            template, outcome = found
+            form.outcome = form.outcome if form.outcome in ("accept", "refuse") else outcome
+    else:
+        form, _errors = BilingualText.parse(raw)
+        template = service.get_template(key=key, use=use)
+    if template is not None:
+        form.text_vi = _with_template(form.text_vi, template.vi)
+        form.text_en = _with_template(form.text_en, template.en)
+        form.template = key
+    return _case_page(request, lang, session, proposal, user, forms={FILL_FORMS[use]: form})
 
 
 @router.get("/review/{proposal_id}")
@@ -506,6 +557,10 @@ def decide(
 ):
     form, errors = DecisionForm.parse(raw)
     address = client_address(request)
+    if raw.get("step") == "summary" and not errors:
+        summary = _decision_summary(request, lang, session, user, proposal_id, form)
+        if summary is not None:
+            return summary
     return _move_case(
         request,
         lang,
@@ -529,6 +584,32 @@ def decide(
         errors=errors,
         check=form.outcome if form.outcome in ("accept", "refuse") else None,
         done=None,  # the notice names the new status
+    )
+
+
+def _decision_summary(request: Request, lang: str, session, user, proposal_id: int, form: DecisionForm):
+    """The decision as it will be recorded, to confirm (or change: everything typed is kept). None when the
+    case cannot take this decision now (the normal flow then answers the 409 page)."""
+    proposal = _proposal_or_404(session, proposal_id)
+    try:
+        service.transition_check(proposal, form.outcome)
+    except IllegalTransition:
+        return None
+    zone = intake.zone_of(session, proposal=proposal)
+    if zone is None and form.zone_id is not None:
+        zone = session.get(Zone, form.zone_id)
+    return render(
+        request,
+        lang,
+        "review/confirm.html",
+        {
+            "p": proposal,
+            "form": form,
+            "zone": zone,
+            "land": form.land_ha if form.land_ha is not None else proposal.land_ha,
+            **_helpers(),
+        },
+        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -8,6 +8,7 @@ with SMTPServer() as server:                      # plain; SMTPServer(tls="start
 
 from __future__ import annotations
 
+import os
 import ssl
 import subprocess
 import threading
@@ -19,6 +20,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.servers import free_port
+
+
+def save_sample(message, name: str) -> None:
+    """With MAIL_SAMPLES_DIR set, keep the message as received (`<name>.eml`) for people to read."""
+    directory = os.environ.get("MAIL_SAMPLES_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        (Path(directory) / f"{name}.eml").write_bytes(bytes(message))
 
 
 class _Handler:

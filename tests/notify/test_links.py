@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.intake.factories import proposal_form, token_from
+from tests.notify.smtp import save_sample
 
 
 def submit(client, csrf, lang="en", **overrides) -> str:
@@ -40,6 +41,7 @@ def test_the_links_of_an_addresss_proposals_are_mailed_and_open_them(client, csr
     [mail] = smtp.messages
     assert mail["To"].addresses[0].addr_spec.lower() == "owner@example.vn"
     assert mail["Subject"] == "Các đường dẫn theo dõi của Quý vị" and mail["Content-Language"] == "vi"
+    save_sample(mail, "tracking_links-vi")
     text = mail.get_body(preferencelist=("plain",)).get_content()
     html = mail.get_body(preferencelist=("html",)).get_content()
     for token, lang in ((first, "en"), (second, "vi")):

@@ -15,7 +15,7 @@ from portal.notify.mailer import DeliveryError, SMTPTransport, build_message
 from portal.notify.models import Notification
 from tests.factories import login, make_user
 from tests.intake.factories import proposal_form, token_from
-from tests.notify.smtp import SMTPServer
+from tests.notify.smtp import SMTPServer, save_sample
 from tests.servers import closed_port
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/(vi|en)/proposals/status/([A-Za-z0-9_-]{32,64})")
@@ -97,6 +97,7 @@ def test_screeners_hear_of_a_new_submission_in_their_language_immediate_or_diges
     assert "daily@example.test" not in to and "staff-only@example.test" not in to
     mail = next(m for m in smtp.messages if m["To"].addresses[0].addr_spec == "at-once@example.test")
     assert mail["Subject"].startswith("New proposal ST-") and mail["Content-Language"] == "en"
+    save_sample(mail, "new_submission-en")
     text, _ = parts(mail)
     assert re.search(r"http://127\.0\.0\.1:8000/en/review/\d+", text)
     held = rows(session, user_id=daily.id)
@@ -107,6 +108,7 @@ def test_screeners_hear_of_a_new_submission_in_their_language_immediate_or_diges
     outbox(now=tomorrow_9am)
     [digest] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "daily@example.test"]
     assert digest["Subject"] == "2 đề xuất mới"
+    save_sample(digest, "digest-vi")
     text, html = parts(digest)
     assert "Second Co" in text and "Second Co" in html
     assert {r.status for r in rows(session, user_id=daily.id, kind="new_submission")} == {"digested"}
@@ -279,6 +281,7 @@ def test_review_steps_mail_the_investor_in_their_language_and_the_screener_assig
     outbox()
     [mail] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "other@example.test"]
     assert mail["Subject"] == f"Hồ sơ {p.reference} đã được giao cho bạn"  # her default language: Vietnamese
+    save_sample(mail, "assignment-vi")
     assert lead.display_name in parts(mail)[0]
 
     response = _post(

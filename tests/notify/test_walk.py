@@ -8,9 +8,7 @@ With MAIL_SAMPLES_DIR set, every message is also saved there as received (.eml),
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -19,6 +17,7 @@ from portal.intake.models import Attachment, Proposal
 from tests.conftest import csrf_token
 from tests.factories import login
 from tests.intake.factories import JPEG, PDF, proposal_form, token_from
+from tests.notify.smtp import save_sample
 
 TEXTS = {
     "vi": {
@@ -49,10 +48,7 @@ def body(message) -> str:
 
 
 def save(message, name: str) -> None:
-    directory = os.environ.get("MAIL_SAMPLES_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        (Path(directory) / f"{name}.eml").write_bytes(bytes(message))
+    save_sample(message, name)
 
 
 def new_mail(smtp, seen: list, outbox) -> list:
