@@ -164,7 +164,7 @@ class Chart:
 def bar_chart(chart_id: str, title: str, items: list[tuple[str, float | None, str]]) -> Chart:
     """Vertical bars, one per (label, value, value as text); a missing value draws no bar."""
     top = max([v for _, v, _ in items if v is not None] or [0]) or 1
-    slot = 520 / max(1, len(items))
+    slot = min(90.0, 520 / max(1, len(items)))  # one quarter does not fill the chart with one bar
     bars = []
     for i, (label, value, text) in enumerate(items):
         h = 0.0 if value is None else 160 * value / top

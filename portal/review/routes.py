@@ -273,6 +273,7 @@ def _case_page(
             "history": service.history(session, proposal=proposal),
             "actions": service.actions_for(proposal),
             "age": service.age_days(proposal),
+            "clock": service.case_clock(session, proposal=proposal, rules=_rules(request)),
             "templates": _template_choices(),
             "forms": forms,
             "errors": errors or {},

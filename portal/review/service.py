@@ -277,6 +277,18 @@ def queue_rows(
     return rows
 
 
+def case_clock(session: Session, *, proposal: Proposal, rules: Rules, now: datetime | None = None) -> Clock:
+    """The queue's clock for one case (the case page shows it too)."""
+    events = _clock_events(session, [proposal.id]).get(proposal.id, [])
+    return queue_clock(
+        aware(proposal.created_at),
+        events,
+        now=now or utcnow(),
+        due_days=rules.due_for(proposal.verdict),
+        holidays=rules.holidays,
+    )
+
+
 def list_queue(
     session: Session,
     *,
