@@ -76,7 +76,12 @@ def pipeline_page(request: Request, lang: Lang, session: SessionDep):
     )
 
 
-@api.get("/pipeline.csv", summary="Proposals, verdicts, refusals by rule, acceptances and time to decision per quarter")
+@api.get(
+    "/pipeline.csv",
+    summary="Proposals, verdicts, refusals by rule, acceptances and time to decision per quarter",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per quarter (Vietnam time)"}},
+)
 def pipeline_csv(request: Request, session: SessionDep):
     rows = service.csv_rows(_figures(request, session))
     out = io.StringIO()

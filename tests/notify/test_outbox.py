@@ -322,3 +322,26 @@ def test_review_steps_mail_the_investor_in_their_language_and_the_screener_assig
     [decision] = [m for m in smtp.messages if m["Subject"].startswith("Decision on your proposal")]
     text, _ = parts(decision)
     assert "was refused" in text and "Not in line with the plan." in text and "quy hoạch" not in text
+
+
+def test_a_server_that_never_answers_times_out_and_the_message_waits_for_a_retry(client, csrf, session, app):
+    import socket
+
+    from portal.notify.mailer import make_transport
+
+    submit(client, csrf, "vi")
+    silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # accepts connections in the backlog and never says a word
+    try:
+        worker = app.state.notify_worker
+        hanging = app.state.settings.model_copy(
+            update={"smtp_url": f"smtp://127.0.0.1:{silent.getsockname()[1]}", "smtp_timeout_seconds": 0.5}
+        )
+        worker._transport = make_transport(hanging)
+        result = worker.drain_now()
+    finally:
+        silent.close()
+    assert result.sent == 0 and result.retried >= 1
+    [row] = rows(session, kind="receipt")
+    assert row.status == "pending" and row.attempts == 1 and "timed out" in row.last_error.lower()

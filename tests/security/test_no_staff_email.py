@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import select
 
 from portal.audit.models import AuditEvent
-from portal.publishing import service as publishing
+from portal.publishing import plots as publishing
 from portal.registry.schemas import ProjectIn
 from tests.conftest import csrf_token
 from tests.factories import login
