@@ -84,6 +84,17 @@ def pauses(events: Iterable[tuple[datetime, str]]) -> tuple[list[tuple[date, dat
     return out, closed
 
 
+def _weekdays_through(day: date) -> int:
+    """Mondays to Fridays from 1 January of year 1 (a Monday) through `day`."""
+    o = day.toordinal()
+    return o // 7 * 5 + min(o % 7, 5)
+
+
+def _weekdays(after: date, through: date) -> int:
+    """Mondays to Fridays d with after < d <= through (arithmetic, no loop over the days)."""
+    return max(0, _weekdays_through(through) - _weekdays_through(after)) if through > after else 0
+
+
 def working_days(
     submitted: date,
     until: date,
@@ -91,16 +102,23 @@ def working_days(
     paused: Iterable[tuple[date, date | None]] = (),
     holidays: frozenset[date] = frozenset(),
 ) -> int:
-    """Working days d with submitted < d <= until, not a weekend or holiday, not waited for the investor."""
-    periods = list(paused)
-    count = 0
-    day = submitted + timedelta(days=1)
-    while day <= until:
-        waited = any(start <= day and (end is None or day < end) for start, end in periods)
-        if day.weekday() < 5 and day not in holidays and not waited:
-            count += 1
-        day += timedelta(days=1)
-    return count
+    """Working days d with submitted < d <= until, not a weekend or holiday, not waited for the investor.
+
+    Computed from day ordinals (weekdays in a range, less the waiting periods' weekdays, less holidays not
+    already in a waiting period), so a year-old case costs as little as a new one."""
+    periods = [(start, end) for start, end in paused]
+
+    def waited(day: date) -> bool:
+        return any(start <= day and (end is None or day < end) for start, end in periods)
+
+    count = _weekdays(submitted, until)
+    for start, end in periods:  # the periods do not overlap (an answer ends one before the next request)
+        last = until if end is None else min(until, end - timedelta(days=1))
+        count -= _weekdays(max(submitted, start - timedelta(days=1)), last)
+    for day in holidays:
+        if submitted < day <= until and day.weekday() < 5 and not waited(day):
+            count -= 1
+    return max(0, count)
 
 
 def clock(

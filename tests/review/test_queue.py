@@ -186,3 +186,32 @@ def test_waiting_cases_show_the_clock_paused(client, session):
     session.commit()
     page = client.get("/en/review/", params={"applied": "1", "q": p.reference}).text
     assert "paused: waiting for the investor" in page
+
+
+def test_the_arithmetic_clock_agrees_with_counting_day_by_day():
+    import random
+    from datetime import timedelta
+
+    def by_hand(submitted, until, paused, holidays):
+        n, day = 0, submitted + timedelta(days=1)
+        while day <= until:
+            waited = any(s <= day and (e is None or day < e) for s, e in paused)
+            n += day.weekday() < 5 and day not in holidays and not waited
+            day += timedelta(days=1)
+        return n
+
+    rng = random.Random(15)
+    for _ in range(3000):
+        submitted = date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
+        until = submitted + timedelta(days=rng.randint(-3, 120))
+        paused, cursor = [], submitted
+        for _ in range(rng.randint(0, 3)):  # waiting periods follow one another, as request/answer pairs do
+            start = cursor + timedelta(days=rng.randint(0, 20))
+            end = start + timedelta(days=rng.randint(0, 15)) if rng.random() < 0.8 else None
+            paused.append((start, end))
+            if end is None:
+                break
+            cursor = end
+        holidays = frozenset(submitted + timedelta(days=rng.randint(-5, 130)) for _ in range(rng.randint(0, 4)))
+        expected = by_hand(submitted, until, paused, holidays)
+        assert working_days(submitted, until, paused=paused, holidays=holidays) == expected
