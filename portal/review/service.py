@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import String, cast, update
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -247,8 +248,14 @@ def queue_rows(
     now = now or utcnow()
     rules = rules or Rules()
     conditions = _queue_conditions(session, filters, me=me, now=now)
+    heavy = (Proposal.screening, Proposal.facts, Proposal.project_description, Proposal.environmental_measures)
     proposals = builtins.list(
-        session.exec(select(Proposal).where(*conditions).order_by(col(Proposal.created_at), col(Proposal.id))).all()
+        session.exec(
+            select(Proposal)
+            .options(*(defer(c) for c in heavy))  # the list never shows the screening snapshot or long texts
+            .where(*conditions)
+            .order_by(col(Proposal.created_at), col(Proposal.id))
+        ).all()
     )
     names = _sector_names(session, proposals)
     if filters.q:
