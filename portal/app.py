@@ -20,7 +20,9 @@ from portal.i18n import negotiate
 from portal.intake import precheck
 from portal.intake import routes as intake
 from portal.maps import routes as maps
+from portal.notify import routes as notify
 from portal.opendata import routes as opendata
+from portal.pipeline import routes as pipeline
 from portal.publishing import routes as publishing
 from portal.registry import routes as registry
 from portal.resources import asset_dir
@@ -54,6 +56,9 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (intake.router, ""),
     (maps.api, API),
     (maps.router, ""),
+    (notify.router, ""),
+    (pipeline.api, API),
+    (pipeline.router, ""),
     (publishing.router, ""),
     (registry.api, API),
     (registry.router, ""),
@@ -90,6 +95,19 @@ def make_search_worker(settings: Settings, db: Database):
     return SyncWorker(db, engine_factory, mode=settings.search_sync)
 
 
+def make_notify_worker(settings: Settings, db: Database):
+    """The e-mail outbox's sender (see portal/notify/worker.py): SMTP when PORTAL_SMTP_URL is set, else
+    .eml files under PORTAL_MAIL_DIR."""
+    from portal.notify.mailer import make_transport
+    from portal.notify.service import MailConfig
+    from portal.notify.worker import NotifyWorker
+
+    db.mail_config = MailConfig.from_settings(settings)
+    worker = NotifyWorker(db, lambda: make_transport(settings), db.mail_config, mode=settings.notify_worker)
+    db.notify_worker = worker
+    return worker
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     docs = settings.env != "production"
@@ -97,6 +115,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     wire()
     worker = make_search_worker(settings, database)
     events.after_commit(database, worker.kick)  # woken after commits that changed public data
+    mailer = make_notify_worker(settings, database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -104,7 +123,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
         clean_incoming(settings.upload_dir)  # what a crash left half-written
         worker.start()
+        mailer.start()
         yield
+        mailer.stop()
         worker.stop()
 
     app = FastAPI(
@@ -124,6 +145,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.search_worker = worker
+    app.state.notify_worker = mailer
 
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)

@@ -9,12 +9,25 @@ from portal.audit import models as audit
 from portal.catalogue import models as catalogue
 from portal.facts import models as facts
 from portal.intake import models as intake
+from portal.notify import models as notify
 from portal.publishing import models as publishing
 from portal.registry import models as registry
 from portal.review import models as review
 from portal.searchindex import models as searchindex
 from portal.versioning import models as versioning
 
-MODEL_MODULES = (accounts, audit, catalogue, facts, intake, publishing, registry, review, searchindex, versioning)
+MODEL_MODULES = (
+    accounts,
+    audit,
+    catalogue,
+    facts,
+    intake,
+    notify,
+    publishing,
+    registry,
+    review,
+    searchindex,
+    versioning,
+)
 
 metadata = SQLModel.metadata

@@ -7,6 +7,7 @@ suitable for `make run` on a fresh machine. Production sets PORTAL_ENV=productio
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,6 +67,22 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     base_url: str = "http://127.0.0.1:8000"
     default_locale: Literal["vi", "en"] = "vi"
+    # E-mail (portal/notify): empty smtp_url → messages are written as .eml files under mail_dir (development).
+    smtp_url: str = ""  # smtp://host:25 | smtp+starttls://user:pass@host:587 | smtps://user:pass@host:465
+    smtp_timeout_seconds: float = 20.0
+    smtp_ca_file: str = ""  # CA bundle to verify the SMTP server's certificate (default: the system store)
+    mail_from: str = ""  # e.g. "Cổng đầu tư <noreply@example.vn>"; empty → noreply@<host of base_url>
+    mail_dir: Path = VAR_DIR / "mail"
+    notify_worker: Literal["thread", "manual"] = "thread"  # manual: tests send the outbox themselves
+    notify_max_attempts: int = 8  # then the message is listed as failed for an admin to send again
+    notify_retry_seconds: float = 60.0  # first retry after a failed send; doubled each time, at most 6 hours
+    notify_digest_hour: int = Field(default=8, ge=0, le=23)  # daily digest of new submissions, Vietnam time
+    # The review queue's clock (portal/review/queue.py): the province's own due times, in working days.
+    review_due_days: int = Field(default=15, ge=1, le=365)
+    review_due_days_by_verdict: dict[str, int] = {}  # e.g. {"conditional": 20}
+    review_holidays: list[date] = []  # days that are not working days (public holidays), ISO dates
+    # Registry: a project's land counts as leased from this status on (in_principle < licensed < building < operating)
+    registry_leased_from: Literal["in_principle", "licensed", "building", "operating"] = "licensed"
 
     @model_validator(mode="after")
     def _derived_defaults_and_production_secrets(self) -> Settings:

@@ -164,6 +164,8 @@ def settings(database_url, tmp_path: Path):
         upload_dir=tmp_path / "uploads",
         search_sync="manual",
         page_cache=False,
+        mail_dir=tmp_path / "mail",
+        notify_worker="manual",  # tests send the e-mail outbox themselves (tests/notify)
     )
 
 

@@ -126,6 +126,7 @@ def server_env(
             "PORTAL_SEARCH_URL": search_url if search_url is not None else f"sqlite:///{workdir / 'search.db'}",
             "PORTAL_SECRET_KEY": SECRET,
             "PORTAL_UPLOAD_DIR": str(workdir / "uploads"),
+            "PORTAL_MAIL_DIR": str(workdir / "mail"),
             "PORTAL_RATELIMIT_URL": "memory://",
             "PYTHONUNBUFFERED": "1",
         }

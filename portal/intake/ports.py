@@ -16,12 +16,13 @@ _status_context: StatusContext | None = None
 
 
 def provide_status_context(provider: StatusContext) -> None:
-    """`provider(session, proposal, lang, *, token)`: what review/public.html needs on the tracking page."""
+    """`provider(session, proposal, lang, *, token, **options)`: what review/public.html needs on the tracking page."""
     global _status_context
     _status_context = provider
 
 
-def status_context(session, proposal, lang: str, *, token: str) -> dict:
+def status_context(session, proposal, lang: str, *, token: str, **options) -> dict:
+    """`options`: what the answer form needs to say (max_files, max_bytes of attachments)."""
     if _status_context is None:
         raise NotWired("no provider of the tracking page's review context: call portal.wiring.wire() at start-up")
-    return _status_context(session, proposal, lang, token=token)
+    return _status_context(session, proposal, lang, token=token, **options)

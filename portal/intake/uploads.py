@@ -123,6 +123,31 @@ def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_b
     return StagedFile(temp, directory / stored, stored, name, mime, size, digest.hexdigest())
 
 
+def stage_uploads(uploads: list, *, directory: Path, max_bytes: int, max_files: int) -> tuple[list[StagedFile], list]:
+    """The intake's checks on a form's files, for every form that takes documents (the proposal form, the
+    investor's answer): at most `max_files`, each sniffed and capped by `stage`. Returns the staged files
+    and the refusals as (msgid, params) pairs; with any refusal the caller discards the staged files.
+    `uploads` are Starlette UploadFiles (empty file inputs already left out)."""
+    if len(uploads) > max_files:
+        return [], [(N_("Attach at most %(max)s files."), {"max": max_files})]
+    staged: list[StagedFile] = []
+    refused: list = []
+    for upload in uploads:
+        try:
+            staged.append(stage(upload.file, upload.filename, directory=directory, max_bytes=max_bytes))
+        except UploadRefused as err:
+            refused.append((err.message, err.params))
+        except StorageUnavailable:  # nothing half-stored: what was staged goes too
+            discard(staged)
+            raise
+    return staged, refused
+
+
+def chosen_files(form, name: str = "attachments") -> list:
+    """The files of a multipart form field, leaving out inputs the user left empty."""
+    return [f for f in form.getlist(name) if hasattr(f, "filename") and hasattr(f, "file") and (f.filename or f.size)]
+
+
 def finalize(files: list[StagedFile]) -> None:
     for f in files:
         if not f.finalized:

@@ -17,9 +17,8 @@ from portal.clock import today
 from portal.i18n import N_
 from portal.publishing import ports
 from portal.publishing.schemas import PLOT_FIELDS, PlotIn
-from portal.publishing.service import PublishingError
+from portal.publishing.service import PublishingError, public_ref
 from portal.versioning.service import (
-    actor_email,
     compare_and_set,
     jsonable,
     require_version,
@@ -61,7 +60,7 @@ def create_plot(
 ) -> Plot:
     if _code_taken(session, zone_id=zone.id, code=data.code):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
-    ref = actor_ref or actor_email(actor, "cli")
+    ref = actor_ref or public_ref(on or today())
     plot = Plot(
         zone_id=zone.id, **data.model_dump(), source="staff", source_ref=ref[:80], verified_on=on or today(), version=1
     )
@@ -116,7 +115,7 @@ def update_plot(
         return {}
     if "code" in changes and _code_taken(session, zone_id=plot.zone_id, code=data.code, except_id=plot.id):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
-    ref = actor_ref or actor_email(actor, "cli")
+    ref = actor_ref or public_ref(on or today())
     values = {k: v for k, (_, v) in changes.items()}
     values.update(source="staff", source_ref=ref[:80], verified_on=on or today())
     compare_and_set(session, plot, object_type="plot", expected_version=expected_version, values=values)

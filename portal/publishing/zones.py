@@ -13,9 +13,8 @@ from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Zone, ZoneSector
 from portal.clock import today
 from portal.publishing.schemas import ZONE_SCALAR_FIELDS, ZoneUpdate
-from portal.publishing.service import fact_key, staff_fact
+from portal.publishing.service import fact_key, public_ref, staff_fact
 from portal.versioning.service import (
-    actor_email,
     compare_and_set,
     jsonable,
     require_version,
@@ -85,7 +84,7 @@ def _save_zone(
                     sector_code=code,
                     relation="priority",
                     source="staff",
-                    source_ref=(actor_ref or actor_email(actor, "cli"))[:80],
+                    source_ref=(actor_ref or public_ref(on))[:80],
                 )
             )
         session.flush()
