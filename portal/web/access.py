@@ -58,6 +58,15 @@ PUBLIC = frozenset(
         "GET /{lang}/proposals/new",
         "POST /{lang}/proposals/new",
         "GET /{lang}/proposals/receipt/{token}",
+        "GET /{lang}/proposals/links",  # "send me my tracking links": the same answer for every address
+        "POST /{lang}/proposals/links",
+        # notify: the development mailbox (404 outside development)
+        "GET /{lang}/dev/mail",
+        "GET /{lang}/dev/mail/{name}",
+        "GET /{lang}/dev/mail/{name}/html",
+        # pipeline: public figures, no company names
+        "GET /api/v1/pipeline.csv",
+        "GET /{lang}/pipeline",
         "GET /{lang}/proposals/status/{token}",
         "GET /{lang}/proposals/report/{token}",
         # maps

@@ -19,7 +19,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.servers import free_port
+from tests.servers import listening_socket
 
 
 def save_sample(message, name: str) -> None:
@@ -75,10 +75,23 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+class _BoundController(Controller):
+    """aiosmtpd's controller serving a socket bound before it starts (tests/servers.py: no free port looked
+    up and bound again later, which another process could take in between)."""
+
+    def __init__(self, handler, sock, **kwargs) -> None:
+        self._sock = sock
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
 class SMTPServer:
     def __init__(self, *, tls: str = "none", auth: tuple[str, str] | None = None, cert_dir: Path | None = None):
         self.handler = _Handler()
-        self.port = free_port()
+        self.sock = listening_socket()
+        self.port = self.sock.getsockname()[1]
         self.tls = tls
         self.auth = auth
         self.cert: Path | None = None
@@ -98,7 +111,7 @@ class SMTPServer:
             # second challenge smtplib never reads: offer PLAIN only, as many servers do
             kwargs["auth_exclude_mechanism"] = ["LOGIN"]
             kwargs["auth_require_tls"] = tls == "starttls"  # aiosmtpd sees TLS only after STARTTLS
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller = _BoundController(self.handler, self.sock, **kwargs)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = (
