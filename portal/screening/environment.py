@@ -15,7 +15,9 @@ when every basis agrees on it.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,6 +49,9 @@ PROCEDURE_NAMES: dict[str, Text] = {
     "environmental_permit": Text("Giấy phép môi trường", "Environmental permit"),
     "environmental_registration": Text("Đăng ký môi trường", "Environmental registration"),
 }
+#: How a capacity is counted, as a unit suffix (vi, en).
+PER_NAMES: dict[str, tuple[str, str]] = {"year": ("/năm", "/year"), "day": ("/ngày", "/day"), "hour": ("/giờ", "/hour")}
+ONLY_I: frozenset[str] = frozenset({"I"})
 LEVEL_NAMES: dict[str, Text] = {
     "large": Text("lớn", "large"),
     "medium": Text("trung bình", "medium"),
@@ -105,13 +110,17 @@ class Row:
     all_large_quote: str | None
     missing_quote: str | None
     missing_citation: str | None
+    unit_set: frozenset[str] = field(init=False)  # the units of its thresholds (precomputed)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit_set", frozenset(t.unit for t in self.thresholds))
 
     @property
     def has_thresholds(self) -> bool:
         return bool(self.thresholds)
 
     def units(self) -> frozenset[str]:
-        return frozenset(t.unit for t in self.thresholds)
+        return self.unit_set
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +137,10 @@ class Regime:
     rows: tuple[Row, ...]
     rows_by_sector: Mapping[str, tuple[Row, ...]]
     large_caveat: str | None
+    lep2020: bool = field(init=False)  # the Law on Environmental Protection 2020 before Law 146/2025
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lep2020", self.id.startswith("lep2020"))
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -142,12 +155,17 @@ class Law:
     regimes: tuple[Regime, ...]
     special: Mapping[str, tuple[Text, frozenset[str], Mapping[str, str]]]  # id -> (name, sectors, regime -> cite)
     special_sectors: frozenset[str] = frozenset()
+    starts: tuple[date, ...] = field(init=False)  # each regime's first day, ascending (regimes are sorted)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(regime.effective_from for regime in self.regimes))
 
     def regime_for(self, day: date) -> Regime | None:
-        for regime in self.regimes:
-            if regime.in_force(day):
-                return regime
-        return None
+        index = bisect_right(self.starts, day) - 1  # the last regime begun by `day`; regimes do not overlap
+        if index < 0:
+            return None
+        regime = self.regimes[index]
+        return regime if regime.effective_to is None or day <= regime.effective_to else None
 
     def regime(self, regime_id: str) -> Regime:
         for regime in self.regimes:
@@ -255,6 +273,9 @@ def law_from_data(data: Mapping[str, Any], *, path: str = "<memory>") -> Law:
     }
     sectors = frozenset(code for _name, codes, _cites in special.values() for code in codes)
     regimes_sorted = tuple(sorted(regimes, key=lambda r: r.effective_from))
+    for earlier, later in itertools.pairwise(regimes_sorted):
+        if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+            raise ValueError(f"{path}: regimes {earlier.id} and {later.id} overlap")
     return Law(path, citations, factors, units, regimes_sorted, special, sectors)
 
 
@@ -384,34 +405,37 @@ class _Acc:
     values) and written out only when read (`Classification.reasons`): land matching classifies a
     project for every zone and reads only the group."""
 
+    __slots__ = ("citations", "needs", "reasons")
+
     def __init__(self, law: Law) -> None:
-        self.law = law
+        self.citations = law.citations
         self.reasons: list[tuple] = []
         self.needs: list[str] = []
 
     def say(self, code: str, texts: tuple[str, str], cite: str | None = None, **values: Any) -> None:
-        self.reasons.append((code, texts, self.law.citations[cite] if cite else None, values))
+        self.reasons.append((code, texts, self.citations[cite] if cite else None, values))
 
     def need(self, name: str) -> None:
         if name not in self.needs:
             self.needs.append(name)
 
 
-class _Num:
-    """A number written in a reason's language only when the reason is read."""
+class _ViNum(float):
+    """A number written the Vietnamese way (1.234,5) only when the reason is read."""
 
-    __slots__ = ("lang", "value")
-
-    def __init__(self, value: float, lang: str) -> None:
-        self.value, self.lang = value, lang
+    __slots__ = ()
 
     def __format__(self, _spec: str) -> str:
-        return _fmt(self.value, self.lang)
+        return _fmt(float(self), "vi")
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Num) and (self.value, self.lang) == (other.value, other.lang)
 
-    __hash__ = None  # type: ignore[assignment]
+class _EnNum(float):
+    """A number written the English way (1,234.5) only when the reason is read."""
+
+    __slots__ = ()
+
+    def __format__(self, _spec: str) -> str:
+        return _fmt(float(self), "en")
 
 
 def _fmt(value: float, lang: str) -> str:
@@ -426,7 +450,9 @@ def _span(groups: frozenset[str]) -> tuple[int, int]:
     return min(ranks), max(ranks)
 
 
+@functools.cache
 def _groups(*names: str) -> frozenset[str]:
+    """The set of these groups (one shared object per combination)."""
     return frozenset(names)
 
 
@@ -494,14 +520,19 @@ def classify(
     if not in_appendix:
         bases.append(_other_basis(facts, regime, sensitive, acc))
 
-    strongest = min(_span(b.groups)[0] for b in bases)
-    weakest = min(_span(b.groups)[1] for b in bases)
+    strongest = weakest = len(GROUPS) - 1  # the group is the strongest every basis allows
+    pollution_only_i = pollution_allows_i = False
+    for basis in bases:
+        lo, hi = _span(basis.groups)
+        strongest, weakest = min(strongest, lo), min(weakest, hi)
+        if basis.kind == "pollution":
+            pollution_only_i = pollution_only_i or basis.groups == ONLY_I
+            pollution_allows_i = pollution_allows_i or "I" in basis.groups
     possible = GROUPS[strongest : weakest + 1]
     determined = strongest == weakest
     group = GROUPS[strongest] if determined else None
-    pollution = [b for b in bases if b.kind == "pollution"]
-    pollution_i = determined and group == "I" and any(b.groups == {"I"} for b in pollution)
-    may_be_pollution_i = not pollution_i and any("I" in b.groups for b in pollution)
+    pollution_i = determined and group == "I" and pollution_only_i
+    may_be_pollution_i = not pollution_i and pollution_allows_i
     if not determined:
         names = ", ".join(possible)
         acc.say(
@@ -515,7 +546,8 @@ def classify(
             a1=names,
         )
 
-    procedures, open_procedures = _procedures(facts, zone, regime, group, possible, bases, in_appendix, special, acc)
+    land_ii = land is not None and "II" in land.groups
+    procedures, open_procedures = _procedures(facts, zone, regime, group, possible, land_ii, in_appendix, special, acc)
     authority = _authority(facts, zone, regime, group, procedures, open_procedures, special, appendix, in_appendix, acc)
     limits = _time_limits(regime, group, procedures, authority, acc)
     return Classification(
@@ -636,7 +668,7 @@ def _capacity_basis(
     key, row = rows[0]
     if capacity is not None:  # the unit chooses the row
         for k, r in rows:
-            if capacity.unit in r.units():
+            if capacity.unit in r.unit_set:
                 key, row = k, r
                 break
     row_label = row.id or "?"
@@ -713,9 +745,7 @@ def _capacity_basis(
         return _Basis("pollution", _groups("I", "II", "III")), AppendixRef(row.id, row.name, None)
     level = _level_of(amount, threshold)
     unit_vi, unit_en = law.units[threshold.unit][0].vi, law.units[threshold.unit][0].en
-    per_vi, per_en = {"year": ("/năm", "/year"), "day": ("/ngày", "/day"), "hour": ("/giờ", "/hour")}.get(
-        threshold.per, ("", "")
-    )
+    per_vi, per_en = PER_NAMES.get(threshold.per, ("", ""))
     if level is None:
         acc.say(
             "level-not-seen",
@@ -726,11 +756,11 @@ def _capacity_basis(
                 "not in the sources, so a screener decides.",
             ),
             rows_cite,
-            a0=_Num(amount, "vi"),
+            a0=_ViNum(amount),
             a1=unit_vi,
             a2=per_vi,
             a3=row_label,
-            a4=_Num(amount, "en"),
+            a4=_EnNum(amount),
             a5=unit_en,
             a6=per_en,
             a7=row_label,
@@ -747,14 +777,14 @@ def _capacity_basis(
         rows_cite,
         a0=row_label,
         a1=row.name.vi,
-        a2=_Num(amount, "vi"),
+        a2=_ViNum(amount),
         a3=unit_vi,
         a4=per_vi,
         a5=LEVEL_NAMES[level].vi,
         a6=bound.quote,
         a7=row_label,
         a8=row.name.en,
-        a9=_Num(amount, "en"),
+        a9=_EnNum(amount),
         a10=unit_en,
         a11=per_en,
         a12=LEVEL_NAMES[level].en,
@@ -890,9 +920,9 @@ def _land_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) -
         "land-class",
         ("Diện tích sử dụng đất {a0} ha: quy mô {a1}.", "Land use of {a2} ha: {a3} scale."),
         cite,
-        a0=_Num(hectares, "vi"),
+        a0=_ViNum(hectares),
         a1=LEVEL_NAMES[level].vi,
-        a2=_Num(hectares, "en"),
+        a2=_EnNum(hectares),
         a3=LEVEL_NAMES[level].en,
     )
     if level == "large":
@@ -935,7 +965,7 @@ def _other_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) 
         ),
         regime.citations.get("rows"),
     )
-    if regime.id.startswith("lep2020"):
+    if regime.lep2020:
         acc.say(
             "non-appendix-2022",
             (
@@ -995,14 +1025,13 @@ def _procedures(
     regime: Regime,
     group: str | None,
     possible: tuple[str, ...],
-    bases: list[_Basis],
+    land_ii: bool,  # the land basis allows group II
     in_appendix: bool,
     special: str | None,
     acc: _Acc,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     required: list[str] = []
     unknown: list[str] = []
-    land_ii = any(b.kind == "land" and "II" in b.groups for b in bases)
     # EIA: group I, or group II under points c–e (here: land)
     if group == "I" or (group == "II" and land_ii):
         required.append("eia")
@@ -1018,7 +1047,7 @@ def _procedures(
         unknown.append("eia")
     # permit: groups I–III with waste to treat (Art. 39(1)); the floors of Decree 08 Art. 74(5)
     wastewater = facts.wastewater_m3_day
-    rec = regime.id.startswith("lep2020")
+    rec = regime.lep2020
     if possible == ("IV",):
         pass
     elif special is not None:
@@ -1095,7 +1124,7 @@ def _authority(
     in_park = zone is not None and zone.kind in ("kcn", "ccn")
     outside = zone is None
     wanted = [p for p in ("eia", "environmental_permit") if p in procedures]
-    if regime.id.startswith("lep2020"):
+    if regime.lep2020:
         for proc in wanted:
             if special is not None:
                 body = "ministry"
@@ -1184,7 +1213,7 @@ def _time_limits(
     regime: Regime, group: str | None, procedures: tuple[str, ...], authority: Mapping[str, str | None], acc: _Acc
 ) -> dict[str, int]:
     limits: dict[str, int] = {}
-    if regime.id.startswith("lep2020"):
+    if regime.lep2020:
         if "eia" in procedures:
             days, cite = (45, "art34-6a") if group == "I" else (30, "art34-6b")
             limits["eia"] = days
