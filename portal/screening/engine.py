@@ -327,11 +327,13 @@ CONTEXT_LOCALS: dict[str, str] = {
 }
 
 
-def _compile(name: str, reads: Iterable[str], consts: Mapping[str, Any], body: list[str]) -> Callable[..., Any]:
+def _compile(
+    name: str, reads: Iterable[str], consts: Mapping[str, Any], body: list[str], *, params: str = "ctx"
+) -> Callable[..., Any]:
     """Compile `def name(ctx): <read the locals>; <body>` with `consts` as its globals."""
-    reads = set(reads)
+    reads = set(reads) - set(params.split(", "))
     facts = sorted(read.removeprefix("f_") for read in reads if read.startswith("f_"))
-    lines = [f"def {name}(ctx):"]
+    lines = [f"def {name}({params}):"]
     if facts or "facts" in reads:
         lines.append("    facts = ctx.facts")
     lines += [f"    f_{fact} = facts.{fact}" for fact in facts]
@@ -341,22 +343,40 @@ def _compile(name: str, reads: Iterable[str], consts: Mapping[str, Any], body: l
     if unknown:
         raise ValueError(f"a predicate reads unknown locals {sorted(unknown)}")
     namespace: dict[str, Any] = {"__builtins__": {"type": type, "bool": bool}, **consts}
-    exec(compile("\n".join(lines), f"<predicate {name}>", "exec"), namespace)  # noqa: S102  # validated names only
-    return namespace[name]
+    source = "\n".join(lines)
+    exec(compile(source, f"<predicate {name}>", "exec"), namespace)  # noqa: S102  # validated names only
+    function = namespace[name]
+    function.source = source  # for reading and debugging
+    return function
 
 
-def compile_rules(rules: Iterable[Rule]) -> Callable[[Context], list[Rule]]:
-    """One function testing every rule in the given order: `fire(ctx)` is the list of rules whose `when`
-    holds. Equivalent to `[rule for rule in rules if rule.when.test(ctx)]`, in one call."""
+def compile_rules(rules: Iterable[Rule], ruleset: Ruleset) -> Callable[[Context, list[str]], list[Finding]]:
+    """One function screening a context against the rules, in the given order: `evaluate(ctx, missing)` is
+    the list of findings of the rules whose `when` holds, with the facts that `needs_information` findings
+    ask for appended to `missing` (each once). One call per proposal: every rule's expression inline, a
+    finding without placeholders shared, the others built with their message left to write on first read."""
     reads: set[str] = set()
-    consts: dict[str, Any] = {}
-    body = ["fired = []", "fire = fired.append"]
+    consts: dict[str, Any] = {"Finding": Finding, "new": tuple.__new__, "ruleset": ruleset, "EMPTY": ()}
+    body = ["out = []", "put = out.append"]
     for index, rule in enumerate(rules):
         reads |= rule.when.reads
         consts.update(rule.when.consts)
         consts[f"rule_{index}"] = rule
-        body += [f"if {rule.when.source}:", f"    fire(rule_{index})"]
-    return _compile("fire", reads, consts, [*body, "return fired"])
+        body.append(f"if {rule.when.source}:")
+        explained = "EMPTY, EMPTY"
+        if rule.needs_explain:
+            consts[f"explain_{index}"] = rule.when.explainer
+            body += ["    sectors = []", "    missing = []", f"    explain_{index}(ctx, sectors, missing)"]
+            if rule.outcome == "needs_information":
+                body += ["    for name in missing:", "        if name not in asked:", "            asked.append(name)"]
+            explained = "sectors, missing"
+        if rule.static_finding is not None:
+            consts[f"finding_{index}"] = rule.static_finding
+            body.append(f"    put(finding_{index})")
+        else:
+            consts[f"head_{index}"] = (rule.id, rule.outcome, rule.title, rule.citation)
+            body.append(f"    put(new(Finding, (*head_{index}, [None, rule_{index}, ctx, ruleset, {explained}])))")
+    return _compile("evaluate", reads | {"asked"}, consts, [*body, "return out"], params="ctx, asked")
 
 
 def _explainer(node: Predicate) -> Explainer | None:
@@ -464,13 +484,13 @@ class Ruleset:
     law: Law | None = None
     effective_from: date | None = None
     ordered: tuple[Rule, ...] = field(init=False)  # severity, then file order: the evaluation order
-    fire: Callable[[Context], list[Rule]] = field(init=False)  # the rules that hold, in evaluation order
+    evaluate: Callable[[Context, list[str]], list[Finding]] = field(init=False)  # see `compile_rules`
     province_priorities: Text = field(init=False)
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.rules, key=lambda rule: (OUTCOME_RANK[rule.outcome], rule.index)))
         object.__setattr__(self, "ordered", ordered)
-        object.__setattr__(self, "fire", compile_rules(ordered))
+        object.__setattr__(self, "evaluate", compile_rules(ordered, self))
         priority = sorted(self.catalog.codes_in_class("priority"))
         object.__setattr__(self, "province_priorities", Text(*_labels(self, priority)))
 
@@ -499,7 +519,7 @@ def screen(facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, a
         facts, zone, ruleset.catalog, as_of.year, law=ruleset.law, as_of=as_of, documents=ruleset.documents
     )
     missing: list[str] = []
-    findings = tuple([_finding(rule, ctx, ruleset, missing) for rule in ruleset.fire(ctx)])
+    findings = tuple(ruleset.evaluate(ctx, missing))
     verdict: Verdict = "eligible"
     if findings and findings[0][1] not in INFORMATIVE:
         verdict = findings[0][1]  # type: ignore[assignment]  # ordered: strongest first
@@ -513,22 +533,6 @@ def screen(facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, a
         ruleset.effective_from,
         as_of,
     )
-
-
-def _finding(rule: Rule, ctx: Context, ruleset: Ruleset, missing_acc: list[str]) -> Finding:
-    if rule.static_finding is not None and not rule.needs_explain:
-        return rule.static_finding
-    sectors: list[str] = []
-    missing: list[str] = []
-    if rule.needs_explain:
-        rule.when.explainer(ctx, sectors, missing)  # type: ignore[misc]  # not None when needs_explain
-        if rule.outcome == "needs_information":
-            missing_acc.extend([name for name in missing if name not in missing_acc])
-        if rule.static_finding is not None:
-            return rule.static_finding
-    # the message is written on first read, from this call's inputs (all immutable)
-    fill = [None, rule, ctx, ruleset, sectors, missing]
-    return tuple.__new__(Finding, (rule.id, rule.outcome, rule.title, rule.citation, fill))
 
 
 def _fill(rule: Rule, ctx: Context, ruleset: Ruleset, sectors: list[str], missing: list[str]) -> Text:
