@@ -524,7 +524,10 @@ def classify(
     pollution_only_i = pollution_allows_i = False
     for basis in bases:
         lo, hi = _span(basis.groups)
-        strongest, weakest = min(strongest, lo), min(weakest, hi)
+        if lo < strongest:
+            strongest = lo
+        if hi < weakest:
+            weakest = hi
         if basis.kind == "pollution":
             pollution_only_i = pollution_only_i or basis.groups == ONLY_I
             pollution_allows_i = pollution_allows_i or "I" in basis.groups
