@@ -21,8 +21,8 @@ from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddlewa
 
 def make_search_worker(settings: Settings, db: Database):
     """The search engine chosen by PORTAL_SEARCH_URL, behind the outbox worker (see search/sync.py)."""
+    from portal.searchindex.sync import SyncWorker
     from search.engine import make_engine
-    from search.sync import SyncWorker
 
     def engine_factory():
         return make_engine(settings.search_url, meili_key=settings.meili_key, default_path=settings.search_path)

@@ -96,7 +96,7 @@ def serve(
 def reindex() -> None:
     """Rebuild the search index from the database (the index is derived data)."""
     from portal.app import make_search_worker
-    from search.sync import reindex as run_reindex
+    from portal.searchindex.sync import reindex as run_reindex
 
     settings = get_settings()
     worker = make_search_worker(settings, _db())
@@ -113,7 +113,7 @@ def reindex() -> None:
 
 def _outbox_hook(session):
     """Every seeded zone goes to the search outbox."""
-    from search.sync import enqueue_zone
+    from portal.searchindex.sync import enqueue_zone
 
     return lambda zone: enqueue_zone(session, zone)
 

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from portal.app import create_app
 from portal.catalogue.models import Plot, Zone
-from search.sync import enqueue_plot
+from portal.searchindex.sync import enqueue_plot
 
 
 @pytest.fixture
