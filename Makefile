@@ -8,9 +8,9 @@ PORT ?= 8000
 
 .PHONY: run test test-sqlite test-postgres lint install bench bench-search bench-screening i18n lock clean golden
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(VENV)/.installed: pyproject.toml setup.py requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock -r requirements-dev.lock
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
@@ -36,6 +36,7 @@ test-postgres: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 
 bench: bench-search bench-screening
 	$(PY) tests/bench/http_bench.py
@@ -53,9 +54,16 @@ golden: install
 i18n: install
 	$(PY) scripts/i18n.py update
 
-# Refresh the lock file of exact versions after changing dependencies in pyproject.toml.
+# Refresh the lock files after changing dependencies in pyproject.toml: requirements.lock holds what a
+# clean install of the package needs (the image installs only it), requirements-dev.lock the rest of .venv.
 lock:
-	$(PY) -m pip freeze --exclude-editable | grep -v '^soctrang-portal' > requirements.lock
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install -q --disable-pip-version-check .
+	(echo '# Runtime dependencies, exact versions (the image installs only these). Regenerate: make lock'; \
+	 var/lock-venv/bin/pip freeze --exclude-editable | grep -v '^soctrang-portal') > requirements.lock
+	(echo '# Development and test tools, on top of requirements.lock (make install installs both). Regenerate: make lock'; \
+	 $(PY) -m pip freeze --exclude-editable | grep -v '^soctrang-portal' | grep -vixFf requirements.lock) > requirements-dev.lock
+	rm -rf var/lock-venv
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

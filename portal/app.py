@@ -1,34 +1,112 @@
-"""Application factory: settings → database → middleware, routers, templates, static files."""
+"""Application factory: settings → database → middleware, the domains' routers (ROUTERS), static files."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from portal import ROOT_DIR
+from portal import events
+from portal.accounts import routes as accounts
+from portal.catalogue import routes as catalogue
+from portal.compare import routes as compare
+from portal.dashboard import routes as dashboard
 from portal.db import Database
+from portal.enquiries import routes as enquiries
+from portal.facts import routes as facts
 from portal.i18n import negotiate
+from portal.intake import precheck
+from portal.intake import routes as intake
+from portal.maps import routes as maps
+from portal.notify import routes as notify
+from portal.opendata import routes as opendata
+from portal.pipeline import routes as pipeline
+from portal.publishing import routes as publishing
+from portal.registry import routes as registry
+from portal.resources import asset_dir
+from portal.review import routes as review
+from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
 from portal.web.pagecache import PageCache, PageCacheMiddleware
+from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from portal.wiring import wire
+
+API = "/api/v1"
+
+
+#: Every domain's routers, in the order requests are matched: JSON under /api/v1, pages under /{lang}.
+#: Catalogue first, open data next (its /sitemap.xml and /robots.txt before any catch-all route), then the
+#: others by name. A domain missing here serves nothing: tests/test_wiring.py checks every routes module.
+ROUTERS: tuple[tuple[APIRouter, str], ...] = (
+    (catalogue.api, API),
+    (catalogue.router, ""),
+    (opendata.api, API),
+    (opendata.router, ""),
+    (accounts.router, ""),
+    (compare.api, API),
+    (compare.router, ""),
+    (dashboard.router, ""),
+    (enquiries.router, ""),
+    (facts.router, ""),
+    (intake.api, API),
+    (intake.router, ""),
+    (maps.api, API),
+    (maps.router, ""),
+    (notify.router, ""),
+    (pipeline.api, API),
+    (pipeline.router, ""),
+    (publishing.router, ""),
+    (registry.api, API),
+    (registry.router, ""),
+    (review.router, ""),
+    (precheck.api, API),
+    (precheck.router, ""),
+    (searchpages.api, API),
+    (searchpages.router, ""),
+)
 
 
 def make_search_worker(settings: Settings, db: Database):
-    """The search engine chosen by PORTAL_SEARCH_URL, behind the outbox worker (see search/sync.py)."""
+    """The search engine chosen by PORTAL_SEARCH_URL, with timeouts, a circuit breaker and a bulkhead
+    (search/guard.py), behind the outbox worker (see portal/searchindex/sync.py)."""
     from portal.searchindex.sync import SyncWorker
     from search.engine import make_engine
 
     def engine_factory():
-        return make_engine(settings.search_url, meili_key=settings.meili_key, default_path=settings.search_path)
+        from search.guard import GuardedEngine
 
-    worker = SyncWorker(db, engine_factory, mode=settings.search_sync)
-    db.search_worker = worker
+        engine = make_engine(
+            settings.search_url,
+            meili_key=settings.meili_key,
+            default_path=settings.search_path,
+            timeout=(settings.search_connect_timeout, settings.search_timeout),
+        )
+        return GuardedEngine(
+            engine,
+            fail_max=settings.search_breaker_failures,
+            reset_after=settings.search_breaker_reset,
+            max_concurrent=settings.search_max_concurrent,
+        )
+
+    return SyncWorker(db, engine_factory, mode=settings.search_sync)
+
+
+def make_notify_worker(settings: Settings, db: Database):
+    """The e-mail outbox's sender (see portal/notify/worker.py): SMTP when PORTAL_SMTP_URL is set, else
+    .eml files under PORTAL_MAIL_DIR."""
+    from portal.notify.mailer import make_transport
+    from portal.notify.service import MailConfig
+    from portal.notify.worker import NotifyWorker
+
+    db.mail_config = MailConfig.from_settings(settings)
+    worker = NotifyWorker(db, lambda: make_transport(settings), db.mail_config, mode=settings.notify_worker)
+    db.notify_worker = worker
     return worker
 
 
@@ -36,12 +114,20 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings = settings or get_settings()
     docs = settings.env != "production"
     database = db or Database(settings.database_url)
+    wire()
     worker = make_search_worker(settings, database)
+    events.after_commit(database, worker.kick)  # woken after commits that changed public data
+    mailer = make_notify_worker(settings, database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        from portal.intake.uploads import clean_incoming
+
+        clean_incoming(settings.upload_dir)  # what a crash left half-written
         worker.start()
+        mailer.start()
         yield
+        mailer.stop()
         worker.stop()
 
     app = FastAPI(
@@ -61,10 +147,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.search_worker = worker
+    app.state.notify_worker = mailer
 
-    from portal.web.routers import include_all
-
-    include_all(app)
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
 
     @app.get("/", include_in_schema=False)
     def root(request: Request) -> RedirectResponse:
@@ -75,14 +161,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     errors.install(app)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
+    app.state.page_cache = None
     if settings.page_cache:
-        database.page_cache = PageCache(database)
-        app.add_middleware(PageCacheMiddleware, cache=database.page_cache)
+        app.state.page_cache = PageCache(database)
+        events.after_commit(database, app.state.page_cache.invalidate)  # cleared after public data changed
+        app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
+    app.add_middleware(RequestLogMiddleware)  # outermost of ours: the id and the log line cover everything
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

@@ -1,12 +1,23 @@
-"""`portal` command line: serve | migrate | seed | bootstrap | reindex | createuser | screen | import | export."""
+"""`portal` command line: serve | migrate | seed | bootstrap | reindex | routes, and the domains' commands
+(createuser | users | screen | import | export)."""
 
 from __future__ import annotations
 
 import typer
 
+from portal.accounts import cli as accounts_cli
+from portal.publishing import cli as publishing_cli
+from portal.screening import cli as screening_cli
 from portal.settings import get_settings
+from portal.wiring import wire
 
 app = typer.Typer(help="Sóc Trăng investment portal", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _start() -> None:
+    """Every command runs with the public-data subscribers wired (portal/wiring.py)."""
+    wire()
 
 
 def _db():
@@ -66,13 +77,20 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     reload: bool = typer.Option(False, help="reload on code changes (development)"),
+    fd: int | None = typer.Option(None, help="serve an inherited listening socket (socket activation, tests)"),
 ) -> None:
     """Serve the portal with uvicorn (the database must be migrated: `portal migrate` or `make run`)."""
     import uvicorn
+    from pydantic import ValidationError
 
     from portal.migrate import pending
 
-    url = get_settings().database_url
+    try:
+        url = get_settings().database_url
+    except ValidationError as err:  # e.g. production without PORTAL_SECRET_KEY: refuse to start, say why
+        for problem in err.errors():
+            typer.echo(f"Cannot start: {problem['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
     if pending(url):
         typer.echo(
             f"The database ({_without_password(url)}) is not migrated. Run `portal bootstrap` (migrate, then seed"
@@ -85,11 +103,25 @@ def serve(
         "portal.main:app",
         host=host,
         port=port,
+        fd=fd,
         workers=workers,
         reload=reload,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
+        access_log=False,  # the portal writes its own line per request, with its id and tokens redacted
+        log_config=log_config(),
     )
+
+
+def log_config() -> dict:
+    """uvicorn's logging, plus the portal's loggers (request lines, errors with tracebacks) on stderr."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["portal"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @app.command()
@@ -112,10 +144,10 @@ def reindex() -> None:
 
 
 def _outbox_hook(session):
-    """Every seeded zone goes to the search outbox."""
-    from portal.searchindex.sync import enqueue_zone
+    """Every seeded zone is signalled as changed public data (search outbox, page-cache generation)."""
+    from portal.catalogue.changes import zone_changed
 
-    return lambda zone: enqueue_zone(session, zone)
+    return lambda zone: zone_changed(session, zone)
 
 
 def _after_commit(db) -> None:
@@ -132,17 +164,22 @@ def _after_commit(db) -> None:
     worker.engine.close()
 
 
-def _register_domain_commands() -> None:
-    """Each domain may add commands in `portal/<domain>/cli.py` with `register(app)`."""
-    from importlib import import_module
+@app.command()
+def routes() -> None:
+    """Print every URL: methods, path, handler (module:function) and the roles it demands (or public)."""
+    from portal.app import create_app
+    from portal.web.access import route_map
 
-    from portal import PACKAGE_DIR
+    rows = [(r.methods, r.path, r.handler, r.access) for r in route_map(create_app(get_settings()))]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for methods, path, handler, access in rows:
+        typer.echo(f"{methods:<{widths[0]}}  {path:<{widths[1]}}  {handler:<{widths[2]}}  {access}")
 
-    for path in sorted(PACKAGE_DIR.glob("*/cli.py")):
-        import_module(f"portal.{path.parent.name}.cli").register(app)
 
-
-_register_domain_commands()
+#: The domains' commands (each module's `register(app)` adds them); tests/test_wiring.py checks the list.
+DOMAIN_CLIS = (accounts_cli, publishing_cli, screening_cli)
+for _module in DOMAIN_CLIS:
+    _module.register(app)
 
 if __name__ == "__main__":
     app()

@@ -88,8 +88,6 @@ class Database:
         self.engine = engine or make_engine(url)
         self.write_engine = write_engine or (make_engine(url, writer=True) if engine is None else self.engine)
         self.bound = False
-        self.search_worker = None  # set by the app: woken after commits that wrote search outbox rows
-        self.page_cache = None  # set by the app: cleared after commits that changed public data
         self._write_lock = threading.Lock()
         self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False, info={"db": self})
         self.write_sessionmaker = sessionmaker(
@@ -112,8 +110,6 @@ class Database:
         db.url = url
         db.engine = connection.engine
         db.bound = True
-        db.search_worker = None
-        db.page_cache = None
         db.write_engine = connection.engine
         db._write_lock = nullcontext()
         db.sessionmaker = sessionmaker(
@@ -179,6 +175,14 @@ def _no_dml_when_read_only(state: ORMExecuteState) -> None:
         writes = not statement.text.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA", "EXPLAIN"))
     if writes:
         raise WriteOutsideTransaction("this session only reads; write inside `with db.write() as session:`")
+
+
+def release(session: Session) -> None:
+    """End a read session's transaction and give its connection back to the pool, before a slow call
+    (the search engine): nothing is held while waiting. Loaded objects stay usable; the next read takes
+    a connection again."""
+    if session.in_transaction():
+        session.commit()  # a read-only session has nothing to write: this only ends the transaction
 
 
 def get_database(request: Request) -> Database:

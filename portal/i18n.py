@@ -18,11 +18,11 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from fastapi import Depends, HTTPException, Path
 
-from portal import ROOT_DIR
+from portal.resources import asset_dir
 
 LOCALES: tuple[str, ...] = ("vi", "en")
 DEFAULT_LOCALE = "vi"
-LOCALE_DIR = ROOT_DIR / "locales"
+LOCALE_DIR = asset_dir("locales")
 
 
 def N_(message: str) -> str:

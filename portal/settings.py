@@ -7,6 +7,7 @@ suitable for `make run` on a fresh machine. Production sets PORTAL_ENV=productio
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,16 +17,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portal import ROOT_DIR
 
-VAR_DIR = ROOT_DIR / "var"
+
+def default_var_dir() -> Path:
+    """`var/` of the checkout when running from one (`make run`), else `./var` of the working directory
+    (an installed package: the container's WORKDIR). PORTAL_VAR_DIR overrides both."""
+    if (ROOT_DIR / "pyproject.toml").is_file() and (ROOT_DIR / "portal").is_dir():
+        return ROOT_DIR / "var"
+    return Path.cwd() / "var"
 
 
-def _secret_file_default() -> str:
-    """A per-install secret kept in var/secret_key so sessions survive restarts in development."""
-    path = VAR_DIR / "secret_key"
+VAR_DIR = default_var_dir()  # the default only; code uses `settings.var_dir`
+
+
+def _secret_file(var_dir: Path) -> str:
+    """A per-install secret kept in var/secret_key so sessions survive restarts (development, test)."""
+    path = var_dir / "secret_key"
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        var_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
         path.write_text(key)
         path.chmod(0o600)
@@ -36,26 +46,55 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PORTAL_", env_file=".env", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
-    database_url: str = f"sqlite:///{VAR_DIR / 'portal.db'}"
+    var_dir: Path = Field(default_factory=default_var_dir)  # data of this install: database, index, uploads
+    database_url: str = ""  # empty → sqlite:///<var_dir>/portal.db
     search_url: str = ""  # empty or sqlite:///path → embedded FTS5; http(s)://… → Meilisearch
     meili_key: str = ""
     search_sync: Literal["thread", "manual"] = "thread"  # manual: tests drain the search outbox themselves
+    search_connect_timeout: float = 1.0  # seconds to reach Meilisearch
+    search_timeout: float = 2.0  # seconds to wait for each of its answers
+    search_max_concurrent: int = 8  # queries waiting on the engine at once (each holds a server thread)
+    search_breaker_failures: int = 5  # failures in a row that open the circuit breaker …
+    search_breaker_reset: float = 30.0  # … for this many seconds
     page_cache: bool = True  # cache rendered public catalogue pages for anonymous visitors
-    secret_key: str = Field(default_factory=_secret_file_default)
+    secret_key: str = ""  # production: required; elsewhere empty → <var_dir>/secret_key (made once)
     ratelimit_url: str = "memory://"  # or redis://127.0.0.1:6379/0
     tile_url: str = ""  # e.g. https://tile.example/{z}/{x}/{y}.png; empty → no base tiles
-    upload_dir: Path = VAR_DIR / "uploads"
+    upload_dir: Path | None = None  # None → <var_dir>/uploads
     max_upload_bytes: int = 10 * 1024 * 1024
     max_upload_files: int = 5
     max_body_bytes: int = 55 * 1024 * 1024
     session_max_age_seconds: int = 8 * 3600
     base_url: str = "http://127.0.0.1:8000"
     default_locale: Literal["vi", "en"] = "vi"
+    # E-mail (portal/notify): empty smtp_url → messages are written as .eml files under mail_dir (development).
+    smtp_url: str = ""  # smtp://host:25 | smtp+starttls://user:pass@host:587 | smtps://user:pass@host:465
+    smtp_timeout_seconds: float = 20.0
+    smtp_ca_file: str = ""  # CA bundle to verify the SMTP server's certificate (default: the system store)
+    mail_from: str = ""  # e.g. "Cổng đầu tư <noreply@example.vn>"; empty → noreply@<host of base_url>
+    mail_dir: Path = VAR_DIR / "mail"
+    notify_worker: Literal["thread", "manual"] = "thread"  # manual: tests send the outbox themselves
+    notify_max_attempts: int = 8  # then the message is listed as failed for an admin to send again
+    notify_retry_seconds: float = 60.0  # first retry after a failed send; doubled each time, at most 6 hours
+    notify_digest_hour: int = Field(default=8, ge=0, le=23)  # daily digest of new submissions, Vietnam time
+    # The review queue's clock (portal/review/queue.py): the province's own due times, in working days.
+    review_due_days: int = Field(default=15, ge=1, le=365)
+    review_due_days_by_verdict: dict[str, int] = {}  # e.g. {"conditional": 20}
+    review_holidays: list[date] = []  # days that are not working days (public holidays), ISO dates
+    # Registry: a project's land counts as leased from this status on (in_principle < licensed < building < operating)
+    registry_leased_from: Literal["in_principle", "licensed", "building", "operating"] = "licensed"
 
     @model_validator(mode="after")
-    def _production_needs_real_secrets(self) -> Settings:
-        if self.env == "production" and len(self.secret_key) < 32:
-            raise ValueError("PORTAL_SECRET_KEY must be set to at least 32 characters in production")
+    def _derived_defaults_and_production_secrets(self) -> Settings:
+        if self.env == "production":
+            if len(self.secret_key) < 32:  # never a generated key: it would change with every container
+                raise ValueError("PORTAL_SECRET_KEY must be set to at least 32 characters in production")
+        elif not self.secret_key:
+            self.secret_key = _secret_file(self.var_dir)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'portal.db'}"
+        if self.upload_dir is None:
+            self.upload_dir = self.var_dir / "uploads"
         return self
 
     @property
@@ -67,7 +106,7 @@ class Settings(BaseSettings):
         """File of the embedded search index (derived data, rebuildable with `portal reindex`)."""
         if self.search_url.startswith("sqlite:///"):
             return Path(self.search_url.removeprefix("sqlite:///"))
-        return VAR_DIR / "search.db"
+        return self.var_dir / "search.db"
 
     @property
     def secure_cookies(self) -> bool:

@@ -38,6 +38,10 @@ class SearchUnavailable(Exception):
     """The engine cannot be reached or its storage failed. Callers show a notice and keep working."""
 
 
+class SearchIndexCorrupt(SearchUnavailable):
+    """The engine's own storage is damaged (not merely unreachable): the index must be rebuilt."""
+
+
 class SearchTaskFailed(SearchUnavailable):
     """A write the engine accepted but then failed to apply (e.g. a Meilisearch task with status failed)."""
 
@@ -110,11 +114,14 @@ class SearchEngine(Protocol):
     def close(self) -> None: ...
 
 
-def make_engine(search_url: str, *, meili_key: str = "", default_path: Path) -> SearchEngine:
+def make_engine(
+    search_url: str, *, meili_key: str = "", default_path: Path, timeout: tuple[float, float] = (1.0, 2.0)
+) -> SearchEngine:
     """Pick the engine from a setting: `""` or `sqlite:///path` → LocalEngine; `http(s)://…` → Meilisearch.
 
     `sqlite:///relative.db` is relative to the working directory, `sqlite:////abs/path.db` absolute
     (SQLAlchemy's convention). A Meilisearch index uid may be given as a fragment: `http://h:7700#portal`.
+    `timeout`: (connect, read) seconds for each HTTP call to Meilisearch.
     """
     url = search_url.strip()
     if not url:
@@ -130,5 +137,5 @@ def make_engine(search_url: str, *, meili_key: str = "", default_path: Path) -> 
         from search.meili import MeiliEngine
 
         base, _, uid = url.partition("#")
-        return MeiliEngine(base, api_key=meili_key, index_uid=uid or "portal")
+        return MeiliEngine(base, api_key=meili_key, index_uid=uid or "portal", timeout=timeout)
     raise ValueError(f"unsupported search URL {search_url!r}: use sqlite:///path or http(s)://host")

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from search.engine import Filters, SearchResult, SearchUnavailable
+from search.engine import Filters, SearchIndexCorrupt, SearchResult, SearchUnavailable
 from search.query import (
     FilterSpec,
     build_hit,
@@ -119,6 +119,7 @@ class LocalEngine:
         self._connections: list[sqlite3.Connection] = []
         self._schema_ready = False
         self._snap: _Snapshot | None = None
+        self.corrupt = False  # set when SQLite found the file damaged: `reset()` then rebuild
 
     # --- connections ------------------------------------------------------------------------------
 
@@ -148,9 +149,13 @@ class LocalEngine:
             if con is None:
                 con = self._local.con = self._connect()
             yield con
-        except sqlite3.DatabaseError as exc:  # OperationalError, corrupt file, disk full, locked …
+        except sqlite3.OperationalError as exc:  # locked, disk full, I/O error …: try again later
             self._drop_thread_connection()
             raise SearchUnavailable(f"local search index {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            self._drop_thread_connection()
+            self.corrupt = True
+            raise SearchIndexCorrupt(f"local search index {self.path} is damaged: {exc}") from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -179,6 +184,17 @@ class LocalEngine:
         for con in connections:
             con.close()
         self._local = threading.local()
+
+    def reset(self) -> None:
+        """Delete the index file (derived data) so that the next call creates it empty; for a damaged
+        file, which SQLite cannot open or clear. Then reindex."""
+        self.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        with self._lock:
+            self._schema_ready = False
+            self._snap = None
+        self.corrupt = False
 
     # --- writes -----------------------------------------------------------------------------------
 

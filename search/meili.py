@@ -86,13 +86,13 @@ class MeiliEngine:
         *,
         api_key: str = "",
         index_uid: str = "portal",
-        timeout: int = 5,
+        timeout: float | tuple[float, float] = (1.0, 2.0),  # (connect, read) seconds, as requests takes it
         task_timeout_ms: int = 60_000,
     ) -> None:
         self.url = url
         self.index_uid = index_uid
         self.task_timeout_ms = task_timeout_ms
-        self._client = Client(url, api_key or None, timeout=timeout)
+        self._client = Client(url, api_key or None, timeout=timeout)  # type: ignore[arg-type]  # passed to requests
         self._index = self._client.index(index_uid)
         self._ready = False
         self._lock = threading.Lock()

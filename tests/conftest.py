@@ -117,9 +117,13 @@ def _no_database_work_on_the_event_loop():
 
 @pytest.fixture(scope="session")
 def db_engine(database_url):
-    """Migrated and seeded once per session; tests roll back their own changes."""
+    """Migrated and seeded once per session, public-data subscribers wired (as the app and the CLI do);
+    tests roll back their own changes."""
     from portal.catalogue.seed import seed
     from portal.migrate import upgrade
+    from portal.wiring import wire
+
+    wire()
 
     upgrade(database_url)
     eng = make_engine(database_url)
@@ -160,6 +164,8 @@ def settings(database_url, tmp_path: Path):
         upload_dir=tmp_path / "uploads",
         search_sync="manual",
         page_cache=False,
+        mail_dir=tmp_path / "mail",
+        notify_worker="manual",  # tests send the e-mail outbox themselves (tests/notify)
     )
 
 

@@ -1,5 +1,9 @@
-"""Real servers for the e2e, crash, security and benchmark code: a uvicorn subprocess on a free
-127.0.0.1 port with its own database (a SQLite file or a fresh PostgreSQL database).
+"""Real servers for the e2e, crash, security and benchmark code: a uvicorn subprocess with its own
+database (a SQLite file or a fresh PostgreSQL database), serving a 127.0.0.1 socket this process bound.
+
+The test process binds and listens itself, and hands the socket to uvicorn (`--fd`): no port is ever
+found free, released and bound again later, so a parallel test can never take it in between, and a
+killed server restarts on the same socket (connections made meanwhile wait in its backlog).
 
     db = sqlite_url(tmp_path)                       # or: postgres_database("crash") (context manager)
     with LiveServer(db, workdir=tmp_path) as server:  # bootstrap (migrate + seed), start, wait for /healthz
@@ -35,15 +39,26 @@ class ServerError(RuntimeError):
     pass
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_RESERVED: list[socket.socket] = []
+
+
+def listening_socket(port: int = 0) -> socket.socket:
+    """A 127.0.0.1 TCP socket, bound (`port=0`: the kernel picks a free port) and listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound then released)."""
-    return free_port()
+    """A loopback port where connections are refused: bound, never listening, and kept bound until this
+    process ends (so nothing else can start listening there meanwhile)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    _RESERVED.append(sock)
+    return sock.getsockname()[1]
 
 
 def sqlite_url(directory: Path, name: str = "portal.db") -> str:
@@ -111,6 +126,7 @@ def server_env(
             "PORTAL_SEARCH_URL": search_url if search_url is not None else f"sqlite:///{workdir / 'search.db'}",
             "PORTAL_SECRET_KEY": SECRET,
             "PORTAL_UPLOAD_DIR": str(workdir / "uploads"),
+            "PORTAL_MAIL_DIR": str(workdir / "mail"),
             "PORTAL_RATELIMIT_URL": "memory://",
             "PYTHONUNBUFFERED": "1",
         }
@@ -158,7 +174,8 @@ class LiveServer:
         self.database_url = database_url
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.port = port or free_port()
+        self.socket = listening_socket(port or 0)
+        self.port = self.socket.getsockname()[1]
         self.app = app
         self.app_dir = app_dir
         self.workers = workers
@@ -202,10 +219,8 @@ class LiveServer:
             "-m",
             "uvicorn",
             self.app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
+            "--fd",
+            str(self.socket.fileno()),
             "--log-level",
             "warning",
             "--no-access-log",
@@ -216,7 +231,13 @@ class LiveServer:
             cmd += ["--app-dir", str(self.app_dir)]
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            cmd, env=self.environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            env=self.environ,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            pass_fds=(self.socket.fileno(),),
         )
         log.close()
         self.starts += 1
@@ -278,5 +299,10 @@ class LiveServer:
     def __enter__(self) -> LiveServer:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def close(self) -> None:
+        """Stop the server and release its socket (the port)."""
         self.stop()
+        self.socket.close()
+
+    def __exit__(self, *exc) -> None:
+        self.close()

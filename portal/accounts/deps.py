@@ -101,6 +101,7 @@ def require_roles(*roles: str):
         return user
 
     dependency.__name__ = f"require_{'_'.join(roles) or 'user'}"
+    dependency.roles = roles  # read by portal.web.access (the URL map and the access test)
     return dependency
 
 

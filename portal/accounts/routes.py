@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, own account, user administration. Thin: parse → service → render."""
+"""Sign-in, sign-out, own account, user administration, the audit log. Thin: parse → service → render."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from fastapi.responses import RedirectResponse
 from portal.accounts import ratelimit, service
 from portal.accounts.deps import COOKIE, AdminUser, CurrentUser, SignedInUser, session_token
 from portal.accounts.models import ROLES, User
-from portal.accounts.schemas import LoginForm, PasswordChange, RolesUpdate, UserCreate, page_helpers, safe_next
+from portal.accounts.schemas import (
+    AuditFilter,
+    LoginForm,
+    PasswordChange,
+    RolesUpdate,
+    UserCreate,
+    page_helpers,
+    safe_next,
+)
+from portal.audit import service as audit
 from portal.audit.service import client_address
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang, translate
@@ -309,4 +318,36 @@ def reset_sessions(request: Request, lang: Lang, user_id: int, session: SessionD
         user_id,
         lambda w, target: service.revoke_sessions(w, user=target, actor=admin, address=address),
         "sessions",
+    )
+
+
+# --- the audit log (admins, read-only: no route changes or deletes an event) -------------------------
+
+
+@router.get("/admin/audit")
+def audit_log(request: Request, lang: Lang, session: SessionDep, admin: AdminUser):
+    filters, errors = AuditFilter.parse(request.query_params)
+    result = audit.list(
+        session,
+        actor_id=filters.actor_id,
+        action=filters.action or None,
+        object_type=filters.object_type or None,
+        object_id=filters.object_id or None,
+        since=filters.since_at,
+        until=filters.until_at,
+        page=filters.page,
+    )
+    return render(
+        request,
+        lang,
+        "audit/list.html",
+        {
+            "filters": filters,
+            "errors": errors,
+            "result": result,
+            "users": service.list(session),
+            "actions": audit.distinct_values(session, column="action"),
+            "object_types": audit.distinct_values(session, column="object_type"),
+            **page_helpers(),
+        },
     )

@@ -18,11 +18,11 @@ from portal.db import SessionDep
 from portal.facts import present as facts_present
 from portal.facts import service as facts_service
 from portal.i18n import N_, Lang, translate
-from portal.opendata.caching import cached_response
 from portal.places import service as places
+from portal.spreadsheets import csv_text
+from portal.web.caching import cached_response
 from portal.web.render import render
 
-ORDER = 10
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["catalogue"])
 
@@ -323,17 +323,6 @@ def export_rows(items: list[ZonePublic]) -> list[dict]:
     return rows
 
 
-def csv_safe(value) -> str:
-    """Spreadsheet formula injection guard: a text cell starting with = + - @ (or tab/CR) is
-    prefixed with an apostrophe so spreadsheet programs show it as text."""
-    if value is None:
-        return ""
-    text = str(value)
-    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 @api.get(
     "/zones.csv",
     summary="All published zones as CSV (open data)",
@@ -346,7 +335,7 @@ def api_zones_csv(request: Request, session: SessionDep):
     writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in export_rows(items):
-        writer.writerow({k: csv_safe(v) for k, v in row.items()})
+        writer.writerow({k: csv_text(v) for k, v in row.items()})
     return cached_response(
         request,
         "\ufeff" + buf.getvalue(),

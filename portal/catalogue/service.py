@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal.catalogue import ports
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone, ZoneSector
 from portal.catalogue.schemas import ZoneFilters
 from portal.collation import sort_key
@@ -49,10 +50,8 @@ def _plot_sums(session: Session, zone_ids: list[int]) -> dict[int, dict[str, flo
 
 
 def extra_leased(session: Session, zone_ids: list[int]) -> dict[int, float]:
-    """Leased land recorded outside plots (the registry adds its projects here)."""
-    from portal.registry.service import leased_outside_plots  # registry owns this figure
-
-    return leased_outside_plots(session, zone_ids)
+    """Leased land recorded outside plots (the registry owns this figure: catalogue/ports.py)."""
+    return ports.leased_outside_plots(session, zone_ids)
 
 
 def land_figures(session: Session, zones: list[Zone]) -> dict[int, LandFigures]:

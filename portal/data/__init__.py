@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from portal.i18n import N_
+
 DATA_DIR = Path(__file__).resolve().parent
 
 
@@ -32,11 +34,24 @@ def locality_name(key: str | None, lang: str) -> str | None:
     return entry[lang] if entry else key
 
 
+#: Figures staff entered (source "staff"): named publicly by role, never by person (the person is in the audit log).
+STAFF_SHORT = N_("provincial staff")
+STAFF_TITLE = N_("Entered by the province's investment-promotion staff")
+
+
 def source_short(key: str, lang: str) -> str:
+    if key == "staff":
+        from portal.i18n import translate
+
+        return translate(lang, STAFF_SHORT)
     entry = sources().get(key)
     return entry[f"short_{lang}"] if entry else key
 
 
 def source_title(key: str, lang: str) -> str:
+    if key == "staff":
+        from portal.i18n import translate
+
+        return translate(lang, STAFF_TITLE)
     entry = sources().get(key)
     return entry[f"title_{lang}"] if entry else key

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from portal import clock
 from portal import data as refdata
 from portal.accounts.models import User
 from portal.audit import service as audit
@@ -19,6 +20,7 @@ from portal.catalogue.models import Zone
 from portal.facts import loader
 from portal.facts.models import FactStatus, PublicFact
 from portal.i18n import N_
+from portal.versioning.service import write_revision  # the revision history every staff save uses
 
 #: what an investor looks for first, in this order (topics of the research file)
 KEY_TOPICS = (
@@ -72,9 +74,7 @@ class ImportReport:
 
 
 def today() -> date:
-    from portal.clock import today as province_today
-
-    return province_today()
+    return clock.today()
 
 
 def import_facts(session: Session, *, data: Any, on: date | None = None) -> ImportReport:
@@ -216,8 +216,6 @@ def review(
     if result.rowcount != 1:
         raise StaleFact(fact.id)
     session.refresh(fact)
-    from portal.versioning.service import write_revision  # the revision history every staff save uses
-
     jsonable = {k: [_j(a), _j(b)] for k, (a, b) in changes.items()}
     write_revision(
         session,
@@ -242,9 +240,9 @@ def review(
     if fact.zone_id is not None:
         zone = session.get(Zone, fact.zone_id)
         if zone is not None:  # the zone's public page and search document change with its facts
-            from portal.searchindex.sync import enqueue_zone
+            from portal.catalogue.changes import zone_changed
 
-            enqueue_zone(session, zone)
+            zone_changed(session, zone)
     return changes
 
 

@@ -79,4 +79,6 @@ class Attachment(SQLModel, table=True):
     content_type: str = Field(max_length=40)  # from the content, not from the browser
     size: int
     sha256: str = Field(max_length=64)
+    # set when the file came with the investor's answer to an information request (None: with the proposal)
+    message_id: int | None = Field(default=None, foreign_key="review_message.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

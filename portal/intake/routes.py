@@ -3,6 +3,7 @@ service, render."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
@@ -14,11 +15,11 @@ from portal.accounts.ratelimit import for_app
 from portal.audit.service import client_address
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang
-from portal.intake import forms, labels, service, uploads
-from portal.intake.schemas import MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
-from portal.review import service as review_service
+from portal.intake import forms, labels, ports, service, uploads
+from portal.intake.precheck import body_errors, filtering, form_context, read_facts
+from portal.intake.schemas import EMAIL, MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
+from portal.intake.tracking import PRIVATE_HEADERS, proposal_by_token
 from portal.screening import service as screening
-from portal.screening.routes import body_errors, filtering, form_context, read_facts
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -26,8 +27,8 @@ router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["proposals"])
 
 #: Sent with every page that holds a tracking token (and its 404): the token must not leak or be indexed.
-PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
-TRACKING_LIMIT = "30/minute"  # token lookups per address
+LINKS_LIMIT_PER_CLIENT = "10/hour"  # "send me my tracking links" requests per client address
+LINKS_LIMIT_PER_TARGET = "3/day"  # messages of tracking links to one e-mail address
 
 INVESTOR_FIELDS = (
     "company_name",
@@ -170,7 +171,7 @@ def proposal_form(request: Request, lang: Lang, session: SessionDep, zone: str |
 @router.post("/proposals/new")
 def proposal_submit(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, form: FormDep):
     values, payload, errors = read_proposal(form)
-    files = [f for f in form.getlist("attachments") if isinstance(f, UploadFile) and (f.filename or f.size)]
+    files = uploads.chosen_files(form)
     if filtering(form, values):
         return _form_page(request, lang, session, values, {}, files_dropped=bool(files))
     outcome = _submit_form(request, lang, session, db, values, payload, errors, files)
@@ -200,19 +201,14 @@ def _submit_form(
             return earlier
     data = forms.validate(ProposalCreate, payload, errors)
     forms.check_codes(session, payload, errors)
-    if len(files) > settings.max_upload_files:
-        forms.add(errors, "attachments", N_("Attach at most %(max)s files."), max=settings.max_upload_files)
-        files = []
-    staged: list[uploads.StagedFile] = []
-    for upload in files:
-        try:
-            staged.append(
-                uploads.stage(
-                    upload.file, upload.filename, directory=settings.upload_dir, max_bytes=settings.max_upload_bytes
-                )
-            )
-        except uploads.UploadRefused as refused:
-            forms.add(errors, "attachments", refused.message, **refused.params)
+    staged, refusals = uploads.stage_uploads(
+        files,
+        directory=settings.upload_dir,
+        max_bytes=settings.max_upload_bytes,
+        max_files=settings.max_upload_files,
+    )
+    for message, params in refusals:
+        forms.add(errors, "attachments", message, **params)
     if errors or data is None or key is None:
         uploads.discard(staged)
         return None
@@ -235,20 +231,8 @@ def _submit_form(
 # --- receipt and tracking --------------------------------------------------------------------------------
 
 
-def _lookup(request: Request, session, token: str):
-    allowed, retry_after = for_app(request.app, "intake-tracking", TRACKING_LIMIT).hit(
-        client_address(request) or "unknown"
-    )
-    if not allowed:
-        raise HTTPException(status_code=429, headers={**PRIVATE_HEADERS, "Retry-After": str(retry_after)})
-    proposal = service.get_by_token(session, token=token)
-    if proposal is None:
-        raise HTTPException(status_code=404, headers=PRIVATE_HEADERS)
-    return proposal
-
-
 def _status_page(request: Request, lang: str, session, token: str, *, receipt: bool):
-    proposal = _lookup(request, session, token)
+    proposal = proposal_by_token(request, session, token)
     return render(
         request,
         lang,
@@ -262,7 +246,14 @@ def _status_page(request: Request, lang: str, session, token: str, *, receipt: b
             "attachments": service.list_attachments(session, proposal=proposal),
             "tracking_url": _tracking_url(request, lang, token),
             "labels": labels,
-            "review": review_service.status_context(session, proposal, lang, token=token),
+            "review": ports.status_context(
+                session,
+                proposal,
+                lang,
+                token=token,
+                max_files=request.app.state.settings.max_upload_files,
+                max_bytes=request.app.state.settings.max_upload_bytes,
+            ),
             "token": token,
         },
         headers=PRIVATE_HEADERS,
@@ -282,7 +273,7 @@ def proposal_status(request: Request, lang: Lang, token: str, session: SessionDe
 @router.get("/proposals/report/{token}")
 def proposal_report(request: Request, lang: Lang, token: str, session: SessionDep):
     """The stored screening of a proposal as a printable report, in the reader's language."""
-    proposal = _lookup(request, session, token)
+    proposal = proposal_by_token(request, session, token)
     return render(
         request,
         lang,
@@ -290,6 +281,44 @@ def proposal_report(request: Request, lang: Lang, token: str, session: SessionDe
         {"result": service.findings(proposal, lang), "labels": labels, "subject": proposal},
         headers=PRIVATE_HEADERS,
     )
+
+
+# --- lost links ------------------------------------------------------------------------------------------
+
+
+def _links_page(request: Request, lang: str, *, value: str = "", error: str | None = None, sent: bool = False):
+    return render(
+        request,
+        lang,
+        "intake/links.html",
+        {"value": value, "error": error, "sent": sent},
+        status_code=422 if error else 200,
+        headers=PRIVATE_HEADERS,
+    )
+
+
+@router.get("/proposals/links")
+def links_form(request: Request, lang: Lang):
+    return _links_page(request, lang)
+
+
+@router.post("/proposals/links")
+def links_send(request: Request, lang: Lang, db: DatabaseDep, form: FormDep):
+    """Always the same answer for a well-formed address, whether or not it has proposals and whether or not
+    its own limit was reached; only the requesting client's limit answers 429 (it says nothing of the
+    address)."""
+    email = str(form.get("email") or "").strip()
+    if not re.match(EMAIL, email) or len(email) > 254:
+        return _links_page(request, lang, value=email[:254], error=N_("Enter a valid e-mail address."))
+    allowed, retry_after = for_app(request.app, "intake-links-client", LINKS_LIMIT_PER_CLIENT).hit(
+        client_address(request) or "unknown"
+    )
+    if not allowed:
+        raise HTTPException(status_code=429, headers={**PRIVATE_HEADERS, "Retry-After": str(retry_after)})
+    target_ok, _ = for_app(request.app, "intake-links-target", LINKS_LIMIT_PER_TARGET).hit(email.lower())
+    if target_ok:
+        service.send_tracking_links(db, email=email, locale=lang)
+    return _links_page(request, lang, sent=True)
 
 
 # --- API -------------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from portal.intake import matching
 from portal.intake.models import Attachment, Proposal, utcnow
 from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
 from portal.intake.uploads import StagedFile, discard, finalize
+from portal.notify import service as notify
 from portal.screening import DEFAULT_RULESET, screen
 from portal.screening import service as screening
 from portal.screening.text import Text
@@ -85,6 +86,29 @@ def get_by_token(session: Session, *, token: str) -> Proposal | None:
 def token_for(proposal: Proposal, *, secret: str) -> str:
     """The tracking token of a proposal, recomputed (only the investor is ever shown it)."""
     return tracking_token(secret, proposal.idempotency_key)
+
+
+def list_by_email(session: Session, *, email: str) -> list[Proposal]:
+    """The proposals submitted with this contact address (case ignored), newest first."""
+    from sqlalchemy import func
+
+    return list(
+        session.exec(
+            select(Proposal)
+            .where(func.lower(Proposal.contact_email) == email.strip().lower())
+            .order_by(col(Proposal.created_at).desc(), col(Proposal.id).desc())
+            .limit(50)
+        ).all()
+    )
+
+
+def send_tracking_links(db: Any, *, email: str, locale: str) -> None:
+    """Mail the tracking links of this address's proposals to it (nothing when there are none). The caller
+    answers the same whatever happens here, so the page never tells whether an address has proposals."""
+    with db.write() as session:
+        found = list_by_email(session, email=email)
+        if found:
+            notify.tracking_links(session, email=found[0].contact_email, proposals=found, locale=locale)
 
 
 def list_attachments(session: Session, *, proposal: Proposal) -> list[Attachment]:
@@ -363,6 +387,7 @@ def create(
             "attachments": len(stored),
         },
     )
+    notify.proposal_submitted(session, proposal=proposal, token=token)
     session.flush()
     finalize(files)
     return Submission(proposal, token, created=True, attachments=stored)

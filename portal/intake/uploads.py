@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +27,14 @@ from typing import BinaryIO
 import filetype
 
 from portal.i18n import N_
+from portal.web.storage import StorageUnavailable
 
+log = logging.getLogger("portal.uploads")
 ALLOWED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 CHUNK = 64 * 1024
 INCOMING = ".incoming"
+STALE_PART_SECONDS = 15 * 60
+"""A `.part` file older than this at start is what a crash left behind (staging takes seconds)."""
 
 
 class UploadRefused(Exception):
@@ -89,12 +95,12 @@ def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_b
             N_("%(name)s is not a PDF, PNG or JPEG file (its content was checked, not its name)."), name=name
         )
     incoming = directory / INCOMING
-    incoming.mkdir(parents=True, exist_ok=True)
     stored = f"{secrets.token_hex(16)}.{ALLOWED[mime]}"
     temp = incoming / f"{stored}.part"
     digest = hashlib.sha256()
     size = 0
     try:
+        incoming.mkdir(parents=True, exist_ok=True)
         with open(temp, "xb") as out:
             chunk = head
             while chunk:
@@ -108,17 +114,47 @@ def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_b
                 chunk = source.read(CHUNK)
             out.flush()
             os.fsync(out.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             temp.unlink()
+        if isinstance(exc, OSError):
+            raise StorageUnavailable(exc, directory) from exc
         raise
     return StagedFile(temp, directory / stored, stored, name, mime, size, digest.hexdigest())
+
+
+def stage_uploads(uploads: list, *, directory: Path, max_bytes: int, max_files: int) -> tuple[list[StagedFile], list]:
+    """The intake's checks on a form's files, for every form that takes documents (the proposal form, the
+    investor's answer): at most `max_files`, each sniffed and capped by `stage`. Returns the staged files
+    and the refusals as (msgid, params) pairs; with any refusal the caller discards the staged files.
+    `uploads` are Starlette UploadFiles (empty file inputs already left out)."""
+    if len(uploads) > max_files:
+        return [], [(N_("Attach at most %(max)s files."), {"max": max_files})]
+    staged: list[StagedFile] = []
+    refused: list = []
+    for upload in uploads:
+        try:
+            staged.append(stage(upload.file, upload.filename, directory=directory, max_bytes=max_bytes))
+        except UploadRefused as err:
+            refused.append((err.message, err.params))
+        except StorageUnavailable:  # nothing half-stored: what was staged goes too
+            discard(staged)
+            raise
+    return staged, refused
+
+
+def chosen_files(form, name: str = "attachments") -> list:
+    """The files of a multipart form field, leaving out inputs the user left empty."""
+    return [f for f in form.getlist(name) if hasattr(f, "filename") and hasattr(f, "file") and (f.filename or f.size)]
 
 
 def finalize(files: list[StagedFile]) -> None:
     for f in files:
         if not f.finalized:
-            os.replace(f.temp_path, f.final_path)
+            try:
+                os.replace(f.temp_path, f.final_path)
+            except OSError as exc:
+                raise StorageUnavailable(exc, f.final_path.parent) from exc
             f.finalized = True
     if files:
         _fsync_dir(files[0].final_path.parent)
@@ -127,8 +163,28 @@ def finalize(files: list[StagedFile]) -> None:
 def discard(files: list[StagedFile]) -> None:
     for f in files:
         for path in (f.temp_path, f.final_path):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def clean_incoming(directory: Path, *, older_than: float = STALE_PART_SECONDS) -> int:
+    """Remove the `.part` files a crash left in `<directory>/.incoming` (at start). Files younger than
+    `older_than` seconds are kept: another worker process may be writing them. Returns how many."""
+
+    removed = 0
+    limit = time.time() - older_than
+    try:
+        parts = list((directory / INCOMING).glob("*.part"))
+    except OSError:
+        return 0
+    for part in parts:
+        with contextlib.suppress(OSError):
+            if part.stat().st_mtime < limit:
+                part.unlink()
+                removed += 1
+    if removed:
+        log.info("removed %d unfinished upload file(s) from %s", removed, directory / INCOMING)
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -12,7 +12,7 @@ from portal.catalogue import labels
 from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.maps import service
-from portal.opendata.caching import cached_response, export_responses, last_modified
+from portal.web.caching import cached_response, export_responses, last_modified
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)

@@ -14,14 +14,12 @@ from xml.sax.saxutils import escape, quoteattr
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from portal.catalogue.routes import csv_safe
 from portal.db import SessionDep
 from portal.i18n import LOCALES, Lang
 from portal.opendata import service
-from portal.opendata.caching import cached_response, export_responses, last_modified
+from portal.spreadsheets import csv_text
+from portal.web.caching import cached_response, export_responses, last_modified
 from portal.web.render import render
-
-ORDER = 20  # before domains that might add a catch-all /{lang} route: /sitemap.xml and /robots.txt stay ours
 
 pages = APIRouter(prefix="/{lang}", include_in_schema=False)
 root = APIRouter(include_in_schema=False)
@@ -55,7 +53,7 @@ def csv_body(columns: list[str], rows: list[dict]) -> str:
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: csv_safe(row.get(k)) for k in columns})
+        writer.writerow({k: csv_text(row.get(k)) for k in columns})
     return "\ufeff" + buf.getvalue()
 
 

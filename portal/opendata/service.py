@@ -16,6 +16,7 @@ from portal.catalogue import service as catalogue
 from portal.catalogue.models import Plot, Zone
 from portal.i18n import N_
 from portal.registry.models import Project
+from portal.registry.schemas import PUBLISHED_FIELDS, published_values
 
 LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -47,23 +48,7 @@ SECTOR_COLUMNS = [
     "pollution_risk_confirmed",
     "sources",
 ]
-REGISTRY_COLUMNS = [
-    "id",
-    "zone",
-    "plot",
-    "name_vi",
-    "name_en",
-    "investor_name",
-    "investor_country",
-    "sector_code",
-    "land_ha",
-    "capital_amount",
-    "capital_currency",
-    "jobs",
-    "status",
-    "source",
-    "updated_at",
-]
+REGISTRY_COLUMNS = ["id", *PUBLISHED_FIELDS, "updated_at"]  # the registry page's fields, no other figure
 
 
 def _iso(value) -> str | None:
@@ -124,36 +109,15 @@ def sources_cell(sources: list[dict]) -> str:
 
 
 def list_registry(session: Session) -> tuple[list[dict], list[datetime | None]]:
-    """Published projects of published zones (never drafts)."""
+    """Published projects of published zones (never drafts), with the fields the registry page shows."""
     rows = session.exec(
-        select(Project, Zone.slug, Plot.code)
+        select(Project, Zone.slug)
         .join(Zone, col(Zone.id) == Project.zone_id)
-        .join(Plot, col(Plot.id) == Project.plot_id, isouter=True)
         .where(Project.published == True, Zone.published == True)  # noqa: E712
         .order_by(Zone.slug, Project.id)
     ).all()
-    out = []
-    for p, zone_slug, plot_code in rows:
-        out.append(
-            {
-                "id": p.id,
-                "zone": zone_slug,
-                "plot": plot_code,
-                "name_vi": p.name_vi,
-                "name_en": p.name_en,
-                "investor_name": p.investor_name,
-                "investor_country": p.investor_country,
-                "sector_code": p.sector_code,
-                "land_ha": p.land_ha,
-                "capital_amount": p.capital_amount,
-                "capital_currency": p.capital_currency,
-                "jobs": p.jobs,
-                "status": p.status,
-                "source": p.source,
-                "updated_at": _iso(p.updated_at),
-            }
-        )
-    return out, [p.updated_at for p, _, _ in rows]
+    out = [{"id": p.id, **published_values(p, zone_slug), "updated_at": _iso(p.updated_at)} for p, zone_slug in rows]
+    return out, [p.updated_at for p, _ in rows]
 
 
 # --- data dictionary ------------------------------------------------------------------------------
@@ -277,23 +241,19 @@ SECTOR_DICT = (
         SRC_SECTORS,
     ),
 )
-REGISTRY_DICT = (
+_REGISTRY_DICT = (
     Column("id", "integer", None, N_("Identifier of the project in the registry"), SRC_PORTAL),
     Column("zone", "text", None, N_("Slug of the zone the project is in"), SRC_REGISTRY),
-    Column("plot", "text", None, N_("Plot code; empty when the project is not placed on a listed plot"), SRC_REGISTRY),
     Column("name_vi", "text", None, N_("Project name in Vietnamese"), SRC_REGISTRY),
     Column("name_en", "text", None, N_("Project name in English"), SRC_REGISTRY),
     Column("investor_name", "text", None, N_("Investor"), SRC_REGISTRY),
-    Column("investor_country", "text", "ISO 3166-1 alpha-2", N_("Investor's country"), SRC_REGISTRY),
     Column("sector_code", "text", None, N_("VSIC 2018 code of the project's activity"), SRC_REGISTRY),
     Column("land_ha", "number", "ha", N_("Land the project uses"), SRC_REGISTRY),
-    Column("capital_amount", "number", None, N_("Registered investment capital"), SRC_REGISTRY),
-    Column("capital_currency", "text", "ISO 4217", N_("Currency of the capital"), SRC_REGISTRY),
     Column("jobs", "integer", N_("workers"), N_("Jobs the project reports"), SRC_REGISTRY),
-    Column("status", "text", None, N_("licensed, building or operating"), SRC_REGISTRY),
-    Column("source", "text", None, N_("Where the record comes from"), SRC_REGISTRY),
+    Column("status", "text", None, N_("in_principle, licensed, building or operating"), SRC_REGISTRY),
     Column("updated_at", "datetime", "UTC", N_("Last change of the record"), SRC_PORTAL),
 )
+REGISTRY_DICT = tuple(sorted(_REGISTRY_DICT, key=lambda c: REGISTRY_COLUMNS.index(c.name)))
 GEOJSON_DICT = (
     Column(
         "geometry",

@@ -37,6 +37,7 @@ from portal.publishing.schemas import (
     plot_parsers,
     zone_consistency,
 )
+from portal.spreadsheets import is_formula, safe_cell, unescape
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -69,7 +70,6 @@ NUMERIC_COLUMNS = {
     "lat",
     "lon",
 }
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMN_HELP = {
     "zone_slug": N_("The zone's short name in its web address, e.g. kcn-tran-de (see the zone list)."),
@@ -274,19 +274,12 @@ def read_upload(data: bytes) -> Table:
     return table
 
 
-def unescape(value: Any) -> Any:
-    """Our exports write text starting with = + - @ as '…; an imported export gets its text back."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_START:
-        return value[1:]
-    return value
-
-
 def formula_risk(column: str, value: Any) -> bool:
     """True when a text cell would be run as a formula by a spreadsheet (after our own escaping is removed).
 
     Plain numbers (-5, +3.2) in numeric columns and phone numbers (+84 …) are not formulas."""
     value = unescape(value)
-    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+    if not is_formula(value):
         return False
     text = value.strip()
     if column in NUMERIC_COLUMNS:
@@ -560,17 +553,6 @@ def plan_zones(table: Table, *, zones: dict[str, dict], today: date) -> list[Pla
 
 
 # --- writing ----------------------------------------------------------------------------------------
-
-
-def safe_cell(value: Any) -> Any:
-    """Formula-injection guard for exports: text starting with = + - @ tab CR gets a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
 
 
 def write_csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:

@@ -11,25 +11,20 @@ from sqlmodel import Session, col, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalogue.changes import plot_changed
 from portal.catalogue.models import Plot, Zone
 from portal.clock import today
 from portal.i18n import N_
+from portal.publishing import ports
 from portal.publishing.schemas import PLOT_FIELDS, PlotIn
-from portal.publishing.service import PublishingError
+from portal.publishing.service import PublishingError, public_ref
 from portal.versioning.service import (
-    actor_email,
     compare_and_set,
     jsonable,
     require_version,
     stale_error,
     write_revision,
 )
-
-
-def _outbox_plot(session: Session, plot: Plot) -> None:
-    from portal.searchindex.sync import enqueue_plot
-
-    enqueue_plot(session, plot)
 
 
 def plot_values(plot: Plot) -> dict[str, Any]:
@@ -65,7 +60,7 @@ def create_plot(
 ) -> Plot:
     if _code_taken(session, zone_id=zone.id, code=data.code):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
-    ref = actor_ref or actor_email(actor, "cli")
+    ref = actor_ref or public_ref(on or today())
     plot = Plot(
         zone_id=zone.id, **data.model_dump(), source="staff", source_ref=ref[:80], verified_on=on or today(), version=1
     )
@@ -97,7 +92,7 @@ def create_plot(
         detail=detail or f"{zone.slug}/{plot.code}",
         actor_label=actor_ref,
     )
-    _outbox_plot(session, plot)
+    plot_changed(session, plot)
     return plot
 
 
@@ -120,7 +115,7 @@ def update_plot(
         return {}
     if "code" in changes and _code_taken(session, zone_id=plot.zone_id, code=data.code, except_id=plot.id):
         raise PublishingError("code", N_("This zone already has a plot with this code."))
-    ref = actor_ref or actor_email(actor, "cli")
+    ref = actor_ref or public_ref(on or today())
     values = {k: v for k, (_, v) in changes.items()}
     values.update(source="staff", source_ref=ref[:80], verified_on=on or today())
     compare_and_set(session, plot, object_type="plot", expected_version=expected_version, values=values)
@@ -147,20 +142,18 @@ def update_plot(
         detail=detail or f"{zone.slug if zone else plot.zone_id}/{plot.code}",
         actor_label=actor_ref,
     )
-    _outbox_plot(session, plot)
+    plot_changed(session, plot)
     return changes
 
 
 def delete_plot(
     session: Session, *, plot: Plot, expected_version: int, actor: User | None, address: str | None = None
 ) -> None:
-    from portal.registry.models import Project
-
-    if session.exec(select(Project.id).where(Project.plot_id == plot.id)).first() is not None:
+    if ports.plot_in_use(session, plot.id):
         raise PublishingError("plot", N_("A registry project is placed on this plot: move or edit that project first."))
     before = plot_values(plot)
     zone = session.get(Zone, plot.zone_id)
-    _outbox_plot(session, plot)  # the outbox row names the plot; the sync sees it gone and drops it
+    plot_changed(session, plot)  # the outbox row names the plot; the sync sees it gone and drops it
     result = session.exec(
         delete(Plot)
         .where(col(Plot.id) == plot.id, col(Plot.version) == expected_version)

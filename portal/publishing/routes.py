@@ -24,7 +24,6 @@ from portal.db import DatabaseDep, SessionDep
 from portal.i18n import Lang, translate
 from portal.maps.service import location
 from portal.places.service import reference_places
-from portal.publishing import dashboard as overview
 from portal.publishing import exports, importer, imports, labels, plots, service, zones
 from portal.publishing.schemas import (
     CURRENCIES,
@@ -98,19 +97,6 @@ def _version(form: FormData) -> int:
         return int(str(form.get("version", "")))
     except ValueError:
         raise HTTPException(status_code=400) from None
-
-
-# --- dashboard ----------------------------------------------------------------------------------------
-
-
-@router.get("/staff/")
-def dashboard(request: Request, lang: Lang, session: SessionDep, user: StaffUser):
-    return render(
-        request,
-        lang,
-        "publishing/dashboard.html",
-        _ctx(counts=overview.counts(session), events=overview.recent_changes(session), user=user),
-    )
 
 
 # --- zones ------------------------------------------------------------------------------------------

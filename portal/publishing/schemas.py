@@ -28,7 +28,6 @@ PRICE_UNITS = {"m2_year": N_("per m² per year"), "m2_lease_term": N_("per m² f
 PLOT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{5,38}$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -80,10 +79,6 @@ class Invalid(ValueError):
 
 
 # --- cell parsers (shared by forms and the importer) -----------------------------------------------
-
-
-def is_formula(value: Any) -> bool:
-    return isinstance(value, str) and value[:1] in FORMULA_START
 
 
 def clean_text(raw: Any, *, required: bool = False, max_len: int = 200) -> str | None:

@@ -11,9 +11,6 @@ from typing import Any
 
 from portal.accounts.models import User
 from portal.i18n import fmt_date
-from portal.versioning.service import (
-    actor_email,
-)
 
 PUBLISHING_OBJECTS = ("zone", "plot", "project", "import")
 
@@ -43,11 +40,18 @@ def fact_key(name: str) -> str:
     return FACT_KEY.get(name, name)
 
 
+def public_ref(on: date) -> str:
+    """The public reference of a figure staff entered: its date. Who entered it stays in the audit log and
+    the revisions; public pages and exports say "provincial staff, <date>" and never name the person."""
+    return on.isoformat()
+
+
 def staff_fact(actor: User | None, on: date, *, ref: str | None = None) -> dict:
-    """Provenance of a figure entered by staff: replaces the seed's source for that field."""
+    """Provenance of a figure entered by staff: replaces the seed's source for that field (public: the
+    date only; the person is in the audit event of the same change)."""
     return {
         "source": "staff",
-        "ref": ref or actor_email(actor, "cli"),
+        "ref": ref or public_ref(on),
         "quote": None,
         "entered_on": on.isoformat(),
         "note_vi": f"Cán bộ nhập ngày {fmt_date(on, 'vi')}",

@@ -9,23 +9,17 @@ from sqlmodel import Session, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Zone, ZoneSector
 from portal.clock import today
 from portal.publishing.schemas import ZONE_SCALAR_FIELDS, ZoneUpdate
-from portal.publishing.service import fact_key, staff_fact
+from portal.publishing.service import fact_key, public_ref, staff_fact
 from portal.versioning.service import (
-    actor_email,
     compare_and_set,
     jsonable,
     require_version,
     write_revision,
 )
-
-
-def _outbox_zone(session: Session, zone: Zone) -> None:
-    from portal.searchindex.sync import enqueue_zone
-
-    enqueue_zone(session, zone)
 
 
 def zone_sector_codes(session: Session, *, zone: Zone) -> list[str]:
@@ -90,7 +84,7 @@ def _save_zone(
                     sector_code=code,
                     relation="priority",
                     source="staff",
-                    source_ref=(actor_ref or actor_email(actor, "cli"))[:80],
+                    source_ref=(actor_ref or public_ref(on))[:80],
                 )
             )
         session.flush()
@@ -132,7 +126,7 @@ def _save_zone(
             detail=zone.slug,
             actor_label=actor_ref,
         )
-    _outbox_zone(session, zone)
+    zone_changed(session, zone)
     return changes
 
 

@@ -3,6 +3,7 @@
 from portal.i18n import N_
 
 STATUS = {
+    "in_principle": N_("Accepted in principle"),
     "licensed": N_("Licensed"),
     "building": N_("Under construction"),
     "operating": N_("Operating"),

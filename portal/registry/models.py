@@ -10,6 +10,10 @@ from portal.catalogue.models import utcnow
 
 
 class ProjectStatus(StrEnum):
+    """In the order a project goes through them. A screening acceptance files a project `in_principle` (the
+    province agrees in principle; no licence yet); staff set licensed, building and operating."""
+
+    in_principle = "in_principle"
     licensed = "licensed"
     building = "building"
     operating = "operating"

@@ -60,6 +60,7 @@ def staff_list(request: Request, lang: Lang, session: SessionDep, user: StaffUse
             saved=saved if saved in ("created", "updated", "unchanged") else None,
             totals=service.registry_totals(session, published_only=False),
             sector_names=service.sectors_by_code(session, {p.sector_code for p in projects}),
+            cases=service.proposal_references(session, projects),
         ),
     )
 
@@ -69,7 +70,16 @@ def _form_page(request, lang, session, *, project, values, errors, version=None,
         request,
         lang,
         "registry/form.html",
-        _ctx(session, lang, project=project, values=values, errors=errors, version=version, stale=stale),
+        _ctx(
+            session,
+            lang,
+            project=project,
+            values=values,
+            errors=errors,
+            version=version,
+            stale=stale,
+            cases=service.proposal_references(session, [project] if project is not None else []),
+        ),
         status_code=status_code,
     )
 

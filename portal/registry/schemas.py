@@ -139,6 +139,17 @@ def _plot(value: Any, plots: dict[int, int]) -> int | None:
 
 # --- public shape ---------------------------------------------------------------------------------
 
+#: What the province publishes about a registered project, in one place: the public page's columns, the
+#: JSON API (`ProjectPublic`) and the open-data CSV and JSON show these fields and no other figure (the
+#: open data adds the record's `id` and `updated_at`; the API adds the sector's and zone's names). Capital,
+#: the investor's country and the plot are kept by the province and shown nowhere in public.
+PUBLISHED_FIELDS = ("investor_name", "name_vi", "name_en", "sector_code", "zone", "land_ha", "jobs", "status")
+
+
+def published_values(project: Any, zone_slug: str) -> dict[str, Any]:
+    """The published fields of one project (`zone` is the zone's slug)."""
+    return {name: zone_slug if name == "zone" else getattr(project, name) for name in PUBLISHED_FIELDS}
+
 
 class ProjectPublic(BaseModel):
     """What the province publishes about a registered project: no capital, no investor country, no plot."""

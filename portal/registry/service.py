@@ -16,10 +16,12 @@ from sqlmodel import Session, col, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone
 from portal.i18n import N_
 from portal.registry.models import Project, ProjectStatus
-from portal.registry.schemas import ProjectIn, ProjectPublic, country_code
+from portal.registry.schemas import ProjectIn, ProjectPublic, country_code, published_values
+from portal.settings import get_settings
 from portal.versioning.service import compare_and_set, require_version, write_revision
 
 PROJECT_FIELDS = tuple(ProjectIn.model_fields)
@@ -35,14 +37,37 @@ class RegistryError(ValueError):
         self.params = params
 
 
-def leased_outside_plots(session: Session, zone_ids: list[int]) -> dict[int, float]:
+def plot_in_use(session: Session, plot_id: int) -> bool:
+    """A project is placed on the plot (publishing refuses to delete it: publishing/ports.py)."""
+    return session.exec(select(Project.id).where(Project.plot_id == plot_id)).first() is not None
+
+
+def counted_statuses(leased_from: str | None = None) -> tuple[str, ...]:
+    """The statuses whose projects take land: `leased_from` (PORTAL_REGISTRY_LEASED_FROM, the province's
+    choice, default licensed) and every later one."""
+    if leased_from is None:
+        leased_from = get_settings().registry_leased_from
+    order = [s.value for s in ProjectStatus]
+    return tuple(order[order.index(leased_from) :]) if leased_from in order else tuple(order[1:])
+
+
+def leased_outside_plots(
+    session: Session, zone_ids: list[int], *, statuses: tuple[str, ...] | None = None
+) -> dict[int, float]:
     """Land taken by registry projects that are not placed on a plot (a plot marked leased already
-    counts its own area; a project on a plot would count it twice)."""
+    counts its own area; a project on a plot would count it twice), counting only projects whose status
+    takes land (`counted_statuses`)."""
     if not zone_ids:
         return {}
+    statuses = statuses if statuses is not None else counted_statuses()
     rows = session.exec(
         select(Project.zone_id, func.sum(Project.land_ha))
-        .where(col(Project.zone_id).in_(zone_ids), col(Project.plot_id).is_(None), col(Project.land_ha).is_not(None))
+        .where(
+            col(Project.zone_id).in_(zone_ids),
+            col(Project.plot_id).is_(None),
+            col(Project.land_ha).is_not(None),
+            col(Project.status).in_(statuses),
+        )
         .group_by(Project.zone_id)
     ).all()
     return {zone_id: float(total) for zone_id, total in rows if total}
@@ -62,6 +87,21 @@ def list_projects(session: Session, *, published_only: bool = False, zone_id: in
 
 def get_project(session: Session, *, project_id: int) -> Project | None:
     return session.get(Project, project_id)
+
+
+def project_of_proposal(session: Session, *, proposal_id: int) -> Project | None:
+    """The registry entry an accepted proposal became (the case page links to it)."""
+    return session.exec(select(Project).where(Project.proposal_id == proposal_id).order_by(col(Project.id))).first()
+
+
+def proposal_references(session: Session, projects: list[Project]) -> dict[int, str]:
+    """proposal id → its reference, for the registry entries that came from a case."""
+    from portal.intake.models import Proposal
+
+    ids = {p.proposal_id for p in projects if p.proposal_id}
+    if not ids:
+        return {}
+    return dict(session.exec(select(Proposal.id, Proposal.reference).where(col(Proposal.id).in_(ids))).all())
 
 
 def project_values(project: Project) -> dict[str, Any]:
@@ -103,18 +143,11 @@ def public_projects(session: Session) -> list[ProjectPublic]:
         s, z = sectors.get(p.sector_code), zones[p.zone_id]
         out.append(
             ProjectPublic(
-                investor_name=p.investor_name,
-                name_vi=p.name_vi,
-                name_en=p.name_en,
-                sector_code=p.sector_code,
+                **published_values(p, z.slug),
                 sector_name_vi=s.name_vi if s else p.sector_code,
                 sector_name_en=s.name_en if s else p.sector_code,
-                zone=z.slug,
                 zone_name_vi=z.name_vi,
                 zone_name_en=z.name_en,
-                land_ha=p.land_ha,
-                jobs=p.jobs,
-                status=p.status,
             )
         )
     return out
@@ -166,9 +199,10 @@ def _check_refs(session: Session, data: ProjectIn) -> None:
             raise RegistryError("plot_id", N_("This plot is not in the chosen zone."))
 
 
-def _lease_plot(session: Session, *, plot_id: int | None, actor: User | None, address: str | None) -> None:
-    """A project placed on a plot takes it: mark the plot leased (revision + audit via publishing)."""
-    if plot_id is None:
+def _lease_plot(session: Session, *, plot_id: int | None, status: str, actor: User | None, address: str | None) -> None:
+    """A project placed on a plot takes it once its status takes land: mark the plot leased (revision +
+    audit via publishing)."""
+    if plot_id is None or status not in counted_statuses():
         return
     from portal.publishing import plots
     from portal.publishing.schemas import PlotIn
@@ -224,7 +258,7 @@ def create_project(
         address=address,
         detail=project.investor_name,
     )
-    _lease_plot(session, plot_id=project.plot_id, actor=actor, address=address)
+    _lease_plot(session, plot_id=project.plot_id, status=project.status, actor=actor, address=address)
     _zones_changed(session, project.zone_id)
     return project
 
@@ -232,12 +266,10 @@ def create_project(
 def _zones_changed(session: Session, *zone_ids: int | None) -> None:
     """A project's land counts in its zone's leased land and fill rate: refresh the zone's search
     document and the public page cache in the same transaction."""
-    from portal.searchindex.sync import enqueue_zone
-
     for zone_id in {z for z in zone_ids if z is not None}:
         zone = session.get(Zone, zone_id)
         if zone is not None:
-            enqueue_zone(session, zone)
+            zone_changed(session, zone)
 
 
 def update_project(
@@ -279,8 +311,8 @@ def update_project(
         address=address,
         detail=project.investor_name,
     )
-    if "plot_id" in changes:
-        _lease_plot(session, plot_id=project.plot_id, actor=actor, address=address)
+    if "plot_id" in changes or "status" in changes:
+        _lease_plot(session, plot_id=project.plot_id, status=project.status, actor=actor, address=address)
     _zones_changed(session, project.zone_id, changes.get("zone_id", (None,))[0])
     return changes
 
@@ -291,10 +323,11 @@ def create_from_proposal(
     proposal,
     actor: User | None,
     land_ha: float | None = None,
-    status: str = "licensed",
+    status: str = ProjectStatus.in_principle,
     address: str | None = None,
 ) -> Project:
-    """Accepting a proposal records it in the registry (unpublished until staff publish it).
+    """Accepting a proposal records it in the registry, accepted in principle (unpublished until staff
+    publish it; staff move it on to licensed, building and operating).
 
     Investor, project name (both languages: the investor wrote it once), first sector, zone, land, capital and
     jobs come from the proposal; `land_ha` overrides the land the investor asked for (e.g. what was granted).

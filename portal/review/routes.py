@@ -7,23 +7,32 @@ that says what state the case is in and what was attempted.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from functools import partial
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from portal.accounts.deps import ScreenerUser
-from portal.accounts.ratelimit import for_app
+from portal.accounts.schemas import local_time
 from portal.audit.service import client_address
+from portal.catalogue.models import Zone
 from portal.db import DatabaseDep, SessionDep
-from portal.i18n import N_, Lang
+from portal.i18n import N_, Lang, translate
 from portal.intake import labels as intake_labels
 from portal.intake import service as intake
+from portal.intake import uploads
 from portal.intake.models import Proposal
+from portal.intake.tracking import PRIVATE_HEADERS, proposal_by_token
+from portal.registry import labels as registry_labels
+from portal.registry import service as registry
 from portal.review import service
+from portal.review.queue import Rules
 from portal.review.schemas import (
+    QUEUE_SORTS,
     AnswerForm,
     AssignForm,
     BilingualText,
@@ -40,6 +49,7 @@ from portal.web.render import render
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 
 NOTICES = {
+    "bulk": N_("The cases were assigned."),
     "assigned": N_("The case was assigned."),
     "started": N_("The review has started."),
     "comment": N_("The comment was added."),
@@ -54,7 +64,13 @@ TEMPLATE_USES = ("request_info", "accept", "refuse", "withdraw")
 
 
 def _helpers() -> dict:
-    return {"state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "il": intake_labels}
+    return {
+        "state_labels": STATE_LABELS,
+        "action_labels": ACTION_LABELS,
+        "il": intake_labels,
+        "local_time": local_time,
+        "registry_labels": registry_labels,
+    }
 
 
 def _conflict(request: Request, lang: str, err: IllegalTransition, *, back: str):
@@ -86,11 +102,17 @@ def _case_url(lang: str, proposal: Proposal, done: str | None = None, anchor: st
 # --- queue ---------------------------------------------------------------------------------------------
 
 
+def _rules(request: Request) -> Rules:
+    return Rules.from_settings(request.app.state.settings)
+
+
 @router.get("/review")
 @router.get("/review/")
 def queue(request: Request, lang: Lang, session: SessionDep, user: ScreenerUser):
     filters, errors = QueueFilters.parse(list(request.query_params.multi_items()))
-    result = service.list_queue(session, filters=filters, me=user.id, page=filters.page)
+    result = service.list_queue(session, filters=filters, me=user.id, page=filters.page, rules=_rules(request))
+    done = request.query_params.get("done", "")
+    count = request.query_params.get("n", "")
     return render(
         request,
         lang,
@@ -102,10 +124,87 @@ def queue(request: Request, lang: Lang, session: SessionDep, user: ScreenerUser)
             "zones": service.zones_in_queue(session),
             "screeners": service.screeners(session),
             "me": user,
-            "notice": NOTICES.get(request.query_params.get("done", "")),
+            "notice": NOTICES.get(done),
+            "bulk_count": int(count) if done == "bulk" and count.isdigit() else None,
+            "skipped": int(s) if (s := request.query_params.get("skipped", "")).isdigit() else 0,
+            "sorts": QUEUE_SORTS,
+            "rules": _rules(request),
             **_helpers(),
         },
     )
+
+
+CSV_COLUMNS = (
+    N_("Reference"),
+    N_("Company"),
+    N_("Project"),
+    N_("E-mail"),
+    N_("Zone"),
+    N_("Sectors"),
+    N_("Screening verdict"),
+    N_("Status"),
+    N_("Submitted (Vietnam time)"),
+    N_("Working days"),
+    N_("Due (working days)"),
+    N_("Overdue"),
+    N_("Assigned to"),
+)
+
+
+@router.get("/review/queue.csv")
+def queue_csv(request: Request, lang: Lang, session: SessionDep, user: ScreenerUser):
+    """The filtered queue as CSV: the same rows, in the same order, as the list (every page)."""
+    filters, _errors = QueueFilters.parse(list(request.query_params.multi_items()))
+    rows = service.queue_rows(session, filters=filters, me=user.id, rules=_rules(request))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([translate(lang, c) for c in CSV_COLUMNS])
+    for row in rows:
+        p = row.proposal
+        writer.writerow(
+            [
+                p.reference or p.id,
+                p.company_name,
+                p.project_name,
+                p.contact_email,
+                (row.zone.name_vi if lang == "vi" else row.zone.name_en) if row.zone else "",
+                "; ".join(code for code, _vi, _en in row.sectors),
+                translate(lang, intake_labels.VERDICT.get(p.verdict, p.verdict)),
+                translate(lang, STATE_LABELS.get(p.status, p.status)),
+                local_time(p.created_at, lang),
+                row.clock.working_days if row.clock else "",
+                row.clock.due_days if row.clock else "",
+                translate(lang, "yes") if row.clock and row.clock.overdue else "",
+                row.assignee.label if row.assignee else "",
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),  # BOM: spreadsheet programs then read UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="review-queue.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@router.post("/review/bulk-assign")
+def bulk_assign(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: ScreenerUser, raw: FormDep):
+    """Assign the ticked cases to one screener in one transaction; closed cases are skipped and counted."""
+    form, errors = AssignForm.parse(raw, me=user.id)
+    ids = sorted({int(v) for v in raw.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 12})
+    back = str(raw.get("back") or "")
+    back = back if back.startswith("applied=") and "\n" not in back and "\r" not in back else ""
+    screener = None if errors else service.get_user(session, user_id=form.screener_id)
+    if not ids or screener is None:
+        return RedirectResponse(f"/{lang}/review/?{back}", status_code=303)
+    address = client_address(request)
+    try:
+        with db.write() as w:
+            done, skipped = service.assign_many(
+                w, proposal_ids=ids, screener=service.get_user(w, user_id=screener.id), actor=user, address=address
+            )
+    except service.ReviewError as err:
+        raise HTTPException(status_code=400, detail=err.message) from err
+    query = f"{back}&" if back else ""
+    return RedirectResponse(f"/{lang}/review/?{query}done=bulk&n={done}&skipped={skipped}", status_code=303)
 
 
 # --- case ------------------------------------------------------------------------------------------------
@@ -128,6 +227,27 @@ def _prefill(request: Request) -> dict[str, BilingualText]:
         if found is not None:
             return {use: BilingualText(text_vi=found.vi, text_en=found.en, template=key)}
     return {}
+
+
+def _template_choices() -> dict[str, list]:
+    """The pickers' choices per form: (template, outcome it sets or "")."""
+    return {
+        "request_info": [(t, "") for t in service.reason_templates(use="request_info")],
+        "decision": [(t, o) for o in ("accept", "refuse") for t in service.reason_templates(use=o)],
+        "withdraw": [(t, "") for t in service.reason_templates(use="withdraw")],
+    }
+
+
+def _with_template(typed: str, template: str) -> str:
+    """Nothing typed is lost: an empty field gets the template, a field with text keeps it and gets the
+    template after it (unless it is already there)."""
+    typed = typed.strip()
+    if not typed:
+        return template
+    return typed if template in typed else f"{typed}\n\n{template}"
+
+
+FILL_FORMS = {"request_info": "request_info", "decision": "decision", "withdraw": "withdraw"}
 
 
 def _case_page(
@@ -153,17 +273,48 @@ def _case_page(
             "history": service.history(session, proposal=proposal),
             "actions": service.actions_for(proposal),
             "age": service.age_days(proposal),
-            "templates": {use: service.reason_templates(use=use) for use in TEMPLATE_USES},
+            "clock": service.case_clock(session, proposal=proposal, rules=_rules(request)),
+            "templates": _template_choices(),
             "forms": forms,
             "errors": errors or {},
             "me": user,
             "notice": NOTICES.get(request.query_params.get("done", "")),
             "users": service.users_by_id(session, proposal=proposal),
             "registry_zones": screening.published_zones(session) if proposal.zone_id is None else [],
+            "project": registry.project_of_proposal(session, proposal_id=proposal.id),
             **_helpers(),
         },
         status_code=status_code,
     )
+
+
+@router.post("/review/{proposal_id}/fill/{use}")
+def fill_template(
+    request: Request, lang: Lang, proposal_id: int, use: str, session: SessionDep, user: ScreenerUser, raw: FormDep
+):
+    """Without JavaScript, "Fill in" posts the whole form here: the case page comes back with what was typed
+    kept and the chosen template added (writes nothing)."""
+    if use not in FILL_FORMS:
+        raise HTTPException(status_code=404)
+    proposal = _proposal_or_404(session, proposal_id)
+    key = str(raw.get("template") or "")
+    template = None
+    if use == "decision":
+        form, _errors = DecisionForm.parse(raw)
+        found = next(
+            ((t, o) for o in ("accept", "refuse") if (t := service.get_template(key=key, use=o)) is not None), None
+        )
+        if found is not None:
+            template, outcome = found
+            form.outcome = form.outcome if form.outcome in ("accept", "refuse") else outcome
+    else:
+        form, _errors = BilingualText.parse(raw)
+        template = service.get_template(key=key, use=use)
+    if template is not None:
+        form.text_vi = _with_template(form.text_vi, template.vi)
+        form.text_en = _with_template(form.text_en, template.en)
+        form.template = key
+    return _case_page(request, lang, session, proposal, user, forms={FILL_FORMS[use]: form})
 
 
 @router.get("/review/{proposal_id}")
@@ -407,6 +558,10 @@ def decide(
 ):
     form, errors = DecisionForm.parse(raw)
     address = client_address(request)
+    if raw.get("step") == "summary" and not errors:
+        summary = _decision_summary(request, lang, session, user, proposal_id, form)
+        if summary is not None:
+            return summary
     return _move_case(
         request,
         lang,
@@ -430,6 +585,32 @@ def decide(
         errors=errors,
         check=form.outcome if form.outcome in ("accept", "refuse") else None,
         done=None,  # the notice names the new status
+    )
+
+
+def _decision_summary(request: Request, lang: str, session, user, proposal_id: int, form: DecisionForm):
+    """The decision as it will be recorded, to confirm (or change: everything typed is kept). None when the
+    case cannot take this decision now (the normal flow then answers the 409 page)."""
+    proposal = _proposal_or_404(session, proposal_id)
+    try:
+        service.transition_check(proposal, form.outcome)
+    except IllegalTransition:
+        return None
+    zone = intake.zone_of(session, proposal=proposal)
+    if zone is None and form.zone_id is not None:
+        zone = session.get(Zone, form.zone_id)
+    return render(
+        request,
+        lang,
+        "review/confirm.html",
+        {
+            "p": proposal,
+            "form": form,
+            "zone": zone,
+            "land": form.land_ha if form.land_ha is not None else proposal.land_ha,
+            **_helpers(),
+        },
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -467,22 +648,6 @@ def withdraw(
 
 
 #: Pages that hold a tracking token must not leak it (same headers as the intake status page).
-PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
-TRACKING_LIMIT = "30/minute"  # token lookups per address, counted with the status page's own lookups
-
-
-def _by_token(request: Request, session, token: str) -> Proposal:
-    allowed, retry_after = for_app(request.app, "intake-tracking", TRACKING_LIMIT).hit(
-        client_address(request) or "unknown"
-    )
-    if not allowed:
-        raise HTTPException(status_code=429, headers={**PRIVATE_HEADERS, "Retry-After": str(retry_after)})
-    proposal = intake.get_by_token(session, token=token)
-    if proposal is None:
-        raise HTTPException(status_code=404, headers=PRIVATE_HEADERS)
-    return proposal
-
-
 def _status_url(lang: str, token: str, done: str | None = None) -> str:
     return f"/{lang}/proposals/status/{token}" + (f"?done={done}" if done else "")
 
@@ -494,7 +659,16 @@ def _public_form_page(request: Request, lang: str, session, proposal: Proposal, 
         "review/public_form.html",
         {
             "p": proposal,
-            "review": service.status_context(session, proposal, lang, token=token, forms=forms, errors=errors),
+            "review": service.status_context(
+                session,
+                proposal,
+                lang,
+                token=token,
+                forms=forms,
+                errors=errors,
+                max_files=request.app.state.settings.max_upload_files,
+                max_bytes=request.app.state.settings.max_upload_bytes,
+            ),
             **_helpers(),
         },
         status_code=400,
@@ -524,7 +698,7 @@ def _investor_move(
 ):
     """The flow of the investor's forms on the tracking-token pages (answer, withdraw): as `_move_case`,
     back to the status page, and every answer carries PRIVATE_HEADERS."""
-    proposal = _by_token(request, session, token)
+    proposal = proposal_by_token(request, session, token)
     try:
         if not errors:
             with db.write() as w:
@@ -542,21 +716,47 @@ def _investor_move(
 
 @router.post("/proposals/status/{token}/answer")
 def investor_answer(request: Request, lang: Lang, token: str, session: SessionDep, db: DatabaseDep, raw: FormDep):
+    """The answer, with documents checked as the proposal's are (type from the content, size, count); a
+    refused file refuses the answer, and staged files are removed whenever the answer is not stored."""
     form, errors = AnswerForm.parse(raw)
     address = client_address(request)
-    return _investor_move(
-        request,
-        lang,
-        session,
-        db,
-        token,
-        lambda w, p: service.answer_info_request(w, proposal=p, text=form.text, address=address),
-        key="answer",
-        form=form,
-        errors=errors,
-        action="answer",
-        done="answered",
-    )
+    settings = request.app.state.settings
+    files = uploads.chosen_files(raw)
+    staged: list[uploads.StagedFile] = []
+    if not errors:
+        proposal_by_token(request, session, token)  # the rate limit and the 404 before any file is written
+        staged, refusals = uploads.stage_uploads(
+            files,
+            directory=settings.upload_dir,
+            max_bytes=settings.max_upload_bytes,
+            max_files=settings.max_upload_files,
+        )
+        if refusals:
+            uploads.discard(staged)
+            staged = []
+            errors = {"answer_files": translate(lang, refusals[0][0], **refusals[0][1])}
+    if errors and files:
+        errors["answer_files_dropped"] = "1"  # files are never kept from a refused form: choose them again
+    try:
+        response = _investor_move(
+            request,
+            lang,
+            session,
+            db,
+            token,
+            lambda w, p: service.answer_info_request(w, proposal=p, text=form.text, files=staged, address=address),
+            key="answer",
+            form=form,
+            errors=errors,
+            action="answer",
+            done="answered",
+        )
+    except BaseException:
+        uploads.discard(staged)
+        raise
+    if response.status_code != 303:
+        uploads.discard(staged)
+    return response
 
 
 @router.post("/proposals/status/{token}/withdraw")

@@ -10,13 +10,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from portal.i18n import N_
-from portal.review.workflow import STATE_LABELS
+from portal.review.workflow import OPEN, STATE_LABELS, State
 from portal.screening import VERDICTS
 
 MAX_TEXT = 5000
 MAX_COMMENT = 5000
 MAX_AGE_DAYS = 3650
 PER_PAGE = 25
+OPEN_STATES = tuple(str(s) for s in State if s in OPEN)  # in the workflow's order
+QUEUE_SORTS = ("submitted", "reference", "company", "zone", "verdict", "status", "clock", "assignee")
 SECTOR_RE = re.compile(r"^\d{4,5}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -152,28 +154,55 @@ class QueueFilters(BaseModel):
     zone: str | None = None
     sector: str | None = None
     older_than: int | None = None
-    assignee: str | None = None  # "me", "none" or a user id
+    assignee: str | None = None  # "me", "none", "mine_or_none" or a user id
+    q: str | None = None  # words searched in reference, company, e-mail, project and sector names
+    sort: str = "submitted"  # a key of portal.review.service.SORTS
+    direction: str = "asc"  # asc | desc
     page: int = 1
 
-    def query_items(self) -> list[tuple[str, str]]:
-        items: list[tuple[str, str]] = [("status", s) for s in self.status]
+    def query_items(self, *, sort: bool = True) -> list[tuple[str, str]]:
+        """The filters as query parameters (the pager's and the export's links keep them)."""
+        items: list[tuple[str, str]] = [("applied", "1")]
+        items += [("status", s) for s in self.status]
         items += [("verdict", v) for v in self.verdict]
-        for key in ("zone", "sector", "older_than", "assignee"):
+        for key in ("zone", "sector", "older_than", "assignee", "q"):
             value = getattr(self, key)
             if value not in (None, ""):
                 items.append((key, str(value)))
+        if sort:
+            items += [("sort", self.sort), ("dir", self.direction)]
         return items
+
+    def sorted_by(self, key: str) -> list[tuple[str, str]]:
+        """The query of this view sorted by `key` (the other direction when it is already sorted so)."""
+        direction = "desc" if self.sort == key and self.direction == "asc" else "asc"
+        return [*self.query_items(sort=False), ("sort", key), ("dir", direction)]
 
     @classmethod
     def parse(cls, items: list[tuple[str, str]]) -> tuple[QueueFilters, dict[str, str]]:
-        """Unknown values are dropped with a message; the queue still answers (never a 500)."""
+        """Unknown values are dropped with a message; the queue still answers (never a 500).
+
+        With no filter in the query (a first visit: the form always sends `applied=1`), the view is the
+        work queue: open cases assigned to me or to nobody."""
         errors: dict[str, str] = {}
         data: dict[str, Any] = {"status": [], "verdict": []}
+        keys = {key for key, raw in items if raw.strip()}
+        if not keys & {"applied", "status", "verdict", "zone", "sector", "older_than", "assignee", "q"}:
+            data = {"status": list(OPEN_STATES), "verdict": [], "assignee": "mine_or_none"}
         for key, raw in items:
             value = raw.strip()
             if not value:
                 continue
-            if key == "status":
+            if key == "q":
+                data["q"] = " ".join(value.split())[:100] or None
+            elif key == "sort":
+                if value in QUEUE_SORTS:
+                    data["sort"] = value
+                else:
+                    errors["sort"] = N_("Unknown sort order; it was ignored.")
+            elif key == "dir":
+                data["direction"] = "desc" if value == "desc" else "asc"
+            elif key == "status":
                 if value in STATE_LABELS:
                     data["status"].append(value)
                 else:
@@ -199,7 +228,7 @@ class QueueFilters(BaseModel):
                 else:
                     errors["older_than"] = N_("Enter a whole number of days from 0 to 3650; it was ignored.")
             elif key == "assignee":
-                if value in ("me", "none") or (value.isdigit() and len(value) < 12):
+                if value in ("me", "none", "mine_or_none") or (value.isdigit() and len(value) < 12):
                     data["assignee"] = value
                 else:
                     errors["assignee"] = N_("Unknown assignee; it was ignored.")

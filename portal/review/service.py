@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import String, cast, func, update
+from sqlalchemy import String, cast, update
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -33,6 +35,8 @@ from portal.audit.models import AuditEvent
 from portal.catalogue.models import Zone
 from portal.i18n import N_
 from portal.intake.models import Attachment, Proposal
+from portal.intake.uploads import StagedFile, finalize
+from portal.notify import service as notify
 from portal.review.models import (
     PUBLIC_KINDS,
     Decision,
@@ -41,6 +45,8 @@ from portal.review.models import (
     ReviewMessage,
     ScreeningRecord,
 )
+from portal.review.queue import CLOSING, PAUSE_ENDS, PAUSE_STARTS, Clock, Rules, matches, vi_key
+from portal.review.queue import clock as queue_clock
 from portal.review.schemas import PER_PAGE, QueueFilters
 from portal.review.workflow import Action, Actor, IllegalTransition, State, allowed, is_open, transition
 
@@ -138,6 +144,8 @@ class QueueRow:
     zone: Zone | None
     assignee: User | None
     age_days: int
+    clock: Clock | None = None
+    sectors: builtins.list[tuple[str, str, str]] = field(default_factory=builtins.list)  # (code, vi, en)
 
 
 @dataclass
@@ -167,14 +175,125 @@ def _queue_conditions(session: Session, filters: QueueFilters, *, me: int | None
         conditions.append(cast(Proposal.sectors, String).like(f'%"{filters.sector}%'))
     if filters.older_than is not None:
         conditions.append(col(Proposal.created_at) <= now - timedelta(days=filters.older_than))
+    assigned_to = select(ReviewAssignment.proposal_id)
     if filters.assignee == "none":
-        conditions.append(col(Proposal.id).not_in(select(ReviewAssignment.proposal_id)))
+        conditions.append(col(Proposal.id).not_in(assigned_to))
+    elif filters.assignee == "mine_or_none":
+        others = assigned_to.where(ReviewAssignment.screener_id != (me if me is not None else -1))
+        conditions.append(col(Proposal.id).not_in(others))
     elif filters.assignee is not None:
         who = me if filters.assignee == "me" else int(filters.assignee)
-        conditions.append(
-            col(Proposal.id).in_(select(ReviewAssignment.proposal_id).where(ReviewAssignment.screener_id == who))
-        )
+        conditions.append(col(Proposal.id).in_(assigned_to.where(ReviewAssignment.screener_id == who)))
     return conditions
+
+
+#: Sort keys of the queue's columns (the clock sorts by working days, then by age).
+SORTS: dict[str, Callable[[QueueRow], Any]] = {
+    "submitted": lambda r: (aware(r.proposal.created_at), r.proposal.id),
+    "reference": lambda r: (r.proposal.reference or "", r.proposal.id),
+    "company": lambda r: (vi_key(r.proposal.company_name), r.proposal.id),
+    "zone": lambda r: (vi_key(r.zone.name_vi) if r.zone else ((), (), "\uffff"), r.proposal.id),
+    "verdict": lambda r: (VERDICT_ORDER.get(r.proposal.verdict, 9), r.proposal.id),
+    "status": lambda r: (STATUS_ORDER.get(r.proposal.status, 9), r.proposal.id),
+    "clock": lambda r: (r.clock.working_days if r.clock else 0, -aware(r.proposal.created_at).timestamp()),
+    "assignee": lambda r: (vi_key(r.assignee.label) if r.assignee else ((), (), "\uffff"), r.proposal.id),
+}
+VERDICT_ORDER = {"refuse": 0, "needs_information": 1, "conditional": 2, "eligible": 3}
+STATUS_ORDER = {str(s): i for i, s in enumerate(State)}
+
+
+def _clock_events(session: Session, ids: builtins.list[int]) -> dict[int, builtins.list[tuple[datetime, str]]]:
+    actions = sorted(PAUSE_STARTS | PAUSE_ENDS | CLOSING)
+    out: dict[int, builtins.list[tuple[datetime, str]]] = {i: [] for i in ids}
+    for chunk in range(0, len(ids), 500):
+        part = [str(i) for i in ids[chunk : chunk + 500]]
+        rows = session.exec(
+            select(AuditEvent.object_id, AuditEvent.at, AuditEvent.action)
+            .where(
+                AuditEvent.object_type == "proposal",
+                col(AuditEvent.object_id).in_(part),
+                col(AuditEvent.action).in_(actions),
+            )
+            .order_by(col(AuditEvent.at), col(AuditEvent.id))
+        ).all()
+        for object_id, at, action in rows:
+            out[int(object_id)].append((aware(at), action))
+    return out
+
+
+def _sector_names(session: Session, proposals: builtins.list[Proposal]) -> dict[str, tuple[str, str]]:
+    from portal.catalogue.models import Sector
+
+    codes = {c for p in proposals for c in (p.sectors or [])}
+    if not codes:
+        return {}
+    rows = session.exec(select(Sector.code, Sector.name_vi, Sector.name_en).where(col(Sector.code).in_(codes)))
+    return {code: (vi, en) for code, vi, en in rows.all()}
+
+
+def queue_rows(
+    session: Session,
+    *,
+    filters: QueueFilters,
+    me: int | None = None,
+    now: datetime | None = None,
+    rules: Rules | None = None,
+) -> builtins.list[QueueRow]:
+    """Every case matching `filters`, with its clock, sorted as asked (default: oldest first).
+
+    The database narrows by status, verdict, zone, sector, age and assignee; the text search (folded, so
+    diacritics and đ/d are ignored, over reference, company, e-mail, project and sector names) and the
+    clock (from the case's audit events) are applied here, on the cases left — a province's queue holds
+    hundreds of cases, not millions. The CSV export uses the same rows."""
+    now = now or utcnow()
+    rules = rules or Rules()
+    conditions = _queue_conditions(session, filters, me=me, now=now)
+    heavy = (Proposal.screening, Proposal.facts, Proposal.project_description, Proposal.environmental_measures)
+    proposals = builtins.list(
+        session.exec(
+            select(Proposal)
+            .options(*(defer(c) for c in heavy))  # the list never shows the screening snapshot or long texts
+            .where(*conditions)
+            .order_by(col(Proposal.created_at), col(Proposal.id))
+        ).all()
+    )
+    names = _sector_names(session, proposals)
+    if filters.q:
+        proposals = [
+            p
+            for p in proposals
+            if matches(
+                filters.q,
+                [p.reference, p.company_name, p.contact_email, p.project_name]
+                + [part for c in (p.sectors or []) for part in (c, *names.get(c, ()))],
+            )
+        ]
+    ids = [p.id for p in proposals]
+    zone_ids = {p.zone_id for p in proposals if p.zone_id}
+    zones = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(zone_ids))).all()} if zone_ids else {}
+    assigned = _assignees(session, ids)
+    events = _clock_events(session, ids)
+    rows = []
+    for p in proposals:
+        due = rules.due_for(p.verdict)
+        clock = queue_clock(aware(p.created_at), events.get(p.id, []), now=now, due_days=due, holidays=rules.holidays)
+        sectors = [(c, *names.get(c, ("", ""))) for c in (p.sectors or [])]
+        rows.append(QueueRow(p, zones.get(p.zone_id), assigned.get(p.id), age_days(p, now=now), clock, sectors))
+    key = SORTS.get(filters.sort, SORTS["submitted"])
+    rows.sort(key=key, reverse=filters.direction == "desc")
+    return rows
+
+
+def case_clock(session: Session, *, proposal: Proposal, rules: Rules, now: datetime | None = None) -> Clock:
+    """The queue's clock for one case (the case page shows it too)."""
+    events = _clock_events(session, [proposal.id]).get(proposal.id, [])
+    return queue_clock(
+        aware(proposal.created_at),
+        events,
+        now=now or utcnow(),
+        due_days=rules.due_for(proposal.verdict),
+        holidays=rules.holidays,
+    )
 
 
 def list_queue(
@@ -185,26 +304,13 @@ def list_queue(
     page: int = 1,
     per_page: int = PER_PAGE,
     now: datetime | None = None,
+    rules: Rules | None = None,
 ) -> QueuePage:
-    """Proposals matching `filters`, oldest first, one page."""
-    now = now or utcnow()
-    conditions = _queue_conditions(session, filters, me=me, now=now)
-    total = int(session.exec(select(func.count()).select_from(Proposal).where(*conditions)).one())
-    pages = max(1, math.ceil(total / per_page))
+    """One page of `queue_rows`."""
+    rows = queue_rows(session, filters=filters, me=me, now=now, rules=rules)
+    pages = max(1, math.ceil(len(rows) / per_page))
     page = min(max(1, page), pages)
-    proposals = session.exec(
-        select(Proposal)
-        .where(*conditions)
-        .order_by(col(Proposal.created_at), col(Proposal.id))
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    ids = [p.id for p in proposals]
-    zone_ids = {p.zone_id for p in proposals if p.zone_id}
-    zones = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(zone_ids))).all()} if zone_ids else {}
-    assigned = _assignees(session, ids)
-    rows = [QueueRow(p, zones.get(p.zone_id), assigned.get(p.id), age_days(p, now=now)) for p in proposals]
-    return QueuePage(rows=rows, total=total, page=page, per_page=per_page)
+    return QueuePage(rows=rows[(page - 1) * per_page : page * per_page], total=len(rows), page=page, per_page=per_page)
 
 
 def _assignees(session: Session, proposal_ids: list[int | None]) -> dict[int, User]:
@@ -442,8 +548,25 @@ def assign(
     )
     if proposal.status == State.submitted:
         _move(session, proposal=proposal, action=Action.start_review, actor=actor, address=address)
+    if before is None or before["screener_id"] != screener.id:
+        notify.assigned(session, proposal=proposal, screener=screener, actor=actor)
     session.flush()
     return current
+
+
+def assign_many(
+    session: Session, *, proposal_ids: builtins.list[int], screener: User, actor: User, address: str | None = None
+) -> tuple[int, int]:
+    """Assign several cases to one screener (bulk assignment): (assigned, skipped because closed or gone)."""
+    done = skipped = 0
+    for proposal_id in proposal_ids:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None or not is_open(proposal.status):
+            skipped += 1
+            continue
+        assign(session, proposal=proposal, screener=screener, actor=actor, address=address)
+        done += 1
+    return done, skipped
 
 
 def start_review(session: Session, *, proposal: Proposal, actor: User, address: str | None = None) -> State:
@@ -513,6 +636,7 @@ def request_info(
         address=address,
         message={"vi": vi, "en": en},
     )
+    notify.info_requested(session, proposal=proposal, text_vi=vi, text_en=en)
     session.flush()
     return msg
 
@@ -527,10 +651,14 @@ def answer_info_request(
     *,
     proposal: Proposal,
     text: str,
+    files: builtins.list[StagedFile] | None = None,
     address: str | None = None,
 ) -> ReviewMessage:
-    """The investor answers an information request from the tracking page; the case returns to review."""
+    """The investor answers an information request from the tracking page, with documents if any (staged
+    by the intake's checks, `portal.intake.uploads.stage_uploads`); the case returns to review. The files
+    are moved into place last, before the caller commits (the caller discards them if anything fails)."""
     transition(proposal.status, Action.answer, actor=Actor.investor)
+    files = files or []
     text = (text or "").strip()
     if not text:
         raise ReviewError("answer", N_("Write your answer."))
@@ -542,8 +670,42 @@ def answer_info_request(
         text_vi=text if proposal.locale == "vi" else None,
         text_en=text if proposal.locale != "vi" else None,
     )
-    _move(session, proposal=proposal, action=Action.answer, actor=None, address=address, message=text)
     session.flush()
+    now = utcnow()
+    session.add_all(
+        [
+            Attachment(
+                proposal_id=proposal.id,
+                message_id=msg.id,
+                stored_name=f.stored_name,
+                original_name=f.original_name,
+                content_type=f.content_type,
+                size=f.size,
+                sha256=f.sha256,
+                created_at=now,
+            )
+            for f in files
+        ]
+    )
+    _move(
+        session,
+        proposal=proposal,
+        action=Action.answer,
+        actor=None,
+        address=address,
+        message=text,
+        extra={"attachments": [f.original_name for f in files]} if files else None,
+    )
+    held = assignment(session, proposal=proposal)
+    notify.answer_received(
+        session,
+        proposal=proposal,
+        text=text,
+        files=[f.original_name for f in files],
+        screener=get_user(session, user_id=held.screener_id) if held else None,
+    )
+    session.flush()
+    finalize(files)
     return msg
 
 
@@ -626,6 +788,7 @@ def decide(
         message={"vi": vi, "en": en},
         extra=extra,
     )
+    notify.decided(session, proposal=proposal, outcome=str(target), reason_vi=vi, reason_en=en)
     session.flush()
     return decision
 
@@ -783,10 +946,15 @@ def status_context(
     token: str,
     forms: dict | None = None,
     errors: dict | None = None,
+    max_files: int = 5,
+    max_bytes: int = 10 * 1024 * 1024,
 ) -> dict:
     """What `review/public.html` needs on the tracking page: the investor's possible actions, the open
-    information request, this domain's timeline, and (after a refused form) the values and errors."""
+    information request, this domain's timeline, (after a refused form) the values and errors, and the
+    limits of the answer's documents (the app's upload settings)."""
     return {
+        "max_files": max_files,
+        "max_mb": max(1, max_bytes // (1024 * 1024)),
         "token": token,
         "actions": investor_actions(proposal),
         "info_request": open_info_request(session, proposal=proposal),

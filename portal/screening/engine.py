@@ -10,6 +10,7 @@ import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any, Literal
 
 from portal.screening.environment import Classification, Law, classify
@@ -68,41 +69,59 @@ class Citation:
         }
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Finding:
-    """One rule that fired. Its message is filled in on first read: screening decides verdicts and findings
-    (land matching reads only those, for every zone); the texts are written when a page or the API asks."""
+class Finding(tuple):
+    """One rule that fired: `rule_id`, `outcome`, `title`, `citation` and `message` (placeholders filled).
 
-    rule_id: str
-    outcome: Outcome
-    title: Text
-    citation: Citation
-    _message: Text | None = field(default=None, compare=False, repr=False)
-    _fill: Callable[[], Text] | None = field(default=None, compare=False, repr=False)
+    Immutable. A tuple underneath, because screening builds several per proposal and a frozen dataclass
+    costs four times as much to build. The message is written on first read: screening decides verdicts
+    and findings (land matching reads only those, for every zone); texts are written when a page or the
+    API asks. Equality and hash are by rule, outcome, title, citation and message."""
+
+    __slots__ = ()
+
+    def __new__(cls, rule_id: str, outcome: Outcome, title: Text, citation: Citation, message: Text) -> Finding:
+        return tuple.__new__(cls, (rule_id, outcome, title, citation, [message]))
 
     @classmethod
     def of(cls, rule_id: str, outcome: Outcome, title: Text, message: Text, citation: Citation) -> Finding:
         return cls(rule_id, outcome, title, citation, message)
 
+    rule_id: str = property(itemgetter(0))  # type: ignore[assignment]
+    outcome: Outcome = property(itemgetter(1))  # type: ignore[assignment]
+    title: Text = property(itemgetter(2))  # type: ignore[assignment]
+    citation: Citation = property(itemgetter(3))  # type: ignore[assignment]
+
     @property
     def message(self) -> Text:  # placeholders filled
-        if self._message is None:
-            object.__setattr__(self, "_message", self._fill())  # type: ignore[misc]
-        return self._message  # type: ignore[return-value]
+        cell = self[4]  # [message] or [None, rule, ctx, ruleset, sectors, missing]
+        if cell[0] is None:
+            cell[0] = _fill(*cell[1:])
+            del cell[1:]
+        return cell[0]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Finding):
             return NotImplemented
-        return (self.rule_id, self.outcome, self.title, self.citation, self.message) == (
-            other.rule_id,
-            other.outcome,
-            other.title,
-            other.citation,
+        return (self[0], self[1], self[2], self[3], self.message) == (
+            other[0],
+            other[1],
+            other[2],
+            other[3],
             other.message,
         )
 
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     def __hash__(self) -> int:
-        return hash((self.rule_id, self.outcome, self.message))
+        return hash((self[0], self[1], self.message))
+
+    def __repr__(self) -> str:
+        return f"Finding(rule_id={self[0]!r}, outcome={self[1]!r}, message={self.message!r})"
+
+    def __getnewargs__(self) -> tuple[Any, ...]:  # copy and pickle: the message written out
+        return (self[0], self[1], self[2], self[3], self.message)
 
     def localized(self, lang: str) -> dict[str, Any]:
         return {
@@ -114,16 +133,71 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
-    verdict: Verdict
-    ruleset_id: str
-    ruleset_version: str
-    findings: tuple[Finding, ...]  # by severity, then ruleset order
-    missing_facts: tuple[str, ...]  # fact names that needs_information findings ask for
-    classification: Classification | None = None
-    ruleset_effective_from: date | None = None
-    as_of: date | None = None
+class Result(tuple):
+    """The answer of `screen`. Immutable; a tuple underneath (built once per proposal, cheaply)."""
+
+    __slots__ = ()
+    FIELDS = (
+        "verdict",
+        "ruleset_id",
+        "ruleset_version",
+        "findings",  # by severity, then ruleset order
+        "missing_facts",  # fact names that needs_information findings ask for
+        "classification",
+        "ruleset_effective_from",
+        "as_of",
+    )
+
+    def __new__(
+        cls,
+        verdict: Verdict,
+        ruleset_id: str,
+        ruleset_version: str,
+        findings: tuple[Finding, ...],
+        missing_facts: tuple[str, ...],
+        classification: Classification | None = None,
+        ruleset_effective_from: date | None = None,
+        as_of: date | None = None,
+    ) -> Result:
+        return tuple.__new__(
+            cls,
+            (
+                verdict,
+                ruleset_id,
+                ruleset_version,
+                findings,
+                missing_facts,
+                classification,
+                ruleset_effective_from,
+                as_of,
+            ),
+        )
+
+    verdict: Verdict = property(itemgetter(0))  # type: ignore[assignment]
+    ruleset_id: str = property(itemgetter(1))  # type: ignore[assignment]
+    ruleset_version: str = property(itemgetter(2))  # type: ignore[assignment]
+    findings: tuple[Finding, ...] = property(itemgetter(3))  # type: ignore[assignment]
+    missing_facts: tuple[str, ...] = property(itemgetter(4))  # type: ignore[assignment]
+    classification: Classification | None = property(itemgetter(5))  # type: ignore[assignment]
+    ruleset_effective_from: date | None = property(itemgetter(6))  # type: ignore[assignment]
+    as_of: date | None = property(itemgetter(7))  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return "Result(" + ", ".join(f"{name}={value!r}" for name, value in zip(self.FIELDS, self, strict=True)) + ")"
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -199,11 +273,12 @@ class Context:
         documents: Mapping[str, Text] | None = None,
     ) -> Context:
         codes = facts.sectors
-        keys = tuple(catalog.key(code) or code for code in codes)
+        key = catalog.key
+        keys = tuple([key(code) or code for code in codes])
         found = None
         if law is not None and as_of is not None:
             found = classify(facts, zone, law, as_of=as_of, documents=documents, sector_keys=keys)
-        return cls(facts, zone, year, codes, keys, frozenset(codes) | frozenset(keys), found)
+        return cls(facts, zone, year, codes, keys, frozenset(codes + keys), found)
 
 
 Explainer = Callable[[Context, list[str], list[str]], None]
@@ -211,22 +286,97 @@ Explainer = Callable[[Context, list[str], list[str]], None]
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Predicate:
-    """A compiled `when` node. `test` is the fast path; `explain` says which sectors matched and which
-    facts were missing, for the message placeholders (only run for rules that fired)."""
+    """A compiled `when` node.
+
+    `source` is a Python expression (built by the loader from validated names only) over the locals that
+    `reads` names — `facts`, `zone`, `year`, `codes`, `keys`, `match_set`, `found` (the classification)
+    and `f_<fact>` (a fact's value) — and the constants in `consts`. `test(ctx)` is that expression
+    compiled into one function; a ruleset compiles all its rules' expressions into one function too
+    (`compile_rules`), so screening makes no call per predicate node. `explain` says which sectors matched
+    and which facts were missing, for the message placeholders (only run for rules that fired)."""
 
     kind: str
-    test: Callable[[Context], bool]
+    source: str
+    reads: frozenset[str] = frozenset()
+    consts: Mapping[str, Any] = field(default_factory=dict)
     children: tuple[Predicate, ...] = ()
     sector_match: Callable[[Context, str, str], bool] | None = None
     missing: tuple[str, ...] = ()
+    test: Callable[[Context], bool] = field(init=False)
     explainer: Explainer | None = field(init=False)  # None when nothing below can contribute
 
     def __post_init__(self) -> None:
+        test = _compile(f"test_{self.kind}", self.reads, self.consts, [f"return {self.source}"])
+        object.__setattr__(self, "test", test)
         object.__setattr__(self, "explainer", _explainer(self))
 
     def explain(self, ctx: Context, sectors: list[str], missing: list[str]) -> None:
         if self.explainer is not None:
             self.explainer(ctx, sectors, missing)
+
+
+#: What a predicate's source may read, and where each local comes from (`f_<fact>` reads `facts.<fact>`).
+CONTEXT_LOCALS: dict[str, str] = {
+    "facts": "ctx.facts",
+    "zone": "ctx.zone",
+    "year": "ctx.year",
+    "codes": "ctx.codes",
+    "keys": "ctx.keys",
+    "match_set": "ctx.match_set",
+    "found": "ctx.classification",
+}
+
+
+def _compile(
+    name: str, reads: Iterable[str], consts: Mapping[str, Any], body: list[str], *, params: str = "ctx"
+) -> Callable[..., Any]:
+    """Compile `def name(ctx): <read the locals>; <body>` with `consts` as its globals."""
+    reads = set(reads) - set(params.split(", "))
+    facts = sorted(read.removeprefix("f_") for read in reads if read.startswith("f_"))
+    lines = [f"def {name}({params}):"]
+    if facts or "facts" in reads:
+        lines.append("    facts = ctx.facts")
+    lines += [f"    f_{fact} = facts.{fact}" for fact in facts]
+    lines += [f"    {local} = {origin}" for local, origin in CONTEXT_LOCALS.items() if local in reads - {"facts"}]
+    lines += [f"    {line}" for line in body]
+    unknown = {read for read in reads if not read.startswith("f_")} - set(CONTEXT_LOCALS)
+    if unknown:
+        raise ValueError(f"a predicate reads unknown locals {sorted(unknown)}")
+    namespace: dict[str, Any] = {"__builtins__": {"type": type, "bool": bool}, **consts}
+    source = "\n".join(lines)
+    exec(compile(source, f"<predicate {name}>", "exec"), namespace)  # noqa: S102  # validated names only
+    function = namespace[name]
+    function.source = source  # for reading and debugging
+    return function
+
+
+def compile_rules(rules: Iterable[Rule], ruleset: Ruleset) -> Callable[[Context, list[str]], list[Finding]]:
+    """One function screening a context against the rules, in the given order: `evaluate(ctx, missing)` is
+    the list of findings of the rules whose `when` holds, with the facts that `needs_information` findings
+    ask for appended to `missing` (each once). One call per proposal: every rule's expression inline, a
+    finding without placeholders shared, the others built with their message left to write on first read."""
+    reads: set[str] = set()
+    consts: dict[str, Any] = {"Finding": Finding, "new": tuple.__new__, "ruleset": ruleset, "EMPTY": ()}
+    body = ["out = []", "put = out.append"]
+    for index, rule in enumerate(rules):
+        reads |= rule.when.reads
+        consts.update(rule.when.consts)
+        consts[f"rule_{index}"] = rule
+        body.append(f"if {rule.when.source}:")
+        explained = "EMPTY, EMPTY"
+        if rule.needs_explain:
+            consts[f"explain_{index}"] = rule.when.explainer
+            body += ["    sectors = []", "    missing = []", f"    explain_{index}(ctx, sectors, missing)"]
+            if rule.outcome == "needs_information":
+                body += ["    for name in missing:", "        if name not in asked:", "            asked.append(name)"]
+            explained = "sectors, missing"
+        if rule.static_finding is not None:
+            consts[f"finding_{index}"] = rule.static_finding
+            body.append(f"    put(finding_{index})")
+        else:
+            consts[f"head_{index}"] = (rule.id, rule.outcome, rule.title, rule.citation)
+            body.append(f"    put(new(Finding, (*head_{index}, [None, rule_{index}, ctx, ruleset, {explained}])))")
+    return _compile("evaluate", reads | {"asked"}, consts, [*body, "return out"], params="ctx, asked")
 
 
 def _explainer(node: Predicate) -> Explainer | None:
@@ -334,11 +484,13 @@ class Ruleset:
     law: Law | None = None
     effective_from: date | None = None
     ordered: tuple[Rule, ...] = field(init=False)  # severity, then file order: the evaluation order
+    evaluate: Callable[[Context, list[str]], list[Finding]] = field(init=False)  # see `compile_rules`
     province_priorities: Text = field(init=False)
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.rules, key=lambda rule: (OUTCOME_RANK[rule.outcome], rule.index)))
         object.__setattr__(self, "ordered", ordered)
+        object.__setattr__(self, "evaluate", compile_rules(ordered, self))
         priority = sorted(self.catalog.codes_in_class("priority"))
         object.__setattr__(self, "province_priorities", Text(*_labels(self, priority)))
 
@@ -366,19 +518,16 @@ def screen(facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, a
     ctx = Context.build(
         facts, zone, ruleset.catalog, as_of.year, law=ruleset.law, as_of=as_of, documents=ruleset.documents
     )
-    findings: list[Finding] = []
     missing: list[str] = []
-    for rule in ruleset.ordered:
-        if rule.test(ctx):
-            findings.append(_finding(rule, ctx, ruleset, missing))
+    findings = tuple(ruleset.evaluate(ctx, missing))
     verdict: Verdict = "eligible"
-    if findings and findings[0].outcome not in INFORMATIVE:
-        verdict = findings[0].outcome  # type: ignore[assignment]  # ordered: strongest first
+    if findings and findings[0][1] not in INFORMATIVE:
+        verdict = findings[0][1]  # type: ignore[assignment]  # ordered: strongest first
     return Result(
         verdict,
         ruleset.id,
         ruleset.version,
-        tuple(findings),
+        findings,
         tuple(missing),
         ctx.classification,
         ruleset.effective_from,
@@ -386,24 +535,12 @@ def screen(facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, a
     )
 
 
-def _finding(rule: Rule, ctx: Context, ruleset: Ruleset, missing_acc: list[str]) -> Finding:
-    sectors: list[str] = []
-    missing: list[str] = []
-    if rule.needs_explain:
-        rule.when.explainer(ctx, sectors, missing)  # type: ignore[misc]  # not None when needs_explain
-        if rule.outcome == "needs_information":
-            missing_acc.extend(name for name in missing if name not in missing_acc)
-    if rule.static_finding is not None:
-        return rule.static_finding
-
-    def fill() -> Text:  # reads only this call's inputs, which are immutable
-        vi: dict[str, str] = {}
-        en: dict[str, str] = {}
-        for name, render in rule.renderers:
-            vi[name], en[name] = render(ctx, ruleset, sectors, missing)
-        return Text(rule.message.vi.format_map(vi), rule.message.en.format_map(en))
-
-    return Finding(rule.id, rule.outcome, rule.title, rule.citation, None, fill)
+def _fill(rule: Rule, ctx: Context, ruleset: Ruleset, sectors: list[str], missing: list[str]) -> Text:
+    vi: dict[str, str] = {}
+    en: dict[str, str] = {}
+    for name, render in rule.renderers:
+        vi[name], en[name] = render(ctx, ruleset, sectors, missing)
+    return Text(rule.message.vi.format_map(vi), rule.message.en.format_map(en))
 
 
 # --- placeholders ----------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ when every basis agrees on it.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,6 +49,9 @@ PROCEDURE_NAMES: dict[str, Text] = {
     "environmental_permit": Text("Giấy phép môi trường", "Environmental permit"),
     "environmental_registration": Text("Đăng ký môi trường", "Environmental registration"),
 }
+#: How a capacity is counted, as a unit suffix (vi, en).
+PER_NAMES: dict[str, tuple[str, str]] = {"year": ("/năm", "/year"), "day": ("/ngày", "/day"), "hour": ("/giờ", "/hour")}
+ONLY_I: frozenset[str] = frozenset({"I"})
 LEVEL_NAMES: dict[str, Text] = {
     "large": Text("lớn", "large"),
     "medium": Text("trung bình", "medium"),
@@ -105,13 +110,17 @@ class Row:
     all_large_quote: str | None
     missing_quote: str | None
     missing_citation: str | None
+    unit_set: frozenset[str] = field(init=False)  # the units of its thresholds (precomputed)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit_set", frozenset(t.unit for t in self.thresholds))
 
     @property
     def has_thresholds(self) -> bool:
         return bool(self.thresholds)
 
     def units(self) -> frozenset[str]:
-        return frozenset(t.unit for t in self.thresholds)
+        return self.unit_set
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +137,10 @@ class Regime:
     rows: tuple[Row, ...]
     rows_by_sector: Mapping[str, tuple[Row, ...]]
     large_caveat: str | None
+    lep2020: bool = field(init=False)  # the Law on Environmental Protection 2020 before Law 146/2025
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lep2020", self.id.startswith("lep2020"))
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -142,12 +155,17 @@ class Law:
     regimes: tuple[Regime, ...]
     special: Mapping[str, tuple[Text, frozenset[str], Mapping[str, str]]]  # id -> (name, sectors, regime -> cite)
     special_sectors: frozenset[str] = frozenset()
+    starts: tuple[date, ...] = field(init=False)  # each regime's first day, ascending (regimes are sorted)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(regime.effective_from for regime in self.regimes))
 
     def regime_for(self, day: date) -> Regime | None:
-        for regime in self.regimes:
-            if regime.in_force(day):
-                return regime
-        return None
+        index = bisect_right(self.starts, day) - 1  # the last regime begun by `day`; regimes do not overlap
+        if index < 0:
+            return None
+        regime = self.regimes[index]
+        return regime if regime.effective_to is None or day <= regime.effective_to else None
 
     def regime(self, regime_id: str) -> Regime:
         for regime in self.regimes:
@@ -255,6 +273,9 @@ def law_from_data(data: Mapping[str, Any], *, path: str = "<memory>") -> Law:
     }
     sectors = frozenset(code for _name, codes, _cites in special.values() for code in codes)
     regimes_sorted = tuple(sorted(regimes, key=lambda r: r.effective_from))
+    for earlier, later in itertools.pairwise(regimes_sorted):
+        if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+            raise ValueError(f"{path}: regimes {earlier.id} and {later.id} overlap")
     return Law(path, citations, factors, units, regimes_sorted, special, sectors)
 
 
@@ -322,7 +343,7 @@ class Classification:
             out = []
             for code, (vi, en), cite, values in self.raw_reasons:
                 if values:
-                    vi, en = vi.format(**values), en.format(**values)
+                    vi, en = vi.format(*values), en.format(*values)
                 out.append(Reason(code, Text(vi, en), cite))
             self._reasons = tuple(out)
         return self._reasons
@@ -384,34 +405,38 @@ class _Acc:
     values) and written out only when read (`Classification.reasons`): land matching classifies a
     project for every zone and reads only the group."""
 
+    __slots__ = ("citations", "needs", "reasons")
+
     def __init__(self, law: Law) -> None:
-        self.law = law
+        self.citations = law.citations
         self.reasons: list[tuple] = []
         self.needs: list[str] = []
 
-    def say(self, code: str, texts: tuple[str, str], cite: str | None = None, **values: Any) -> None:
-        self.reasons.append((code, texts, self.law.citations[cite] if cite else None, values))
+    def say(self, code: str, texts: tuple[str, str], cite: str | None = None, values: tuple = ()) -> None:
+        """A reason: its code, its (vi, en) templates with `{0}`, `{1}`… for `values`, its citation key."""
+        self.reasons.append((code, texts, self.citations[cite] if cite else None, values))
 
     def need(self, name: str) -> None:
         if name not in self.needs:
             self.needs.append(name)
 
 
-class _Num:
-    """A number written in a reason's language only when the reason is read."""
+class _ViNum(float):
+    """A number written the Vietnamese way (1.234,5) only when the reason is read."""
 
-    __slots__ = ("lang", "value")
-
-    def __init__(self, value: float, lang: str) -> None:
-        self.value, self.lang = value, lang
+    __slots__ = ()
 
     def __format__(self, _spec: str) -> str:
-        return _fmt(self.value, self.lang)
+        return _fmt(float(self), "vi")
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Num) and (self.value, self.lang) == (other.value, other.lang)
 
-    __hash__ = None  # type: ignore[assignment]
+class _EnNum(float):
+    """A number written the English way (1,234.5) only when the reason is read."""
+
+    __slots__ = ()
+
+    def __format__(self, _spec: str) -> str:
+        return _fmt(float(self), "en")
 
 
 def _fmt(value: float, lang: str) -> str:
@@ -426,7 +451,9 @@ def _span(groups: frozenset[str]) -> tuple[int, int]:
     return min(ranks), max(ranks)
 
 
+@functools.cache
 def _groups(*names: str) -> frozenset[str]:
+    """The set of these groups (one shared object per combination)."""
     return frozenset(names)
 
 
@@ -449,12 +476,11 @@ def classify(
         acc.say(
             "no-regime",
             (
-                "Cổng thông tin chưa có quy định phân loại áp dụng cho ngày {a0}; cán bộ thẩm định quyết định.",
-                "The portal holds no classification rules for {a1}; a screener decides.",
+                "Cổng thông tin chưa có quy định phân loại áp dụng cho ngày {0}; cán bộ thẩm định quyết định.",
+                "The portal holds no classification rules for {1}; a screener decides.",
             ),
             None,
-            a0=as_of.isoformat(),
-            a1=as_of.isoformat(),
+            (as_of.isoformat(), as_of.isoformat()),
         )
         return _undetermined(None, None, acc, docs)
     if regime.appendices_from is not None and as_of < regime.appendices_from:
@@ -494,47 +520,55 @@ def classify(
     if not in_appendix:
         bases.append(_other_basis(facts, regime, sensitive, acc))
 
-    strongest = min(_span(b.groups)[0] for b in bases)
-    weakest = min(_span(b.groups)[1] for b in bases)
+    strongest = weakest = len(GROUPS) - 1  # the group is the strongest every basis allows
+    pollution_only_i = pollution_allows_i = False
+    for basis in bases:
+        lo, hi = _span(basis.groups)
+        if lo < strongest:
+            strongest = lo
+        if hi < weakest:
+            weakest = hi
+        if basis.kind == "pollution":
+            pollution_only_i = pollution_only_i or basis.groups == ONLY_I
+            pollution_allows_i = pollution_allows_i or "I" in basis.groups
     possible = GROUPS[strongest : weakest + 1]
     determined = strongest == weakest
     group = GROUPS[strongest] if determined else None
-    pollution = [b for b in bases if b.kind == "pollution"]
-    pollution_i = determined and group == "I" and any(b.groups == {"I"} for b in pollution)
-    may_be_pollution_i = not pollution_i and any("I" in b.groups for b in pollution)
+    pollution_i = determined and group == "I" and pollution_only_i
+    may_be_pollution_i = not pollution_i and pollution_allows_i
     if not determined:
         names = ", ".join(possible)
         acc.say(
             "group-not-determined",
             (
-                "Nhóm dự án chưa xác định được (có thể là nhóm {a0}); cán bộ thẩm định quyết định.",
-                "The project group is not determined (it may be group {a1}); a screener decides.",
+                "Nhóm dự án chưa xác định được (có thể là nhóm {0}); cán bộ thẩm định quyết định.",
+                "The project group is not determined (it may be group {1}); a screener decides.",
             ),
             None,
-            a0=names,
-            a1=names,
+            (names, names),
         )
 
-    procedures, open_procedures = _procedures(facts, zone, regime, group, possible, bases, in_appendix, special, acc)
+    land_ii = land is not None and "II" in land.groups
+    procedures, open_procedures = _procedures(facts, zone, regime, group, possible, land_ii, in_appendix, special, acc)
     authority = _authority(facts, zone, regime, group, procedures, open_procedures, special, appendix, in_appendix, acc)
     limits = _time_limits(regime, group, procedures, authority, acc)
-    return Classification(
-        regime=regime.id,
-        regime_title=regime.title,
-        group=group,
-        determined=determined,
-        possible_groups=possible,
-        appendix_ii=appendix,
-        procedures=procedures,
-        undetermined_procedures=open_procedures,
-        authority=authority,
-        time_limit_days=limits,
-        raw_reasons=tuple(acc.reasons),
-        pollution_group_i=pollution_i,
-        may_be_pollution_group_i=may_be_pollution_i,
-        special_type=special,
-        needs=tuple(acc.needs),
-        documents=docs,
+    return Classification(  # positional: this call is a tenth of `classify` with keywords
+        regime.id,  # regime
+        regime.title,  # regime_title
+        group,
+        determined,
+        possible,  # possible_groups
+        appendix,  # appendix_ii
+        procedures,
+        open_procedures,  # undetermined_procedures
+        authority,
+        limits,  # time_limit_days
+        tuple(acc.reasons),  # raw_reasons
+        pollution_i,  # pollution_group_i
+        may_be_pollution_i,  # may_be_pollution_group_i
+        special,  # special_type
+        tuple(acc.needs),  # needs
+        docs,  # documents
     )
 
 
@@ -570,14 +604,13 @@ def _sensitive(facts: Any, regime: Regime, law: Law, acc: _Acc) -> bool | None:
         acc.say(
             "factor-not-counted",
             (
-                "“{a0}” không còn là yếu tố nhạy cảm về môi trường theo Điều 28 khoản 1 điểm c sửa đổi bởi Luật "
+                "“{0}” không còn là yếu tố nhạy cảm về môi trường theo Điều 28 khoản 1 điểm c sửa đổi bởi Luật "
                 "146/2025/QH15.",
-                "“{a1}” is no longer an environmentally sensitive factor under Art. 28(1)(c) as amended by Law "
+                "“{1}” is no longer an environmentally sensitive factor under Art. 28(1)(c) as amended by Law "
                 "146/2025/QH15.",
             ),
             regime.citations.get("sensitive"),
-            a0=label.vi,
-            a1=label.en,
+            (label.vi, label.en),
         )
     if counted:
         vi = "; ".join(law.factors[f][0].vi for f in counted)
@@ -585,14 +618,13 @@ def _sensitive(facts: Any, regime: Regime, law: Law, acc: _Acc) -> bool | None:
         acc.say(
             "sensitive-factors",
             (
-                "Yếu tố nhạy cảm về môi trường đã khai: {a0}. Cán bộ thẩm định xác nhận yếu tố này theo Điều 25 khoản "
+                "Yếu tố nhạy cảm về môi trường đã khai: {0}. Cán bộ thẩm định xác nhận yếu tố này theo Điều 25 khoản "
                 "4 Nghị định 08/2022/NĐ-CP (nguồn chưa thấy toàn văn).",
-                "Environmentally sensitive factors stated: {a1}. A screener confirms them under Decree 08/2022 Art. "
+                "Environmentally sensitive factors stated: {1}. A screener confirms them under Decree 08/2022 Art. "
                 "25(4) (its full text was not seen).",
             ),
             regime.citations.get("sensitive"),
-            a0=vi,
-            a1=en,
+            (vi, en),
         )
     return bool(counted)
 
@@ -610,12 +642,11 @@ def _special(facts: Any, keys: tuple[str, ...], regime: Regime, law: Law, acc: _
             acc.say(
                 f"special-{name.replace('_', '-')}",
                 (
-                    "Dự án {a0}: thuộc nhóm I với mọi quy mô, công suất.",
-                    "A project of {a1}: group I whatever its size or capacity.",
+                    "Dự án {0}: thuộc nhóm I với mọi quy mô, công suất.",
+                    "A project of {1}: group I whatever its size or capacity.",
                 ),
                 cites.get(regime.id),
-                a0=label.vi,
-                a1=label.en,
+                (label.vi, label.en),
             )
             found = found or name
     return found
@@ -636,7 +667,7 @@ def _capacity_basis(
     key, row = rows[0]
     if capacity is not None:  # the unit chooses the row
         for k, r in rows:
-            if capacity.unit in r.units():
+            if capacity.unit in r.unit_set:
                 key, row = k, r
                 break
     row_label = row.id or "?"
@@ -645,28 +676,24 @@ def _capacity_basis(
         acc.say(
             "row-all-large",
             (
-                "Phụ lục II, mục {a0} ({a1}): mọi công suất được tính là công suất lớn.",
-                "Appendix II, item {a2} ({a3}): every capacity counts as large.",
+                "Phụ lục II, mục {0} ({1}): mọi công suất được tính là công suất lớn.",
+                "Appendix II, item {2} ({3}): every capacity counts as large.",
             ),
             rows_cite,
-            a0=row_label,
-            a1=row.name.vi,
-            a2=row_label,
-            a3=row.name.en,
+            (row_label, row.name.vi, row_label, row.name.en),
         )
         return _level_basis("large", sensitive, regime, acc, caveat=False), AppendixRef(row.id, row.name, "large")
     if not row.has_thresholds:
         acc.say(
             "row-not-seen",
             (
-                "{a0}: loại hình thuộc Phụ lục II nhưng dòng hoặc ngưỡng công suất chưa có trong nguồn; cán bộ thẩm "
+                "{0}: loại hình thuộc Phụ lục II nhưng dòng hoặc ngưỡng công suất chưa có trong nguồn; cán bộ thẩm "
                 "định quyết định mức công suất.",
-                "{a1}: an Appendix II type, but its row or capacity thresholds are not in the sources; a screener "
+                "{1}: an Appendix II type, but its row or capacity thresholds are not in the sources; a screener "
                 "decides the capacity level.",
             ),
             row.missing_citation or rows_cite,
-            a0=row.name.vi,
-            a1=row.name.en,
+            (row.name.vi, row.name.en),
         )
         groups = _groups("I", "II", "III") if sensitive is not True else _groups("I", "II")
         return _Basis("pollution", groups), AppendixRef(row.id, row.name, None)
@@ -679,29 +706,22 @@ def _capacity_basis(
             acc.say(
                 "capacity-missing",
                 (
-                    "Phụ lục II, mục {a0} ({a1}) xếp loại theo công suất ({a2}); hồ sơ chưa nêu công suất.",
-                    "Appendix II, item {a3} ({a4}) grades by capacity ({a5}); "
-                    "the proposal does not state the capacity.",
+                    "Phụ lục II, mục {0} ({1}) xếp loại theo công suất ({2}); hồ sơ chưa nêu công suất.",
+                    "Appendix II, item {3} ({4}) grades by capacity ({5}); the proposal does not state the capacity.",
                 ),
                 rows_cite,
-                a0=row_label,
-                a1=row.name.vi,
-                a2=units,
-                a3=row_label,
-                a4=row.name.en,
-                a5=units_en,
+                (row_label, row.name.vi, units, row_label, row.name.en, units_en),
             )
         else:
             acc.say(
                 "capacity-unit-not-in-row",
                 (
-                    "Đơn vị công suất đã khai không phải đơn vị của mục {a0} theo quy định này; cán bộ thẩm định quyết "
+                    "Đơn vị công suất đã khai không phải đơn vị của mục {0} theo quy định này; cán bộ thẩm định quyết "
                     "định.",
-                    "The stated capacity unit is not the one item {a1} uses under these rules; a screener decides.",
+                    "The stated capacity unit is not the one item {1} uses under these rules; a screener decides.",
                 ),
                 rows_cite,
-                a0=row_label,
-                a1=row_label,
+                (row_label, row_label),
             )
         small_exists = any(t.small.state != "none" for t in row.thresholds)
         groups = {"I", "II", "III"} if small_exists else {"I", "II"}
@@ -713,27 +733,18 @@ def _capacity_basis(
         return _Basis("pollution", _groups("I", "II", "III")), AppendixRef(row.id, row.name, None)
     level = _level_of(amount, threshold)
     unit_vi, unit_en = law.units[threshold.unit][0].vi, law.units[threshold.unit][0].en
-    per_vi, per_en = {"year": ("/năm", "/year"), "day": ("/ngày", "/day"), "hour": ("/giờ", "/hour")}.get(
-        threshold.per, ("", "")
-    )
+    per_vi, per_en = PER_NAMES.get(threshold.per, ("", ""))
     if level is None:
         acc.say(
             "level-not-seen",
             (
-                "Công suất {a0} {a1}{a2} dưới ngưỡng lớn của mục {a3}; ngưỡng trung bình, nhỏ chưa có trong nguồn, cán "
+                "Công suất {0} {1}{2} dưới ngưỡng lớn của mục {3}; ngưỡng trung bình, nhỏ chưa có trong nguồn, cán "
                 "bộ thẩm định quyết định.",
-                "A capacity of {a4} {a5}{a6} is below item {a7}'s large threshold; the medium and small thresholds are "
+                "A capacity of {4} {5}{6} is below item {7}'s large threshold; the medium and small thresholds are "
                 "not in the sources, so a screener decides.",
             ),
             rows_cite,
-            a0=_Num(amount, "vi"),
-            a1=unit_vi,
-            a2=per_vi,
-            a3=row_label,
-            a4=_Num(amount, "en"),
-            a5=unit_en,
-            a6=per_en,
-            a7=row_label,
+            (_ViNum(amount), unit_vi, per_vi, row_label, _EnNum(amount), unit_en, per_en, row_label),
         )
         groups = {True: _groups("I", "II"), False: _groups("II", "III")}.get(sensitive, _groups("I", "II", "III"))
         return _Basis("pollution", groups), AppendixRef(row.id, row.name, None)
@@ -741,24 +752,26 @@ def _capacity_basis(
     acc.say(
         "capacity-level",
         (
-            "Phụ lục II, mục {a0} ({a1}): công suất {a2} {a3}{a4} là công suất {a5} (“{a6}”).",
-            "Appendix II, item {a7} ({a8}): a capacity of {a9} {a10}{a11} is {a12} (“{a13}”).",
+            "Phụ lục II, mục {0} ({1}): công suất {2} {3}{4} là công suất {5} (“{6}”).",
+            "Appendix II, item {7} ({8}): a capacity of {9} {10}{11} is {12} (“{13}”).",
         ),
         rows_cite,
-        a0=row_label,
-        a1=row.name.vi,
-        a2=_Num(amount, "vi"),
-        a3=unit_vi,
-        a4=per_vi,
-        a5=LEVEL_NAMES[level].vi,
-        a6=bound.quote,
-        a7=row_label,
-        a8=row.name.en,
-        a9=_Num(amount, "en"),
-        a10=unit_en,
-        a11=per_en,
-        a12=LEVEL_NAMES[level].en,
-        a13=bound.quote,
+        (
+            row_label,
+            row.name.vi,
+            _ViNum(amount),
+            unit_vi,
+            per_vi,
+            LEVEL_NAMES[level].vi,
+            bound.quote,
+            row_label,
+            row.name.en,
+            _EnNum(amount),
+            unit_en,
+            per_en,
+            LEVEL_NAMES[level].en,
+            bound.quote,
+        ),
     )
     caveat = level == "large" and regime.large_caveat is not None
     return _level_basis(level, sensitive, regime, acc, caveat=caveat), AppendixRef(row.id, row.name, level)
@@ -888,12 +901,9 @@ def _land_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) -
         return None
     acc.say(
         "land-class",
-        ("Diện tích sử dụng đất {a0} ha: quy mô {a1}.", "Land use of {a2} ha: {a3} scale."),
+        ("Diện tích sử dụng đất {0} ha: quy mô {1}.", "Land use of {2} ha: {3} scale."),
         cite,
-        a0=_Num(hectares, "vi"),
-        a1=LEVEL_NAMES[level].vi,
-        a2=_Num(hectares, "en"),
-        a3=LEVEL_NAMES[level].en,
+        (_ViNum(hectares), LEVEL_NAMES[level].vi, _EnNum(hectares), LEVEL_NAMES[level].en),
     )
     if level == "large":
         acc.say("group-i-land", ("Sử dụng đất quy mô lớn: nhóm I.", "Large-scale land use: group I."), "art28-3c")
@@ -935,7 +945,7 @@ def _other_basis(facts: Any, regime: Regime, sensitive: bool | None, acc: _Acc) 
         ),
         regime.citations.get("rows"),
     )
-    if regime.id.startswith("lep2020"):
+    if regime.lep2020:
         acc.say(
             "non-appendix-2022",
             (
@@ -995,14 +1005,13 @@ def _procedures(
     regime: Regime,
     group: str | None,
     possible: tuple[str, ...],
-    bases: list[_Basis],
+    land_ii: bool,  # the land basis allows group II
     in_appendix: bool,
     special: str | None,
     acc: _Acc,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     required: list[str] = []
     unknown: list[str] = []
-    land_ii = any(b.kind == "land" and "II" in b.groups for b in bases)
     # EIA: group I, or group II under points c–e (here: land)
     if group == "I" or (group == "II" and land_ii):
         required.append("eia")
@@ -1018,7 +1027,7 @@ def _procedures(
         unknown.append("eia")
     # permit: groups I–III with waste to treat (Art. 39(1)); the floors of Decree 08 Art. 74(5)
     wastewater = facts.wastewater_m3_day
-    rec = regime.id.startswith("lep2020")
+    rec = regime.lep2020
     if possible == ("IV",):
         pass
     elif special is not None:
@@ -1095,7 +1104,7 @@ def _authority(
     in_park = zone is not None and zone.kind in ("kcn", "ccn")
     outside = zone is None
     wanted = [p for p in ("eia", "environmental_permit") if p in procedures]
-    if regime.id.startswith("lep2020"):
+    if regime.lep2020:
         for proc in wanted:
             if special is not None:
                 body = "ministry"
@@ -1168,12 +1177,9 @@ def _authority(
             out[proc] = body
             acc.say(
                 f"authority-{proc}",
-                ("{a0}: {a1}.", "{a2}: {a3}."),
+                ("{0}: {1}.", "{2}: {3}."),
                 cite,
-                a0=PROCEDURE_NAMES[proc].vi,
-                a1=BODIES[body].vi,
-                a2=PROCEDURE_NAMES[proc].en,
-                a3=BODIES[body].en,
+                (PROCEDURE_NAMES[proc].vi, BODIES[body].vi, PROCEDURE_NAMES[proc].en, BODIES[body].en),
             )
     if "environmental_registration" in procedures or "environmental_registration" in open_procedures:
         out["environmental_registration"] = "commune_pc"
@@ -1184,19 +1190,18 @@ def _time_limits(
     regime: Regime, group: str | None, procedures: tuple[str, ...], authority: Mapping[str, str | None], acc: _Acc
 ) -> dict[str, int]:
     limits: dict[str, int] = {}
-    if regime.id.startswith("lep2020"):
+    if regime.lep2020:
         if "eia" in procedures:
             days, cite = (45, "art34-6a") if group == "I" else (30, "art34-6b")
             limits["eia"] = days
             acc.say(
                 "days-eia",
                 (
-                    "Thời hạn thẩm định báo cáo ĐTM: không quá {a0} ngày kể từ khi nhận đủ hồ sơ hợp lệ.",
-                    "EIA appraisal: at most {a1} days from a complete, valid dossier.",
+                    "Thời hạn thẩm định báo cáo ĐTM: không quá {0} ngày kể từ khi nhận đủ hồ sơ hợp lệ.",
+                    "EIA appraisal: at most {1} days from a complete, valid dossier.",
                 ),
                 cite,
-                a0=days,
-                a1=days,
+                (days, days),
             )
         body = authority.get("environmental_permit")
         if "environmental_permit" in procedures and body is not None:
@@ -1205,14 +1210,13 @@ def _time_limits(
             acc.say(
                 "days-permit",
                 (
-                    "Thời hạn cấp giấy phép môi trường: không quá {a0} ngày theo Luật; Nghị định 05/2025 được cho là "
+                    "Thời hạn cấp giấy phép môi trường: không quá {0} ngày theo Luật; Nghị định 05/2025 được cho là "
                     "rút ngắn (nguồn thứ cấp, phạm vi chưa rõ).",
-                    "Environmental permit: at most {a1} days under the Law; Decree 05/2025 reportedly shortens this "
+                    "Environmental permit: at most {1} days under the Law; Decree 05/2025 reportedly shortens this "
                     "(secondary source, scope unclear).",
                 ),
                 cite,
-                a0=days,
-                a1=days,
+                (days, days),
             )
     else:
         if "eia" in procedures:

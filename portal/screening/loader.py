@@ -24,7 +24,7 @@ The predicate vocabulary (the only keys a `when` may use):
 
 from __future__ import annotations
 
-import operator
+import itertools
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -72,14 +72,8 @@ REFERENCE_KEYS = {"document", "section", "note"}
 RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SECTOR_CODE = re.compile(r"^\d{4,5}$")
 
-COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq,
-    "gt": operator.gt,
-    "ge": operator.ge,
-    "lt": operator.lt,
-    "le": operator.le,
-}
-OPERATORS = frozenset(COMPARISONS) | {"in"}
+COMPARISON_OPS: dict[str, str] = {"eq": "==", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+OPERATORS = frozenset(COMPARISON_OPS) | {"in"}
 ZONE_VALUES: dict[str, tuple[Any, ...] | None] = {
     "kind": get_args(ZoneKind),
     "wastewater_plant": get_args(WastewaterPlant),
@@ -95,15 +89,24 @@ CLASSIFICATION_VALUES: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _classification_value(ctx: Context, name: str) -> Any:
-    found = ctx.classification
+def _eia(found: Any) -> str | None:
+    """The `classification: eia` value: required, undetermined or no (None without a classification)."""
     if found is None:
         return None
-    if name == "eia":
-        if "eia" in found.procedures:
-            return "required"
-        return "undetermined" if "eia" in found.undetermined_procedures else "no"
-    return getattr(found, name)
+    if "eia" in found.procedures:
+        return "required"
+    return "undetermined" if "eia" in found.undetermined_procedures else "no"
+
+
+def _outside_zone_priorities(priorities: frozenset[str], codes: tuple[str, ...], keys: tuple[str, ...]) -> bool:
+    """The zone published priorities and a sector (neither its code nor its class) is not among them."""
+    if not priorities:
+        return False
+    return any(code not in priorities and key not in priorities for code, key in zip(codes, keys, strict=True))
+
+
+def _sectors_all_in(allowed: frozenset[str], codes: tuple[str, ...], keys: tuple[str, ...]) -> bool:
+    return all(code in allowed or key in allowed for code, key in zip(codes, keys, strict=True))
 
 
 class RulesetError(ValueError):
@@ -301,24 +304,20 @@ class _Compiler:
         return build(raw, where)
 
     def _p_all(self, raw: Mapping[str, Any], where: str) -> Predicate:
-        children = self._children(raw, "all", where)
-        return Predicate("all", _chain(tuple(child.test for child in children), every=True), children)
+        return _combine("all", self._children(raw, "all", where))
 
     def _p_any(self, raw: Mapping[str, Any], where: str) -> Predicate:
-        children = self._children(raw, "any", where)
-        return Predicate("any", _chain(tuple(child.test for child in children), every=False), children)
+        return _combine("any", self._children(raw, "any", where))
 
     def _p_not(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"not"}, where)
-        child = self._predicate(raw["not"], f"{where}.not")
-        test = child.test
-        return Predicate("not", lambda ctx: not test(ctx), (child,))
+        return _combine("not", (self._predicate(raw["not"], f"{where}.not"),))
 
     def _p_always(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"always"}, where)
         if raw["always"] is not True:
             raise _Problem(f"{where}: `always` takes only `true`")
-        return Predicate("always", lambda ctx: True)
+        return Predicate("always", "True")
 
     def _p_sector_class(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"sector_class"}, where)
@@ -348,13 +347,14 @@ class _Compiler:
             priorities = ctx.zone.priority_sectors  # type: ignore[union-attr]  # checked by test first
             return code not in priorities and key not in priorities
 
-        def test(ctx: Context) -> bool:
-            zone = ctx.zone
-            if zone is None or not zone.priority_sectors:
-                return False
-            return any(outside(ctx, code, key) for code, key in zip(ctx.codes, ctx.keys, strict=True))
-
-        return Predicate("sector_not_zone_priority", test, sector_match=outside)
+        helper = _const(_outside_zone_priorities)
+        return Predicate(
+            "sector_not_zone_priority",
+            f"(zone is not None and {helper}(zone.priority_sectors, codes, keys))",
+            frozenset({"zone", "codes", "keys"}),
+            {helper: _outside_zone_priorities},
+            sector_match=outside,
+        )
 
     def _p_fact(self, raw: Mapping[str, Any], where: str) -> Predicate:
         name = raw["fact"]
@@ -362,7 +362,7 @@ class _Compiler:
             raise _Problem(f"{where}: unknown fact {name!r}; expected one of {list(FACT_NAMES)}")
         op, value = _operator(raw, "fact", where)
         _check_fact_value(name, op, value, where)
-        return _comparison("fact", lambda ctx: getattr(ctx.facts, name), op, value)
+        return _comparison("fact", f"f_{name}", frozenset({f"f_{name}"}), op, value)
 
     def _p_zone(self, raw: Mapping[str, Any], where: str) -> Predicate:
         name = raw["zone"]
@@ -373,21 +373,21 @@ class _Compiler:
         for item in value if op == "in" else [value]:
             if not isinstance(item, str) or (allowed is not None and item not in allowed):
                 raise _Problem(f"{where}: zone {name} cannot be {item!r}; expected one of {allowed}")
-        return _comparison("zone", lambda ctx: getattr(ctx.zone, name) if ctx.zone is not None else None, op, value)
+        return _comparison("zone", f"zone.{name}", frozenset({"zone"}), op, value, guard="zone is not None")
 
     def _p_zone_unknown(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"zone_unknown"}, where)
         name = raw["zone_unknown"]
         if name not in ZONE_UNKNOWN_FIELDS:
             raise _Problem(f"{where}: unknown zone fact {name!r}; expected one of {list(ZONE_UNKNOWN_FIELDS)}")
-        return Predicate("zone_unknown", lambda ctx: ctx.zone is not None and not getattr(ctx.zone, name))
+        return Predicate("zone_unknown", f"(zone is not None and not zone.{name})", frozenset({"zone"}))
 
     def _p_zone_selected(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"zone_selected"}, where)
         wanted = raw["zone_selected"]
         if not isinstance(wanted, bool):
             raise _Problem(f"{where}: `zone_selected` takes true or false")
-        return Predicate("zone_selected", lambda ctx: (ctx.zone is not None) is wanted)
+        return Predicate("zone_selected", "(zone is not None)" if wanted else "(zone is None)", frozenset({"zone"}))
 
     def _p_equipment_age_gt(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"equipment_age_gt"}, where)
@@ -395,11 +395,9 @@ class _Compiler:
         if isinstance(years, bool) or not isinstance(years, int) or years < 0:
             raise _Problem(f"{where}: `equipment_age_gt` takes a whole number of years ≥ 0")
 
-        def test(ctx: Context) -> bool:
-            year = ctx.facts.equipment_year
-            return year is not None and ctx.year - year > years
-
-        return Predicate("equipment_age_gt", test)
+        c = _const(years)
+        source = f"(f_equipment_year is not None and year - f_equipment_year > {c})"
+        return Predicate("equipment_age_gt", source, frozenset({"f_equipment_year", "year"}), {c: years})
 
     def _p_missing(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"missing"}, where)
@@ -410,30 +408,21 @@ class _Compiler:
             if name not in FACT_NAMES:
                 raise _Problem(f"{where}: unknown fact {name!r}; expected one of {list(FACT_NAMES)}")
         facts = tuple(names)
-        if len(facts) == 1:  # the common case, without a generator per call
-            (only,) = facts
-
-            def test(ctx: Context) -> bool:
-                return getattr(ctx.facts, only) is None
-
-        else:
-
-            def test(ctx: Context) -> bool:
-                return any(getattr(ctx.facts, name) is None for name in facts)
-
-        return Predicate("missing", test, missing=facts)
+        source = "(" + " or ".join(f"f_{name} is None" for name in facts) + ")"
+        return Predicate("missing", source, frozenset(f"f_{name}" for name in facts), missing=facts)
 
     def _p_sectors_all_in(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"sectors_all_in"}, where)
         codes = raw["sectors_all_in"]
         if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c in self.catalog for c in codes):
             raise _Problem(f"{where}: sectors_all_in takes a non-empty list of catalog codes")
-        allowed = frozenset(codes)
-
-        def test(ctx: Context) -> bool:
-            return all(code in allowed or key in allowed for code, key in zip(ctx.codes, ctx.keys, strict=True))
-
-        return Predicate("sectors_all_in", test)
+        allowed, helper = _const(frozenset(codes)), _const(_sectors_all_in)
+        return Predicate(
+            "sectors_all_in",
+            f"{helper}({allowed}, codes, keys)",
+            frozenset({"codes", "keys"}),
+            {allowed: frozenset(codes), helper: _sectors_all_in},
+        )
 
     def _p_classification(self, raw: Mapping[str, Any], where: str) -> Predicate:
         name = raw["classification"]
@@ -446,20 +435,22 @@ class _Compiler:
         for item in value if op == "in" else [value]:
             if not any(type(item) is type(a) and item == a for a in allowed):
                 raise _Problem(f"{where}: classification {name} cannot be {item!r}; expected one of {list(allowed)}")
-        if op == "in":
-            options = tuple(value)
-            return Predicate("classification", lambda ctx: _classification_value(ctx, name) in options)
-        return Predicate("classification", lambda ctx: _classification_value(ctx, name) == value)
+        c = _const(tuple(value) if op == "in" else value)
+        if name == "eia":
+            helper = _const(_eia)
+            read, consts = f"{helper}(found)", {helper: _eia}
+        else:
+            read, consts = f"(found.{name} if found is not None else None)", {}
+        source = f"({read} {'in' if op == 'in' else '=='} {c})"
+        consts[c] = tuple(value) if op == "in" else value
+        return Predicate("classification", source, frozenset({"found"}), consts)
 
     def _p_classification_needs(self, raw: Mapping[str, Any], where: str) -> Predicate:
         _only(raw, {"classification_needs"}, where)
         if raw["classification_needs"] is not True:
             raise _Problem(f"{where}: `classification_needs` takes only `true`")
 
-        def test(ctx: Context) -> bool:
-            return ctx.classification is not None and bool(ctx.classification.needs)
-
-        return Predicate("classification_needs", test)
+        return Predicate("classification_needs", "(found is not None and bool(found.needs))", frozenset({"found"}))
 
     def _children(self, raw: Mapping[str, Any], key: str, where: str) -> tuple[Predicate, ...]:
         _only(raw, {key}, where)
@@ -486,35 +477,56 @@ def _predicate_key(raw: Mapping[str, Any], where: str) -> str:
     return heads[0]
 
 
-def _chain(tests: tuple[Callable[[Context], bool], ...], *, every: bool) -> Callable[[Context], bool]:
-    """`all`/`any` of the tests as nested short-circuit closures (no generator per call)."""
-    first, *rest = tests
-    if not rest:
-        return first
-    second = _chain(tuple(rest), every=every)
-    if every:
-        return lambda ctx: first(ctx) and second(ctx)
-    return lambda ctx: first(ctx) or second(ctx)
+_CONSTANTS = itertools.count()
+
+
+def _const(value: Any) -> str:
+    """A fresh global name for a constant a predicate's source uses (values never enter the source)."""
+    del value
+    return f"c{next(_CONSTANTS)}"
+
+
+def _combine(kind: str, children: tuple[Predicate, ...]) -> Predicate:
+    """`all`, `any` or `not` of compiled children: one short-circuit expression."""
+    if kind == "not":
+        source = f"(not {children[0].source})"
+    else:
+        source = "(" + f" {'and' if kind == 'all' else 'or'} ".join(child.source for child in children) + ")"
+    reads = frozenset().union(*(child.reads for child in children))
+    consts: dict[str, Any] = {}
+    for child in children:
+        consts.update(child.consts)
+    return Predicate(kind, source, reads, consts, children)
 
 
 def _sector_predicate(kind: str, codes: frozenset[str]) -> Predicate:
     def match(ctx: Context, code: str, key: str) -> bool:
         return code in codes or key in codes
 
-    return Predicate(kind, lambda ctx: not codes.isdisjoint(ctx.match_set), sector_match=match)
+    c = _const(codes)
+    return Predicate(kind, f"(not {c}.isdisjoint(match_set))", frozenset({"match_set"}), {c: codes}, sector_match=match)
 
 
-def _comparison(kind: str, read: Callable[[Context], Any], op: str, value: Any) -> Predicate:
+def _comparison(
+    kind: str, read: str, reads: frozenset[str], op: str, value: Any, *, guard: str | None = None
+) -> Predicate:
+    """`read <op> value`, false when the value read is missing (None) or `guard` is false. True and 1 are
+    kept apart: a boolean is compared by identity, or by (type, value) inside `in`."""
+    c = _const(value)
     if op == "in":
-        options = frozenset(value)
+        options: frozenset[Any] = frozenset(value)
         if any(isinstance(v, bool) for v in options):  # keep True apart from 1
-            typed = frozenset((type(v), v) for v in options)
-            return Predicate(kind, lambda ctx: (type(x := read(ctx)), x) in typed)
-        return Predicate(kind, lambda ctx: read(ctx) in options)
-    compare = COMPARISONS[op]
-    if op == "eq" and isinstance(value, bool):  # keep True apart from 1
-        return Predicate(kind, lambda ctx: read(ctx) is value)
-    return Predicate(kind, lambda ctx: (x := read(ctx)) is not None and compare(x, value))
+            options = frozenset((type(v), v) for v in options)
+            test = f"(type({read}), {read}) in {c}"
+        else:
+            test = f"{read} in {c}"
+        value = options
+    elif op == "eq" and isinstance(value, bool):  # keep True apart from 1
+        test = f"{read} is {c}"
+    else:
+        test = f"{read} is not None and {read} {COMPARISON_OPS[op]} {c}"
+    source = f"({guard} and {test})" if guard else f"({test})"
+    return Predicate(kind, source, reads, {c: value})
 
 
 def _operator(

@@ -1,7 +1,7 @@
 """Outbox producer and consumer, and the full reindex.
 
-- `enqueue(session, doc_ids)` (and `enqueue_zone/plot/sector`) add outbox rows in the caller's
-  transaction and mark the session so that, after it commits, the app's `SyncWorker` is woken.
+- `queue(session, change)` subscribes to public-data events (portal/events): it adds outbox rows in
+  the transaction of the change; after that commits, the app wakes its `SyncWorker` (`kick`).
 - `drain(db, engine)` applies pending rows: builds the documents fresh from the database, sends them,
   deletes the rows it applied. If the engine is unavailable the rows stay (attempts + 1) and the worker
   retries with backoff; pages and writes never wait for the engine.
@@ -15,46 +15,22 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, col, delete, select
 
-from portal.catalogue.models import CatalogueGeneration, Plot, Zone
-from portal.searchindex.documents import all_documents, documents_for
+from portal.events import PublicDataChanged
+from portal.searchindex.documents import all_documents, document_count, documents_for
 from portal.searchindex.models import SearchOutbox
-from search.engine import SearchEngine, SearchUnavailable
+from search.engine import SearchEngine, SearchIndexCorrupt, SearchUnavailable
 
 log = logging.getLogger("portal.search")
 BATCH = 500
 
 
-def enqueue(session: Session, doc_ids: list[str]) -> None:
-    """Outbox rows for changed records, in the caller's transaction; the public data's generation
-    moves on with them (cached public pages of older generations are no longer served)."""
-    for doc_id in dict.fromkeys(doc_ids):
+def queue(session: Session, change: PublicDataChanged) -> None:
+    """The indexer's subscription to public-data events: an outbox row per changed record, in the
+    transaction of the change (see portal/events)."""
+    for doc_id in change.doc_ids:
         session.add(SearchOutbox(doc_id=doc_id))
-    if not session.info.get("search_outbox_dirty"):
-        bump_generation(session)
-    session.info["search_outbox_dirty"] = True
-
-
-def bump_generation(session: Session) -> None:
-    bumped = session.exec(
-        update(CatalogueGeneration).where(col(CatalogueGeneration.id) == 1).values(value=CatalogueGeneration.value + 1)
-    )
-    if bumped.rowcount == 0:
-        session.add(CatalogueGeneration(id=1, value=1))
-        session.flush()
-
-
-def enqueue_zone(session: Session, zone: Zone) -> None:
-    """A zone and the plots that show its name."""
-    plot_ids = session.exec(select(Plot.id).where(Plot.zone_id == zone.id)).all() if zone.id else []
-    enqueue(session, [f"zone:{zone.slug}", *(f"plot:{i}" for i in plot_ids)])
-
-
-def enqueue_plot(session: Session, plot: Plot) -> None:
-    zone = session.get(Zone, plot.zone_id)
-    enqueue(session, [f"plot:{plot.id}"] + ([f"zone:{zone.slug}"] if zone else []))
 
 
 def drain(db: Any, engine: SearchEngine, *, batch: int = BATCH) -> int:
@@ -105,7 +81,11 @@ def reindex(db: Any, engine: SearchEngine, *, progress: Callable[[int, int], Non
     with db.session() as session:
         high_water = session.exec(select(SearchOutbox.id).order_by(col(SearchOutbox.id).desc())).first() or 0
         docs = all_documents(session)
-    engine.clear()
+    try:
+        engine.clear()
+    except SearchIndexCorrupt as err:  # a damaged file cannot even be cleared: it is derived data, start anew
+        log.warning("search index damaged, recreating it: %s", err)
+        engine.reset()  # type: ignore[attr-defined]  # only engines with local storage report damage
     total = len(docs)
     for start in range(0, total, BATCH):
         engine.index(docs[start : start + BATCH])
@@ -143,7 +123,26 @@ class SyncWorker:
     def kick(self) -> None:
         self._wake.set()
 
+    def check_index(self) -> bool:
+        """Whether the index must be rebuilt: damaged, or not holding as many documents as the
+        database gives (empty, or lost some). Sets `needs_reindex`; raises SearchUnavailable when the
+        engine cannot be asked."""
+        try:
+            indexed = self.engine.count()
+        except SearchIndexCorrupt as err:
+            log.warning("search index damaged; rebuilding it: %s", err)
+            self.needs_reindex = True
+            return True
+        with self.db.session() as session:
+            expected = document_count(session)
+        if indexed != expected:
+            log.warning("search index holds %d documents, the database gives %d: rebuilding it", indexed, expected)
+            self.needs_reindex = True
+        return self.needs_reindex
+
     def drain_now(self) -> int:
+        if getattr(self._engine, "corrupt", False):
+            self.needs_reindex = True
         if self.needs_reindex:
             reindex(self.db, self.engine)
             self.needs_reindex = False
@@ -151,6 +150,11 @@ class SyncWorker:
 
     def start(self) -> None:
         if self.mode != "thread" or self._thread is not None:
+            return
+        if getattr(self.db, "bound", False):
+            # A database bound to one connection (a test's transaction): a thread of ours would run
+            # its statements inside that transaction, interleaved with the test's own SAVEPOINTs.
+            log.info("search sync thread not started: the database is bound to one connection")
             return
         self._thread = threading.Thread(target=self._run, name="search-sync", daemon=True)
         self._thread.start()
@@ -165,8 +169,8 @@ class SyncWorker:
 
     def _run(self) -> None:
         delay = 1.0
-        try:  # a missing or empty index (derived data) is rebuilt from the database
-            self.needs_reindex = self.engine.count() == 0
+        try:  # a missing, damaged or incomplete index (derived data) is rebuilt from the database
+            self.check_index()
         except SearchUnavailable as err:
             log.warning("search engine unavailable at start: %s", err)
         self._wake.set()  # catch up on whatever is pending at start
@@ -184,16 +188,3 @@ class SyncWorker:
                 log.exception("search sync crashed; will retry")
                 result = -1
             delay = min(delay * 2, 60.0) if result < 0 else 5.0
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_worker_after_commit(session: Session) -> None:
-    """Wake the app's worker after any session that wrote outbox rows commits."""
-    if session.info.pop("search_outbox_dirty", False):
-        db = session.info.get("db")
-        worker = getattr(db, "search_worker", None)
-        if worker is not None:
-            worker.kick()
-        cache = getattr(db, "page_cache", None)
-        if cache is not None:
-            cache.invalidate()

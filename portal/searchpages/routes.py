@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from portal.catalogue import labels
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import PlotStatus, ZoneKind, ZoneStatus
-from portal.db import SessionDep
+from portal.db import SessionDep, release
 from portal.i18n import N_, Lang
 from portal.web.render import render
 from search.engine import SearchUnavailable
@@ -23,6 +23,10 @@ api = APIRouter(tags=["search"])
 FACETS = ["type", "kind", "locality", "status", "sectors"]
 PER_PAGE = 20
 MAX_QUERY = 500
+#: Sector facet entries shown at once; the rest are behind "More sectors".
+SECTOR_FACET_TOP = 8
+#: The document types that carry the sectors of the catalogue (a sector's own page only names itself).
+CATALOGUE_TYPES = ("zone", "plot")
 
 
 @dataclass
@@ -69,6 +73,36 @@ def _engine(request: Request):
     return request.app.state.search_worker.engine
 
 
+def _rebuild_if_damaged(request: Request) -> None:
+    """A damaged index is rebuilt by the sync worker; wake it now rather than at its next round."""
+    worker = request.app.state.search_worker
+    if getattr(worker.engine, "corrupt", False):
+        worker.kick()
+
+
+def sector_facet(engine, q: str, filters: dict, result, lang: str) -> dict[str, int]:
+    """The sector facet of the page: how many parks, clusters, the economic zone and plots among the results
+    have each sector (the sectors that occur in the catalogue's results, not one entry per VSIC class). When
+    only sector pages are asked for, their own counts."""
+    types = filters.get("type")
+    primary = dict(result.facets.get("sectors", {}))
+    if types and all(t in CATALOGUE_TYPES for t in types):
+        return primary  # the results are zones and plots only
+    carrying = [t for t in (types or CATALOGUE_TYPES) if t in CATALOGUE_TYPES]
+    if not carrying:
+        return primary  # only sector pages were asked for
+    counted = engine.query(q, filters={**filters, "type": carrying}, facets=["sectors"], per_page=1, lang=lang)
+    return dict(counted.facets.get("sectors", {}))
+
+
+def split_sectors(counts: dict[str, int], active: list[str], top: int = SECTOR_FACET_TOP):
+    """(shown, more): the most frequent sectors first (then by code), the chosen ones always shown."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ordered[:top] + [kv for kv in ordered[top:] if kv[0] in active]
+    more = [kv for kv in ordered[top:] if kv[0] not in active]
+    return shown, more
+
+
 def _known(session):
     known = catalogue.known_values(session)
     return known["locality"], known["sector"]
@@ -79,13 +113,19 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     q = q[:MAX_QUERY]
     localities, sectors = _known(session)
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
-    result, unavailable = None, False
+    sector_names = {s.code: s for s in catalogue.list_sectors(session)}
+    release(session)  # no database connection is held while the engine answers (or hangs)
+    result, unavailable, sectors_shown, sectors_more = None, False, [], []
     try:
-        result = _engine(request).query(
+        engine = _engine(request)
+        result = engine.query(
             q, filters=parsed.filters, facets=FACETS, page=min(max(page, 1), 1000), per_page=PER_PAGE, lang=lang
         )
+        counts = sector_facet(engine, q, parsed.filters, result, lang)
+        sectors_shown, sectors_more = split_sectors(counts, parsed.filters.get("sectors", []))
     except SearchUnavailable:
         unavailable = True
+        _rebuild_if_damaged(request)
     keep = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     return render(
         request,
@@ -99,7 +139,9 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
             "filters": parsed.filters,
             "keep": keep,
             "labels": labels,
-            "sector_names": {s.code: s for s in catalogue.list_sectors(session)},
+            "sector_names": sector_names,
+            "sectors_shown": sectors_shown,
+            "sectors_more": sectors_more,
         },
         status_code=200,
     )
@@ -160,11 +202,13 @@ def search_api(
                 for name, value, message in parsed.errors
             ],
         )
+    release(session)  # no database connection is held while the engine answers (or hangs)
     try:
         result = _engine(request).query(
             q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang
         )
     except SearchUnavailable:
+        _rebuild_if_damaged(request)
         return JSONResponse(
             {"detail": "Search temporarily unavailable"}, status_code=503, headers={"Retry-After": "30"}
         )

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from portal.catalogue.models import utcnow
+from portal.clock import utcnow
 
 
 class Revision(SQLModel, table=True):

@@ -2,11 +2,11 @@
 
 Why: the zone list and zone pages are read far more often than the catalogue changes, and rendering
 them (a dozen queries, a hundred translated strings) costs ~50× a bare response. A page is cached
-with the catalogue *generation* it was rendered at (`catalogue_generation`, bumped in the same
-transaction as any change to zones, plots, sectors or registry projects — see portal/searchindex/sync.py).
+with the catalogue *generation* it was rendered at (`catalogue_generation`, bumped by `bump_generation`,
+the cache's subscription to public-data events, in the transaction of any change to public data).
 
 - Only GET requests without a staff session cookie, on the public catalogue pages, answered 200.
-- This process learns of its own commits at once (`invalidate()` from the after-commit hook); other
+- This process learns of its own commits at once (`invalidate()`, called after such a commit); other
   workers re-read the generation at most `ttl` seconds later (one indexed single-row query).
 - Pure ASGI, inside the CSRF-cookie and security-header middleware, so those still apply.
 """
@@ -25,6 +25,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CACHEABLE = re.compile(r"^/(vi|en)/(zones(/[a-z0-9-]{1,80})?|sectors|rules)?$")
 SESSION_COOKIE = b"portal_session="
 MAX_QUERY = 512
+
+
+def bump_generation(session, change) -> None:
+    """Subscriber to public-data events (portal/events): once per transaction, the generation moves on."""
+    if not change.first_in_transaction:
+        return
+    bumped = session.execute(text("UPDATE catalogue_generation SET value = value + 1 WHERE id = 1"))
+    if bumped.rowcount == 0:
+        session.execute(text("INSERT INTO catalogue_generation (id, value) VALUES (1, 1)"))
 
 
 class PageCache:
@@ -56,10 +65,11 @@ class PageCache:
             return self._generation
         with self.db.session() as session:
             value = session.execute(text("SELECT value FROM catalogue_generation WHERE id = 1")).scalar()
+        value = value or 0  # no row yet: generation 0 (not None, which would empty the cache every ttl)
         with self._lock:
             if value != self._generation:
                 self._entries.clear()
-            self._generation = value or 0
+            self._generation = value
             self._checked = now
         return self._generation
 

@@ -127,7 +127,7 @@ def run_crash_scenario(server: LiveServer, *, submissions: int = SUBMISSIONS) ->
                 return
             server.kill()
             kills += 1
-            time.sleep(0.3)  # clients meet a closed port meanwhile
+            time.sleep(0.3)  # connections made meanwhile wait in the socket's backlog
             server.start()
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
@@ -260,7 +260,7 @@ def test_no_acknowledged_proposal_is_lost_or_duplicated_across_kills_sqlite(tmp_
         server.start()
         _check(server, url, capsys, "sqlite")
     finally:
-        server.stop()
+        server.close()
 
 
 @pytest.mark.slow
@@ -277,7 +277,7 @@ def test_no_acknowledged_proposal_is_lost_or_duplicated_across_kills_postgresql(
             server.start()
             _check(server, url, capsys, "postgresql")
         finally:
-            server.stop()
+            server.close()
 
 
 def _concurrent_submissions(server: LiveServer, n: int = 240) -> Counter:

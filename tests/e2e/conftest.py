@@ -66,7 +66,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     server = LiveServer(sqlite_url(workdir), workdir=workdir)
     server.start()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture(scope="session")

@@ -100,7 +100,11 @@ def test_screener_requests_information_investor_answers_screener_accepts(
         resume.click()
     page.get_by_role("radio", name=T(lang, "Accept"), exact=True).check()
     bilingual(page, lang, "Reason", "Đáp ứng các điều kiện môi trường.", "Meets the environmental conditions.")
-    page.get_by_role("button", name=T(lang, "Record the decision")).click()
+    page.get_by_role("button", name=T(lang, "Review the decision")).click()
+    # a summary first; nothing is recorded until the screener confirms
+    expect(page.get_by_role("heading", level=1)).to_have_text(T(lang, "Confirm the decision"))
+    expect(page.get_by_text("Meets the environmental conditions.")).to_be_visible()
+    page.get_by_role("button", name=T(lang, "Confirm the decision")).click()
     expect(page.get_by_role("status")).to_contain_text(
         T(lang, "The proposal was accepted and recorded in the project registry.")
     )
@@ -128,3 +132,28 @@ def test_screener_requests_information_investor_answers_screener_accepts(
     expect(investor.get_by_role("rowheader", name=proposal["company_name"])).to_be_visible()
     investor.context.close()
     staff.context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_choosing_a_template_fills_the_form_without_a_reload_and_keeps_what_was_typed(
+    page, live_server, screener_account, lang
+):
+    proposal = submit_by_api(live_server, lang)
+    sign_in(page, lang, screener_account)
+    page.goto(f"/{lang}/review/")
+    page.get_by_role("link", name=proposal["reference"], exact=True).click()
+    start = page.get_by_role("button", name=T(lang, "Start review"))
+    if start.count():
+        start.click()
+    vi = page.get_by_role("textbox", name=re.compile(re.escape(T(lang, "Message to the investor")) + r".*Tiếng Việt"))
+    vi.fill("Ghi chú riêng của tôi.")
+    page.evaluate("window.__still_here = true")
+    panel = page.get_by_role("complementary", name=T(lang, "Actions on this case"))
+    picker = panel.get_by_label(T(lang, "Start from a bilingual template")).first
+    chosen = picker.evaluate("s => s.options[s.selectedIndex].dataset.vi")
+    panel.get_by_role("button", name=T(lang, "Fill in")).first.click()
+    assert page.evaluate("window.__still_here === true")  # no reload
+    value = vi.input_value()
+    assert value.startswith("Ghi chú riêng của tôi.") and chosen in value
+    en = page.get_by_role("textbox", name=re.compile(re.escape(T(lang, "Message to the investor")) + r".*English"))
+    assert en.input_value() == picker.evaluate("s => s.options[s.selectedIndex].dataset.en")

@@ -65,9 +65,9 @@ def test_bad_tokens_are_404_alike(client, token, bad):
 
 
 def test_token_lookups_are_rate_limited(client, token, monkeypatch):
-    from portal.intake import routes
+    from portal.intake import tracking
 
-    monkeypatch.setattr(routes, "TRACKING_LIMIT", "3/minute")
+    monkeypatch.setattr(tracking, "TRACKING_LIMIT", "3/minute")
     client.app.state.ratelimits = {}
     codes = [client.get(f"/en/proposals/status/{token}").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]

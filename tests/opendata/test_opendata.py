@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 
 from portal.opendata import service
-from portal.opendata.caching import etag_for
+from portal.web.caching import etag_for
 from tests.opendata.factories import at, make_plot, make_project, square
 
 EXPORTS = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 from openpyxl import load_workbook
 from sqlmodel import select
@@ -69,7 +70,9 @@ def test_dry_run_writes_nothing_then_apply_writes_everything_with_audit_and_revi
     session.expire_all()
     plots = imported(session)
     assert [(p.code, p.status) for p in plots] == [("IMP-0", "reserved"), ("IMP-1", "available"), ("IMP-2", "leased")]
-    assert plots[1].price_amount == 1200000 and plots[1].source_ref == user.email
+    assert (
+        plots[1].price_amount == 1200000 and plots[1].source_ref == date.today().isoformat()
+    )  # the date, never the person (issue 15)
     assert count_rows(session, "revision") == counts["revision"] + 3
     actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id))]
     assert actions.count("plot.created") == 2 and actions.count("plot.updated") == 1

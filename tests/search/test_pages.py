@@ -3,9 +3,9 @@
 import pytest
 from sqlmodel import select
 
+from portal.catalogue.changes import plot_changed, zone_changed
 from portal.catalogue.models import Plot, Zone
 from portal.searchindex.models import SearchOutbox
-from portal.searchindex.sync import enqueue_plot, enqueue_zone
 from search.engine import make_engine
 
 
@@ -121,8 +121,8 @@ def test_outbox_catches_up_after_the_engine_returns(app, session, settings, tmp_
     plot = Plot(zone_id=zone.id, code="MT-01", area_ha=12.5, status="available")
     session.add_all([zone, plot])
     session.flush()
-    enqueue_zone(session, zone)
-    enqueue_plot(session, plot)
+    zone_changed(session, zone)
+    plot_changed(session, plot)
     session.commit()
 
     worker._engine = make_engine("http://127.0.0.1:9", default_path=tmp_path / "unused.db")  # engine down

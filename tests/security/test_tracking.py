@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-TOKEN_LIMIT = 30  # lookups per minute per address (portal.intake.routes.TRACKING_LIMIT)
+TOKEN_LIMIT = 30  # lookups per minute per address (portal.intake.tracking.TRACKING_LIMIT)
 
 
 def proposal_body(i: int = 0, **overrides) -> dict:

@@ -1,7 +1,7 @@
 """enquiries: questions investors ask from a zone's page, answered by staff
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0005
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""The staff overview: counts and the latest publishing changes."""
+"""The staff overview (/{lang}/staff/): counts of zones, plots and registry projects, the latest publishing changes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import Plot, Zone
 from portal.publishing.service import PUBLISHING_OBJECTS
+from portal.registry.models import Project
 
 
 @dataclass
@@ -21,8 +22,6 @@ class Counts:
 
 
 def counts(session: Session) -> Counts:
-    from portal.registry.models import Project
-
     return Counts(
         zones=session.exec(select(func.count()).select_from(Zone)).one(),
         unpublished=session.exec(select(func.count()).select_from(Zone).where(Zone.published == False)).one(),  # noqa: E712

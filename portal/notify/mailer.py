@@ -1,0 +1,171 @@
+"""Building and sending one e-mail: the MIME message, and the transports (SMTP, or .eml files).
+
+    transport = make_transport(settings)          # PORTAL_SMTP_URL set → SMTP; empty → files in var/mail/
+    transport.send(build_message(...))            # raises DeliveryError; the caller keeps the row
+
+PORTAL_SMTP_URL:
+    smtp://host:25                      plain SMTP (a local relay)
+    smtp+starttls://user:pass@host:587  STARTTLS, then AUTH (user and password URL-encoded)
+    smtps://user:pass@host:465          TLS from the first byte
+Certificates are verified against the system store, or PORTAL_SMTP_CA_FILE when set.
+
+Standard library (`smtplib`, `email`): both are well kept and cover STARTTLS, TLS and AUTH; a library on
+top would add nothing the outbox needs.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+#: A practical address check (the intake form's own pattern is stricter on the domain): one @, no spaces,
+#: no control characters, a dot in the domain.
+ADDRESS_RE = re.compile(r"^[^@\s\x00-\x1f\x7f<>()\[\],;:\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+
+class DeliveryError(Exception):
+    """The message was not accepted; `permanent` when retrying cannot help (e.g. 5xx for the recipient)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def valid_address(value: str | None) -> bool:
+    return bool(value) and ADDRESS_RE.match(value or "") is not None
+
+
+def one_line(value: str | None, limit: int = 200) -> str:
+    """A header-safe text: control characters (CR and LF included) become spaces, runs of space one."""
+    text = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in (value or ""))
+    return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def build_message(
+    *,
+    sender: str,
+    to: str,
+    to_name: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    locale: str,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """A multipart/alternative message (plain text first, HTML second). Names and subject are made one
+    line, so a name with CR/LF cannot add a header."""
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = sender
+    local, _, domain = to.partition("@")
+    msg["To"] = Address(display_name=one_line(to_name, 120), username=local, domain=domain)
+    msg["Subject"] = one_line(subject, 300)
+    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    msg["Content-Language"] = locale  # after the body: set_content() drops Content-* headers
+    return msg
+
+
+@dataclass(frozen=True)
+class SMTPConfig:
+    host: str
+    port: int
+    security: str  # none | starttls | tls
+    username: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SMTPConfig:
+    parts = urlsplit(url)
+    security = {"smtp": "none", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
+    if security is None or not parts.hostname:
+        raise ValueError(
+            "PORTAL_SMTP_URL must look like smtp://host:25, smtp+starttls://user:pass@host:587 or smtps://…"
+        )
+    default_port = {"none": 25, "starttls": 587, "tls": 465}[security]
+    return SMTPConfig(
+        host=parts.hostname,
+        port=parts.port or default_port,
+        security=security,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+class SMTPTransport:
+    name = "smtp"
+
+    def __init__(self, url: str, *, timeout: float = 20.0, ca_file: str | None = None) -> None:
+        self.config = parse_smtp_url(url)
+        self.timeout = timeout
+        self.ca_file = ca_file or None
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def send(self, message: EmailMessage) -> None:
+        c = self.config
+        try:
+            if c.security == "tls":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=self._context())
+            else:
+                client = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
+            with client:
+                client.ehlo()
+                if c.security == "starttls":
+                    client.starttls(context=self._context())
+                    client.ehlo()
+                if c.username:
+                    client.login(c.username, c.password or "")
+                refused = client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as err:
+            codes = [code for code, _msg in err.recipients.values()]
+            permanent = all(500 <= c < 600 for c in codes)
+            raise DeliveryError(f"recipient refused: {err.recipients}", permanent=permanent) from err
+        except smtplib.SMTPResponseException as err:
+            raise DeliveryError(f"SMTP {err.smtp_code}: {_text(err.smtp_error)}") from err
+        except (smtplib.SMTPException, OSError) as err:  # refused connection, timeout, TLS failure
+            raise DeliveryError(f"{err.__class__.__name__}: {err}") from err
+        if refused:
+            raise DeliveryError(f"recipient refused: {refused}")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+class FileTransport:
+    """Development without SMTP: each message becomes `<directory>/<timestamp>-<id>.eml`."""
+
+    name = "file"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        token = re.sub(r"[^A-Za-z0-9]+", "-", str(message["Message-ID"] or "")).strip("-")[:60]
+        path = self.directory / f"{stamp}-{token}.eml"
+        temp = path.with_suffix(".part")
+        temp.write_bytes(message.as_bytes())
+        temp.replace(path)
+
+
+def make_transport(settings) -> SMTPTransport | FileTransport:
+    if settings.smtp_url:
+        return SMTPTransport(settings.smtp_url, timeout=settings.smtp_timeout_seconds, ca_file=settings.smtp_ca_file)
+    return FileTransport(settings.mail_dir)

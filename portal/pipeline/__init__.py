@@ -1,0 +1,1 @@
+"""Public pipeline figures: what happens to the proposals the portal receives, per quarter."""
