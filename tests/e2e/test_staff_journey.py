@@ -17,7 +17,12 @@ ZONE = {"vi": ("kcn-my-thanh", "Khu công nghiệp Mỹ Thanh"), "en": ("kcn-dai
 def available_land(page, lang: str, slug: str) -> str:
     page.goto(f"/{lang}/zones/{slug}")
     term = page.get_by_text(T(lang, "Available land"), exact=True)
-    return term.locator("xpath=following-sibling::dd[1]").inner_text().strip()
+    if term.count() == 0:  # unknown: named once in the page's "Not yet published" line
+        line = page.get_by_text(T(lang, "Not yet published:"), exact=True).locator("xpath=..").inner_text()
+        assert T(lang, "available land") in line, line
+        return T(lang, "not published")
+    # the zone page leads with the figure, then says where it comes from
+    return term.locator("xpath=following-sibling::dd[1]//strong").first.inner_text().strip()
 
 
 def add_plot(page, lang: str, slug: str, code: str, area: str) -> None:
