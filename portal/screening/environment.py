@@ -497,12 +497,13 @@ def classify(
         return _undetermined(regime.id, regime.title, acc, docs)
 
     keys = sector_keys if sector_keys is not None else tuple(code[:4] for code in facts.sectors)
-    sensitive = _sensitive(facts, regime, law, acc)
+    sensitive = None if facts.sensitive_factors is None else _sensitive(facts, regime, law, acc)
     bases: list[_Basis] = []
     appendix: AppendixRef | None = None
     in_appendix = False
 
-    special = _special(facts, keys, regime, law, acc)
+    flagged = facts.imports_scrap is True or facts.hazardous_waste_treatment is True
+    special = _special(facts, keys, regime, law, acc) if flagged or not law.special_sectors.isdisjoint(keys) else None
     if special is not None:
         bases.append(_Basis("pollution", _groups("I")))
         in_appendix = True

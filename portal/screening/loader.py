@@ -1,7 +1,9 @@
 """Load, validate and compile a ruleset YAML file into an immutable `Ruleset`.
 
 Every problem is a `RulesetError` naming the file, the rule id (when inside a rule) and the problem.
-Predicates are compiled once into closures, so screening does no dictionary walking.
+Each predicate is compiled once into a Python expression over validated names only (values are bound
+constants, never source text); a ruleset's expressions become one generated function
+(`engine.compile_rules`), so screening makes one call per proposal and walks no dictionaries.
 
 The predicate vocabulary (the only keys a `when` may use):
 
