@@ -23,6 +23,7 @@ from portal.opendata import routes as opendata
 from portal.publishing import routes as publishing
 from portal.registry import routes as registry
 from portal.review import routes as review
+from portal.searchindex.sync import SyncWorker
 from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
 from portal.web import errors
@@ -30,6 +31,7 @@ from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
 from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from portal.wiring import wire
+from search.engine import make_engine
 
 API = "/api/v1"
 
@@ -63,8 +65,6 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
 
 def make_search_worker(settings: Settings, db: Database):
     """The search engine chosen by PORTAL_SEARCH_URL, behind the outbox worker (see search/sync.py)."""
-    from portal.searchindex.sync import SyncWorker
-    from search.engine import make_engine
 
     def engine_factory():
         return make_engine(settings.search_url, meili_key=settings.meili_key, default_path=settings.search_path)

@@ -21,6 +21,7 @@ from portal.i18n import N_, fmt_number, translate
 from portal.intake.labels import CAPACITY_PER as PER_LABELS
 from portal.intake.labels import CAPACITY_UNITS as UNIT_LABELS
 from portal.intake.labels import OUTSIDE
+from portal.screening import service as screening
 
 MAX_FIELD_CHARS = 6000
 M = TypeVar("M", bound=BaseModel)
@@ -143,8 +144,6 @@ def validate(model: type[M], payload: Mapping[str, Any], errors: Errors) -> M | 
 
 def check_codes(session: Any, payload: Mapping[str, Any], errors: Errors) -> None:
     """Sector codes and the zone slug against the database, even when other fields failed."""
-    from portal.screening import service as screening
-
     sectors = [c for c in payload.get("sectors") or [] if isinstance(c, str)]
     zone = payload.get("zone") if "location" not in errors else None
     system = payload.get("classification") if payload.get("classification") in ("vsic-2025", "vsic-2018") else None

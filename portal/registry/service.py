@@ -19,6 +19,8 @@ from portal.audit import service as audit
 from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone
 from portal.i18n import N_
+from portal.publishing import plots
+from portal.publishing.schemas import PlotIn
 from portal.registry.models import Project, ProjectStatus
 from portal.registry.schemas import ProjectIn, ProjectPublic, country_code
 from portal.versioning.service import compare_and_set, require_version, write_revision
@@ -176,8 +178,6 @@ def _lease_plot(session: Session, *, plot_id: int | None, actor: User | None, ad
     """A project placed on a plot takes it: mark the plot leased (revision + audit via publishing)."""
     if plot_id is None:
         return
-    from portal.publishing import plots
-    from portal.publishing.schemas import PlotIn
 
     plot = session.get(Plot, plot_id)
     if plot is None or plot.status == PlotStatus.leased:
