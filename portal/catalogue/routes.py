@@ -19,7 +19,6 @@ from portal.spreadsheets import csv_text
 from portal.web.caching import cached_response
 from portal.web.render import render
 
-ORDER = 10
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["catalogue"])
 

@@ -21,8 +21,6 @@ from portal.spreadsheets import csv_text
 from portal.web.caching import cached_response, export_responses, last_modified
 from portal.web.render import render
 
-ORDER = 20  # before domains that might add a catch-all /{lang} route: /sitemap.xml and /robots.txt stay ours
-
 pages = APIRouter(prefix="/{lang}", include_in_schema=False)
 root = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["open data"])
