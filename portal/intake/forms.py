@@ -8,7 +8,6 @@ the page is rendered.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from portal.i18n import N_, fmt_number, translate
 from portal.intake.labels import CAPACITY_PER as PER_LABELS
 from portal.intake.labels import CAPACITY_UNITS as UNIT_LABELS
 from portal.intake.labels import OUTSIDE
+from portal.numbers import parse_decimal
 from portal.screening import service as screening
 
 MAX_FIELD_CHARS = 6000
@@ -76,15 +76,10 @@ def number(values: Mapping[str, Any], name: str, errors: Errors, *, whole: bool 
     raw = (values.get(name) or "").replace("\u00a0", "").replace(" ", "")
     if not raw:
         return None
-    if "," in raw and "." not in raw:
-        raw = raw.replace(",", ".")
     try:
-        value = float(raw)
+        value = parse_decimal(raw)
     except ValueError:
         add(errors, name, N_("Enter a whole number.") if whole else N_("Enter a number."))
-        return None
-    if not math.isfinite(value):
-        add(errors, name, N_("Enter a number."))
         return None
     if whole:
         if value != int(value):
