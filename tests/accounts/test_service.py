@@ -160,3 +160,23 @@ def test_admin_cannot_lock_themselves_out(session):
         service.set_roles(session, user=admin, roles=["staff"], actor=admin)
     with pytest.raises(service.AccountError):
         service.set_active(session, user=admin, active=False, actor=admin)
+
+
+def test_signing_in_purges_expired_sessions(session):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from portal.accounts.models import UserSession
+    from portal.accounts.service import start_session
+    from tests.factories import make_user
+
+    user = make_user(session)
+    start_session(session, user=user, max_age_seconds=3600)
+    old = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    old.expires_at = old.created_at - timedelta(seconds=1)
+    session.add(old)
+    session.flush()
+    start_session(session, user=user, max_age_seconds=3600)
+    left = session.exec(select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert [s.id for s in left] != [old.id] and len(left) == 1
