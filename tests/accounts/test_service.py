@@ -7,10 +7,10 @@ from sqlmodel import select
 from portal.accounts import service
 from portal.accounts.models import UserSession, aware, utcnow
 from portal.audit.models import AuditEvent
-from tests.accounts.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 
-def test_passwords_are_hashed_with_argon2id_and_verified(session):
+def test_passwords_are_hashed_with_argon2id_and_verified(session, production_argon2):
     user = make_user(session, email="Hash@SocTrang.gov.vn")
     assert user.email == "hash@soctrang.gov.vn"
     assert user.password_hash.startswith("$argon2id$")
@@ -52,7 +52,7 @@ def test_unknown_account_still_costs_one_argon2_verification(session, monkeypatc
     assert service._DUMMY_HASH.startswith("$argon2id$")
 
 
-def test_outdated_hash_is_rehashed_on_login(session):
+def test_outdated_hash_is_rehashed_on_login(session, production_argon2):
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     user = make_user(session)
     user.password_hash = weak.hash(PASSWORD)
