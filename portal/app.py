@@ -28,6 +28,7 @@ from portal.publishing import routes as publishing
 from portal.registry import routes as registry
 from portal.resources import asset_dir
 from portal.review import routes as review
+from portal.searchindex.sync import SyncWorker
 from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
 from portal.web import errors
@@ -36,6 +37,7 @@ from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from portal.wiring import wire
+from search.engine import make_engine
 
 API = "/api/v1"
 
@@ -75,8 +77,6 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
 def make_search_worker(settings: Settings, db: Database):
     """The search engine chosen by PORTAL_SEARCH_URL, with timeouts, a circuit breaker and a bulkhead
     (search/guard.py), behind the outbox worker (see portal/searchindex/sync.py)."""
-    from portal.searchindex.sync import SyncWorker
-    from search.engine import make_engine
 
     def engine_factory():
         from search.guard import GuardedEngine

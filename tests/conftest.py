@@ -115,6 +115,33 @@ def _no_database_work_on_the_event_loop():
     assert not LOOP_QUERIES, f"database work on the event loop (use a plain `def` route): {LOOP_QUERIES[:3]}"
 
 
+#: argon2id at the library's minimum cost for the suite: each hash takes well under a millisecond instead of
+#: tens (a test creating users spends its time on what it tests). Hashes made in tests still verify anywhere
+#: (the parameters travel in the hash); `production_argon2` restores the production hasher for one test.
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    from argon2 import PasswordHasher
+
+    from portal.accounts import service
+
+    production = service._hasher
+    service._hasher = PasswordHasher(**CHEAP_ARGON2)
+    yield
+    service._hasher = production
+
+
+@pytest.fixture
+def production_argon2(monkeypatch):
+    from argon2 import PasswordHasher
+
+    from portal.accounts import service
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher())
+
+
 @pytest.fixture(scope="session")
 def db_engine(database_url):
     """Migrated and seeded once per session, public-data subscribers wired (as the app and the CLI do);

@@ -50,7 +50,7 @@ class UserSession(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)  # sha256 hex of the cookie value
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)  # purged once past
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     ip: str | None = Field(default=None, max_length=64)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from portal.accounts.models import ROLES, User, UserSession, aware, utcnow
 from portal.audit import service as audit
@@ -286,9 +286,11 @@ def start_session(
     user_agent: str | None = None,
     address: str | None = None,
 ) -> str:
-    """A new session for `user`; returns the raw cookie value (only its sha256 is stored)."""
+    """A new session for `user`; returns the raw cookie value (only its sha256 is stored). Sessions
+    already expired (anyone's) are deleted in the same transaction, so the table holds live ones only."""
     token = secrets.token_urlsafe(32)  # 256 bits
     now = utcnow()
+    purge_expired_sessions(session, now=now)
     record = UserSession(
         id=hash_token(token),
         user_id=user.id,
@@ -303,6 +305,16 @@ def start_session(
         session, actor=user, action="login.succeeded", object_type="user", object_id=user.id, address=address or ip
     )
     return token
+
+
+def purge_expired_sessions(session: Session, *, now: datetime | None = None) -> int:
+    """Delete the sessions past their expiry (an expired session can never be used again)."""
+    result = session.exec(
+        delete(UserSession)
+        .where(col(UserSession.expires_at) <= (now or utcnow()))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def lookup_session(session: Session, *, token: str | None, now: datetime | None = None) -> SessionInfo | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Text
+from sqlalchemy import JSON, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -13,6 +13,9 @@ def utcnow() -> datetime:
 
 
 class AuditEvent(SQLModel, table=True):
+    # An object's timeline is read by (type, id) in time order.
+    __table_args__ = (Index("ix_auditevent_object_at", "object_type", "object_id", "at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
     actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)

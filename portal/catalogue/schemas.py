@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from portal.catalogue.models import ZoneKind, ZoneStatus
 from portal.i18n import N_
+from portal.numbers import parse_decimal
 
 SORT_KEYS = ("kind", "name", "area_desc", "area_asc")
 MAX_AREA_HA = 100_000
@@ -77,7 +78,7 @@ def parse_zone_filters(params: list[tuple[str, str]], *, known: dict[str, set[st
             if not value:
                 continue
             try:
-                number = float(value.replace(",", "."))
+                number = parse_decimal(value)
             except ValueError:
                 errors.append(FilterError(name, value, N_("Not a number")))
                 continue

@@ -8,7 +8,6 @@ the page is rendered.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from portal.i18n import N_, fmt_number, translate
 from portal.intake.labels import CAPACITY_PER as PER_LABELS
 from portal.intake.labels import CAPACITY_UNITS as UNIT_LABELS
 from portal.intake.labels import OUTSIDE
+from portal.numbers import parse_decimal
+from portal.screening import service as screening
 
 MAX_FIELD_CHARS = 6000
 M = TypeVar("M", bound=BaseModel)
@@ -75,15 +76,10 @@ def number(values: Mapping[str, Any], name: str, errors: Errors, *, whole: bool 
     raw = (values.get(name) or "").replace("\u00a0", "").replace(" ", "")
     if not raw:
         return None
-    if "," in raw and "." not in raw:
-        raw = raw.replace(",", ".")
     try:
-        value = float(raw)
+        value = parse_decimal(raw)
     except ValueError:
         add(errors, name, N_("Enter a whole number.") if whole else N_("Enter a number."))
-        return None
-    if not math.isfinite(value):
-        add(errors, name, N_("Enter a number."))
         return None
     if whole:
         if value != int(value):
@@ -143,8 +139,6 @@ def validate(model: type[M], payload: Mapping[str, Any], errors: Errors) -> M | 
 
 def check_codes(session: Any, payload: Mapping[str, Any], errors: Errors) -> None:
     """Sector codes and the zone slug against the database, even when other fields failed."""
-    from portal.screening import service as screening
-
     sectors = [c for c in payload.get("sectors") or [] if isinstance(c, str)]
     zone = payload.get("zone") if "location" not in errors else None
     system = payload.get("classification") if payload.get("classification") in ("vsic-2025", "vsic-2018") else None

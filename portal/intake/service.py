@@ -33,7 +33,7 @@ from portal.intake.models import Attachment, Proposal, utcnow
 from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
 from portal.intake.uploads import StagedFile, discard, finalize
 from portal.notify import service as notify
-from portal.screening import DEFAULT_RULESET, screen
+from portal.screening import DEFAULT_RULESET, environment, screen
 from portal.screening import service as screening
 from portal.screening.text import Text
 
@@ -158,7 +158,6 @@ def _classification(data: Any, lang: str) -> dict | None:
     """A stored classification in one language (reasons and row names are kept in both)."""
     if not isinstance(data, dict):
         return None
-    from portal.screening import environment
 
     out = dict(data)
     regime = (data.get("regime") or {}).get("id")

@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from fastapi import APIRouter, Request
@@ -79,51 +77,73 @@ def _stamped(found: tuple[list[dict], list]) -> tuple[list[dict], datetime | Non
     return rows, last_modified(stamps)
 
 
-def _export_routes(
-    stem: str, key: str, columns: list[str], data: Callable, csv_summary: str, json_summary: str, csv_row=None
-):
-    """GET /{stem}.csv and /{stem}.json (route names {stem}_csv, {stem}_json) from `data(session)` = (rows,
-    last modified): the CSV has `columns`, each row through `csv_row` first if given; the JSON is {key: rows}."""
-
-    def as_csv(request: Request, session: SessionDep):
-        rows, modified = data(session)
-        return _csv(request, columns, [csv_row(r) for r in rows] if csv_row else rows, modified, f"{stem}.csv")
-
-    def as_json(request: Request, session: SessionDep):
-        rows, modified = data(session)
-        return _json(request, key, rows, modified, f"{stem}.json")
-
-    route = partial(api.add_api_route, methods=["GET"], response_class=Response)
-    route(f"/{stem}.csv", as_csv, name=f"{stem}_csv", responses=export_responses(CSV), summary=csv_summary)
-    json_responses = export_responses(JSON, json_body=True)
-    route(f"/{stem}.json", as_json, name=f"{stem}_json", responses=json_responses, summary=json_summary)
+CSV_RESPONSES = export_responses(CSV)
+JSON_RESPONSES = export_responses(JSON, json_body=True)
 
 
-_export_routes(
-    "plots",
-    "plots",
-    service.PLOT_COLUMNS,
-    lambda session: _stamped(service.list_plots(session)),
-    "Plots of the published zones as CSV (open data)",
-    "Plots of the published zones as JSON, with geometry (open data)",
+@api.get(
+    "/plots.csv",
+    response_class=Response,
+    responses=CSV_RESPONSES,
+    summary="Plots of the published zones as CSV (open data)",
 )
-_export_routes(
-    "sectors",
-    "sectors",
-    service.SECTOR_COLUMNS,
-    lambda session: (service.list_sectors(session), None),
-    "Sectors (VSIC 2018) with priority and environmental classes as CSV (open data)",
-    "Sectors (VSIC 2018) with priority and environmental classes as JSON (open data)",
-    csv_row=lambda r: {**r, "sources": service.sources_cell(r["sources"])},
+def plots_csv(request: Request, session: SessionDep):
+    rows, modified = _stamped(service.list_plots(session))
+    return _csv(request, service.PLOT_COLUMNS, rows, modified, "plots.csv")
+
+
+@api.get(
+    "/plots.json",
+    response_class=Response,
+    responses=JSON_RESPONSES,
+    summary="Plots of the published zones as JSON, with geometry (open data)",
 )
-_export_routes(
-    "registry",
-    "projects",
-    service.REGISTRY_COLUMNS,
-    lambda session: _stamped(service.list_registry(session)),
-    "Published projects of the registry as CSV (open data)",
-    "Published projects of the registry as JSON (open data)",
+def plots_json(request: Request, session: SessionDep):
+    rows, modified = _stamped(service.list_plots(session))
+    return _json(request, "plots", rows, modified, "plots.json")
+
+
+@api.get(
+    "/sectors.csv",
+    response_class=Response,
+    responses=CSV_RESPONSES,
+    summary="Sectors (VSIC 2018) with priority and environmental classes as CSV (open data)",
 )
+def sectors_csv(request: Request, session: SessionDep):
+    rows = [{**r, "sources": service.sources_cell(r["sources"])} for r in service.list_sectors(session)]
+    return _csv(request, service.SECTOR_COLUMNS, rows, None, "sectors.csv")
+
+
+@api.get(
+    "/sectors.json",
+    response_class=Response,
+    responses=JSON_RESPONSES,
+    summary="Sectors (VSIC 2018) with priority and environmental classes as JSON (open data)",
+)
+def sectors_json(request: Request, session: SessionDep):
+    return _json(request, "sectors", service.list_sectors(session), None, "sectors.json")
+
+
+@api.get(
+    "/registry.csv",
+    response_class=Response,
+    responses=CSV_RESPONSES,
+    summary="Published projects of the registry as CSV (open data)",
+)
+def registry_csv(request: Request, session: SessionDep):
+    rows, modified = _stamped(service.list_registry(session))
+    return _csv(request, service.REGISTRY_COLUMNS, rows, modified, "registry.csv")
+
+
+@api.get(
+    "/registry.json",
+    response_class=Response,
+    responses=JSON_RESPONSES,
+    summary="Published projects of the registry as JSON (open data)",
+)
+def registry_json(request: Request, session: SessionDep):
+    rows, modified = _stamped(service.list_registry(session))
+    return _json(request, "projects", rows, modified, "registry.json")
 
 
 # --- discoverability -------------------------------------------------------------------------------

@@ -13,6 +13,10 @@ from pathlib import Path
 
 import typer
 
+from portal.accounts.models import User
+from portal.audit import service as audit
+from portal.publishing import exports, importer, imports
+
 
 def _database():
     """The database the commands use (tests replace this)."""
@@ -35,9 +39,6 @@ def run_import(
     echo=print,
 ) -> int:
     """The import command's work (importable for tests). Returns the exit code."""
-    from portal.accounts.models import User
-    from portal.publishing import importer, imports
-
     with db.session() as session:
         actor = None
         if actor_email:
@@ -76,7 +77,6 @@ def run_import(
                     actor_ref=None if actor else "cli",
                     label=label,
                 )
-                from portal.audit import service as audit
 
                 audit.record(
                     w,
@@ -108,8 +108,6 @@ def run_import(
 
 
 def run_export(db, *, kind: str, fmt: str) -> bytes:
-    from portal.publishing import exports, importer
-
     with db.session() as session:
         if kind == "plots":
             columns, rows = importer.PLOT_COLUMNS, exports.export_plot_rows(session)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from portal.catalogue.models import Plot, Zone
+from portal.publishing.importer import ZONE_COLUMNS
 from portal.publishing.plots import plot_values
 from portal.publishing.zones import list_zones
 
@@ -24,8 +25,6 @@ def export_plot_rows(session: Session) -> list[dict[str, Any]]:
 
 
 def export_zone_rows(session: Session) -> list[dict[str, Any]]:
-    from portal.publishing.importer import ZONE_COLUMNS
-
     return [
         {
             "zone_slug": z.slug,

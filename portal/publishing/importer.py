@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from portal.catalogue.models import WastewaterStatus
 from portal.i18n import N_
 from portal.publishing.schemas import (
     MAX_CAPACITY_M3_DAY,
@@ -497,8 +498,6 @@ def plan_plots(table: Table, *, zones: dict[str, int], plots: dict[tuple[int, st
 
 
 def zone_cell_parsers(today: date) -> dict[str, Any]:
-    from portal.catalogue.models import WastewaterStatus
-
     return {
         "total_area_ha": lambda v: parse_number(v),
         "industrial_land_ha": lambda v: parse_number(v),

@@ -14,13 +14,14 @@ from portal.audit import service as audit
 from portal.catalogue.models import Plot, Zone
 from portal.clock import aware, local_time, today, utcnow
 from portal.i18n import N_
+from portal.publishing import importer
+from portal.publishing.importer import ZONE_COLUMNS, PlanRow
+from portal.publishing.models import PendingImport
 from portal.publishing.plots import create_plot, plot_values, update_plot
-from portal.publishing.schemas import PlotIn
+from portal.publishing.schemas import PlotIn, Problem
 from portal.publishing.service import PublishingError
 from portal.publishing.zones import update_zone_facts
-from portal.versioning.service import (
-    StaleEdit,
-)
+from portal.versioning.service import StaleEdit
 
 IMPORT_TTL = timedelta(hours=1)
 
@@ -50,8 +51,6 @@ def plot_snapshot(session: Session) -> tuple[dict[str, int], dict[tuple[int, str
 
 
 def zone_snapshot(session: Session) -> dict[str, dict]:
-    from portal.publishing.importer import ZONE_COLUMNS
-
     return {
         z.slug: {"id": z.id, "version": z.version, **{c: getattr(z, c) for c in ZONE_COLUMNS[1:]}}
         for z in session.exec(select(Zone)).all()
@@ -60,8 +59,6 @@ def zone_snapshot(session: Session) -> dict[str, dict]:
 
 def plan_upload(session: Session, *, data: bytes, kind: str) -> list:
     """Dry run without storing anything (the CLI uses this directly). Raises ImportRefused."""
-    from portal.publishing import importer
-
     table = importer.read_upload(data)
     if kind == "plots":
         zones, plots = plot_snapshot(session)
@@ -74,8 +71,6 @@ def plan_upload(session: Session, *, data: bytes, kind: str) -> list:
 def create_pending_import(session: Session, *, plan: list, kind: str, filename: str, owner: User | None):
     """Keep the plan of a dry run (`plan_upload`, done before the write) server-side for an hour."""
     import secrets
-
-    from portal.publishing.models import PendingImport
 
     purge_expired_imports(session)
     pending = PendingImport(
@@ -95,8 +90,6 @@ def create_pending_import(session: Session, *, plan: list, kind: str, filename: 
 
 def get_pending_import(session: Session, *, import_id: str, owner: User | None):
     """The owner's pending import, or None (unknown, someone else's, or expired)."""
-    from portal.publishing.models import PendingImport
-
     pending = session.get(PendingImport, import_id[:43])
     if pending is None or (owner is not None and pending.owner_id != owner.id):
         return None
@@ -111,8 +104,6 @@ def discard_pending_import(session: Session, *, pending) -> None:
 
 
 def purge_expired_imports(session: Session) -> int:
-    from portal.publishing.models import PendingImport
-
     result = session.exec(
         delete(PendingImport)
         .where(col(PendingImport.expires_at) <= utcnow())
@@ -135,8 +126,6 @@ def apply_plan(
     """Write a dry-run plan in the caller's transaction (the caller commits, or rolls back on ImportBlocked).
 
     Each row is written with the version seen at the dry run: a row changed since is a conflict."""
-    from portal.publishing.schemas import Problem
-
     bad = [p for r in plan for p in r.problems]
     if bad and not skip_bad_rows:
         raise ImportBlocked(bad)
@@ -197,8 +186,6 @@ def apply_plan(
 def apply_pending_import(
     session: Session, *, pending, actor: User | None, skip_bad_rows: bool = False, address: str | None = None
 ) -> ImportResult:
-    from portal.publishing.importer import PlanRow
-
     plan = [PlanRow.from_json(r) for r in pending.rows]
     result = apply_plan(
         session,

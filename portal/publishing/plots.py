@@ -166,7 +166,7 @@ def delete_plot(
         session,
         object_type="plot",
         object_id=plot.id,
-        version=expected_version,
+        version=expected_version + 1,  # the deletion is a version of its own
         actor=actor,
         action="delete",
         changes={k: (v, None) for k, v in before.items() if v is not None},

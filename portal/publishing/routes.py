@@ -25,6 +25,7 @@ from portal.i18n import Lang, translate
 from portal.maps.service import location
 from portal.places.service import reference_places
 from portal.publishing import exports, importer, imports, labels, plots, service, zones
+from portal.publishing.importer import PlanRow
 from portal.publishing.schemas import (
     CURRENCIES,
     PLOT_FIELDS,
@@ -555,8 +556,6 @@ def _pending_or_404(session, import_id: str, user):
 
 
 def _preview(request, lang, pending, *, problems=None, status_code=200):
-    from portal.publishing.importer import PlanRow
-
     plan = [PlanRow.from_json(r) for r in pending.rows]
     summary: dict[str, int] = {}
     for row in plan:

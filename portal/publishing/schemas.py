@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from portal.catalogue.models import PlotStatus, WastewaterStatus, ZoneStatus
 from portal.i18n import N_, translate
+from portal.numbers import parse_decimal
 
 MAX_AREA_HA = 100_000.0
 MAX_CAPACITY_M3_DAY = 10_000_000.0
@@ -114,7 +115,7 @@ def parse_number(
         if "," in text:
             raise Invalid(N_("Use a dot for decimals and no thousands separator, e.g. 12.5"))
         try:
-            number = float(text)
+            number = parse_decimal(text)
         except ValueError:
             raise Invalid(N_("Not a number.")) from None
     if math.isnan(number) or math.isinf(number):

@@ -19,6 +19,8 @@ from portal.audit import service as audit
 from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone
 from portal.i18n import N_
+from portal.publishing import plots
+from portal.publishing.schemas import PlotIn
 from portal.registry.models import Project, ProjectStatus
 from portal.registry.schemas import ProjectIn, ProjectPublic, country_code, published_values
 from portal.settings import get_settings
@@ -204,8 +206,6 @@ def _lease_plot(session: Session, *, plot_id: int | None, status: str, actor: Us
     audit via publishing)."""
     if plot_id is None or status not in counted_statuses():
         return
-    from portal.publishing import plots
-    from portal.publishing.schemas import PlotIn
 
     plot = session.get(Plot, plot_id)
     if plot is None or plot.status == PlotStatus.leased:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from portal.i18n import N_
+from portal.numbers import parse_decimal
 from portal.review.workflow import OPEN, STATE_LABELS, State
 from portal.screening import VERDICTS
 
@@ -79,7 +80,7 @@ class DecisionForm(BilingualText):
         land = None
         if land_raw:
             try:
-                land = float(land_raw.replace(",", "."))
+                land = parse_decimal(land_raw)
             except ValueError:
                 land = None
             if land is None or not (0 <= land <= 10_000) or land != land:

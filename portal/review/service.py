@@ -37,6 +37,7 @@ from portal.i18n import N_
 from portal.intake.models import Attachment, Proposal
 from portal.intake.uploads import StagedFile, finalize
 from portal.notify import service as notify
+from portal.registry import service as registry
 from portal.review.models import (
     PUBLIC_KINDS,
     Decision,
@@ -49,6 +50,8 @@ from portal.review.queue import CLOSING, PAUSE_ENDS, PAUSE_STARTS, Clock, Rules,
 from portal.review.queue import clock as queue_clock
 from portal.review.schemas import PER_PAGE, QueueFilters
 from portal.review.workflow import Action, Actor, IllegalTransition, State, allowed, is_open, transition
+from portal.screening import ScreeningFacts
+from portal.screening import service as screening
 
 REASONS_PATH = PACKAGE_DIR / "review" / "reasons.yaml"
 
@@ -353,8 +356,6 @@ def decisions(session: Session, *, proposal: Proposal) -> list[Decision]:
 
 def screening_changes(proposal: Proposal, history: builtins.list[ScreeningRecord]) -> builtins.list[dict]:
     """For each earlier snapshot (newest first), what the screening that replaced it changed."""
-    from portal.screening import service as screening
-
     newer = [proposal.screening or {}] + [r.screening or {} for r in history]
     return [screening.changes(record.screening or {}, newer[i]) for i, record in enumerate(history)]
 
@@ -746,8 +747,6 @@ def decide(
     target = State.accepted if action == Action.accept else State.refused
     project = None
     if action == Action.accept:
-        from portal.registry import service as registry
-
         source: Any = proposal
         if proposal.zone_id is None and zone_id is not None:
             if session.get(Zone, zone_id) is None:
@@ -829,8 +828,6 @@ def rescreen(session: Session, *, proposal: Proposal, actor: User, address: str 
     """Screen the stored facts again under the current ruleset and sectors; the previous snapshot is kept
     in ScreeningRecord and the audit event. Allowed while the case is open. Returns the new snapshot."""
     _require_open(proposal, "rescreen")
-    from portal.screening import ScreeningFacts
-    from portal.screening import service as screening
 
     facts = ScreeningFacts.model_validate(proposal.facts or {"sectors": builtins.list(proposal.sectors)})
     prepared = screening.prepare(session, facts)

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from portal.screening import ScreeningFacts
+from portal.screening import ScreeningFacts, service
 
 EXIT_INVALID = 2
 
@@ -34,8 +34,6 @@ def _location(loc: tuple, index: int | None) -> str:
 
 def screen_items(session, items: list[Any], lang: str) -> tuple[list[dict], list[str]]:
     """Screen each item; returns (results, problems). Problems name the item and the field."""
-    from portal.screening import service
-
     results: list[dict] = []
     problems: list[str] = []
     batch = len(items) > 1

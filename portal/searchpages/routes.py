@@ -14,6 +14,7 @@ from portal.catalogue import service as catalogue
 from portal.catalogue.models import PlotStatus, ZoneKind, ZoneStatus
 from portal.db import SessionDep, release
 from portal.i18n import N_, Lang
+from portal.numbers import parse_decimal
 from portal.web.render import render
 from search.engine import SearchUnavailable
 
@@ -58,7 +59,7 @@ def parse_search(params: list[tuple[str, str]], *, localities: set[str], sectors
                 out.errors.append((name, value, N_("Unknown value")))
         elif name == "min_available_ha":
             try:
-                number = float(value.replace(",", "."))
+                number = parse_decimal(value)
             except ValueError:
                 out.errors.append((name, value, N_("Not a number")))
                 continue

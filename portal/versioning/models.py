@@ -2,23 +2,29 @@
 
 A `Revision` is written in the same transaction as the change it describes; `changes` maps each changed
 field to `[before, after]` (JSON values). `version` is the object's version *after* the save (a delete
-records the version it deleted).
+is a version of its own: the one it deleted + 1), unique per object.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
 
 
 class Revision(SQLModel, table=True):
+    # One revision per version of an object; an object's history is read by (type, id) in time order.
+    __table_args__ = (
+        UniqueConstraint("object_type", "object_id", "version", name="uq_revision_object_version"),
+        Index("ix_revision_object_at", "object_type", "object_id", "at"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    object_type: str = Field(max_length=32, index=True)  # zone | plot | project
-    object_id: int = Field(index=True)
+    object_type: str = Field(max_length=32)  # zone | plot | project
+    object_id: int
     version: int
     actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     actor_label: str = Field(default="system", max_length=254)  # email at the time (or "cli")

@@ -64,9 +64,8 @@ class PageCache:
         if self._generation is not None and now - self._checked < self.ttl:
             return self._generation
         with self.db.session() as session:
-            value = session.execute(text("SELECT value FROM catalogue_generation WHERE id = 1")).scalar()
-        value = value or 0  # no row yet: generation 0 (not None, which would empty the cache every ttl)
-        with self._lock:
+            value = session.execute(text("SELECT value FROM catalogue_generation WHERE id = 1")).scalar() or 0
+        with self._lock:  # no row yet reads as 0 both times (else every re-read would empty the cache)
             if value != self._generation:
                 self._entries.clear()
             self._generation = value

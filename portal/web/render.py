@@ -6,6 +6,7 @@ query string kept), `csrf_token`, `current_user` (when accounts set it), formatt
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -14,14 +15,30 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal import PACKAGE_DIR
+from portal import PACKAGE_DIR, ROOT_DIR
 from portal import data as refdata
 from portal.i18n import LOCALES, fmt_area, fmt_date, fmt_number, fmt_percent, get_translations
 from portal.web.csrf import csrf_token_for
 
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 
-STATIC_VERSION = "1"
+STATIC_DIR = ROOT_DIR / "static"
+
+
+@cache
+def static_manifest() -> dict[str, str]:
+    """{path under static/: first 12 hex digits of its SHA-256}, read once per process. A changed file gets a
+    new URL (`static_url`), so browsers and proxies may cache every static file for as long as they like."""
+    return {
+        p.relative_to(STATIC_DIR).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()[:12]
+        for p in sorted(STATIC_DIR.rglob("*"))
+        if p.is_file()
+    }
+
+
+def static_url(path: str) -> str:
+    """/static/<path>?v=<content hash>; a path not in the manifest is a template error, not a silent 404."""
+    return f"/static/{path}?v={static_manifest()[path]}"
 
 
 @cache
@@ -48,7 +65,7 @@ def environment(lang: str) -> Environment:
         locality_name=lambda key: refdata.locality_name(key, lang),
         source_short=lambda key: refdata.source_short(key, lang),
         source_title=lambda key: refdata.source_title(key, lang),
-        static_version=STATIC_VERSION,
+        static_url=static_url,
     )
     env.filters["qs"] = _qs
     return env

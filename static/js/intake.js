@@ -2,14 +2,10 @@
 // 1. The sector picker's filter box filters the VSIC <select multiple> as one types: options whose words
 //    do not begin with the typed words are hidden (accents ignored, so "thuy san" finds "thủy sản");
 //    chosen sectors always stay visible.
-// 2. A "Copy" button next to the tracking link on the receipt page.
+// 2. A "Copy" button next to the tracking link on the receipt page (its words come from the page, which
+//    has them from the translation catalogues: data-copy, data-copied).
 (function () {
   "use strict";
-  var lang = document.documentElement.lang || "vi";
-  var text = {
-    vi: { copy: "Sao chép liên kết", copied: "Đã sao chép" },
-    en: { copy: "Copy the link", copied: "Copied" }
-  }[lang === "en" ? "en" : "vi"];
 
   function fold(s) {
     return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
@@ -58,10 +54,10 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
-    button.textContent = text.copy;
+    button.textContent = input.getAttribute("data-copy");
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(input.value).then(function () {
-        button.textContent = text.copied;
+        button.textContent = input.getAttribute("data-copied");
       });
     });
     input.insertAdjacentElement("afterend", button);

@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 
 from portal.accounts import routes
 from portal.accounts.ratelimit import RateLimit, for_app
-from tests.accounts.factories import login, make_user
 from tests.conftest import csrf_token, service_unavailable
+from tests.factories import form_login as login
+from tests.factories import make_user
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 PREFIX = "portal-rl"

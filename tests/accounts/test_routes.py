@@ -9,8 +9,9 @@ from portal.accounts import service
 from portal.accounts.deps import COOKIE
 from portal.accounts.models import User, UserSession, utcnow
 from portal.audit.models import AuditEvent
-from tests.accounts.factories import PASSWORD, login, make_user, signed_in
 from tests.conftest import csrf_token
+from tests.factories import PASSWORD, make_user, signed_in
+from tests.factories import form_login as login
 
 LOGIN_ERROR_VI = "Email hoặc mật khẩu không đúng."
 

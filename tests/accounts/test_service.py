@@ -7,10 +7,10 @@ from sqlmodel import select
 from portal.accounts import service
 from portal.accounts.models import UserSession, aware, utcnow
 from portal.audit.models import AuditEvent
-from tests.accounts.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 
-def test_passwords_are_hashed_with_argon2id_and_verified(session):
+def test_passwords_are_hashed_with_argon2id_and_verified(session, production_argon2):
     user = make_user(session, email="Hash@SocTrang.gov.vn")
     assert user.email == "hash@soctrang.gov.vn"
     assert user.password_hash.startswith("$argon2id$")
@@ -52,7 +52,7 @@ def test_unknown_account_still_costs_one_argon2_verification(session, monkeypatc
     assert service._DUMMY_HASH.startswith("$argon2id$")
 
 
-def test_outdated_hash_is_rehashed_on_login(session):
+def test_outdated_hash_is_rehashed_on_login(session, production_argon2):
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     user = make_user(session)
     user.password_hash = weak.hash(PASSWORD)
@@ -160,3 +160,23 @@ def test_admin_cannot_lock_themselves_out(session):
         service.set_roles(session, user=admin, roles=["staff"], actor=admin)
     with pytest.raises(service.AccountError):
         service.set_active(session, user=admin, active=False, actor=admin)
+
+
+def test_signing_in_purges_expired_sessions(session):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from portal.accounts.models import UserSession
+    from portal.accounts.service import start_session
+    from tests.factories import make_user
+
+    user = make_user(session)
+    start_session(session, user=user, max_age_seconds=3600)
+    old = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    old.expires_at = old.created_at - timedelta(seconds=1)
+    session.add(old)
+    session.flush()
+    start_session(session, user=user, max_age_seconds=3600)
+    left = session.exec(select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert [s.id for s in left] != [old.id] and len(left) == 1

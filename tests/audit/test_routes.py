@@ -2,7 +2,7 @@ from sqlmodel import select
 
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
-from tests.accounts.factories import make_user, signed_in
+from tests.factories import make_user, signed_in
 
 
 def test_audit_page_lists_and_filters(client, csrf, session):

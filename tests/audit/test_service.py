@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
-from tests.accounts.factories import make_user
+from tests.factories import make_user
 
 
 def _event(session, **kwargs):

@@ -107,3 +107,10 @@ def test_timeline_lists_public_events_only(client, token, session):
     assert "Please add the EIA report." in en and "Xin bổ sung báo cáo ĐTM." in vi
     assert "internal" not in en and "internal" not in vi
     assert "Information requested" in en
+
+
+def test_the_copy_button_words_come_from_the_catalogues(client, token):
+    vi = client.get(f"/vi/proposals/receipt/{token}").text
+    en = client.get(f"/en/proposals/receipt/{token}").text
+    assert 'data-copy="Sao chép liên kết" data-copied="Đã sao chép"' in vi
+    assert 'data-copy="Copy the link" data-copied="Copied"' in en

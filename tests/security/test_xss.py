@@ -196,7 +196,7 @@ def test_hostile_proposal_text_and_filename_are_escaped_for_the_investor(client,
 
 
 def test_hostile_proposal_is_escaped_on_the_review_pages(client, csrf, session):
-    from tests.accounts.factories import signed_in
+    from tests.factories import signed_in
 
     _, reference = hostile_proposal(client, csrf)
     signed_in(client, csrf, session, roles=("screener",))
@@ -217,7 +217,7 @@ def test_hostile_proposal_is_escaped_on_the_review_pages(client, csrf, session):
 
 
 def test_hostile_zone_name_is_escaped_on_staff_pages_and_staff_exports(client, csrf, session):
-    from tests.accounts.factories import signed_in
+    from tests.factories import signed_in
 
     hostile_zone(session, "kcn-tran-de", name_vi=PAYLOAD, name_en=FORMULAS[0])
     signed_in(client, csrf, session, roles=("staff",))
