@@ -4,11 +4,11 @@ works on a damaged file. The index is derived data: the database is the truth.""
 from __future__ import annotations
 
 import pytest
-from search.documents import all_documents, document_count
-from search.sync import reindex
 from sqlmodel import select
 
 from portal.catalogue.models import Zone
+from portal.searchindex.documents import all_documents, document_count
+from portal.searchindex.sync import reindex
 from search.engine import SearchIndexCorrupt
 from tests.servers import run_cli, server_env, sqlite_url
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import threading
 
 from fastapi.testclient import TestClient
-from search.outbox import SearchOutbox
-from search.sync import enqueue
 from sqlmodel import select
 
 from portal.app import create_app
+from portal.events import public_data_changed
+from portal.searchindex.models import SearchOutbox
 from portal.settings import Settings
 
 
@@ -33,7 +33,7 @@ def test_the_search_thread_never_starts_on_a_database_bound_to_a_test_transactio
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         assert "search-sync" not in _threads()
         with db.write() as w:
-            enqueue(w, ["zone:kcn-tran-de"])  # wakes the worker after commit, were there one
+            public_data_changed(w, ["zone:kcn-tran-de"])  # wakes the worker after commit, were there one
         assert client.get("/vi/zones").status_code == 200
         with db.session() as s:
             assert s.exec(select(SearchOutbox).where(SearchOutbox.doc_id == "zone:kcn-tran-de")).first() is not None

@@ -21,12 +21,9 @@ PRIVATE_PREFIXES = ("/{lang}/staff", "/{lang}/admin", "/{lang}/review", "/{lang}
 
 def public_urls(slugs: list[str]) -> list[str]:
     """Every GET route of every domain that is not for staff, with {lang} filled in and zone pages for `slugs`."""
-    from portal.web.routers import domains
+    from portal.app import ROUTERS
 
-    routes = []
-    for module in domains():
-        routes += [("", r) for r in getattr(getattr(module, "router", None), "routes", [])]
-        routes += [("/api/v1", r) for r in getattr(getattr(module, "api", None), "routes", [])]
+    routes = [(prefix, route) for router, prefix in ROUTERS for route in router.routes]
     urls = []
     for prefix, route in routes:
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
