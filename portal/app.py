@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal.db import Database
 from portal.i18n import negotiate
@@ -102,6 +104,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
-    app.add_middleware(RequestLogMiddleware)  # outermost of ours: the id and the log line cover everything
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(RequestLogMiddleware)  # the id and the log line cover everything below
+    # Outermost: the client address everything else sees (rate limits, audit, log) is the connecting
+    # one unless it is a trusted proxy (PORTAL_FORWARDED_ALLOW_IPS); `portal serve` leaves this to us.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips or [])
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

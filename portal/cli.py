@@ -95,8 +95,7 @@ def serve(
         fd=fd,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,  # the app applies X-Forwarded-* from PORTAL_FORWARDED_ALLOW_IPS only (portal/app.py)
         access_log=False,  # the portal writes its own line per request, with its id and tokens redacted
         log_config=log_config(),
     )
