@@ -189,7 +189,7 @@ def change_password(
         try:  # both argon2 steps before the write
             if not service.verify_password(me.password_hash, form.current_password):
                 raise service.AccountError("current_password", N_("The current password is not correct."))
-            new_hash = service.new_password_hash(form.new_password, field="new_password")
+            new_hash = service.new_password_hash(form.new_password, field="new_password", email=me.email)
         except service.AccountError as err:
             errors[err.field] = err.message
         else:
@@ -238,7 +238,7 @@ def create_user(request: Request, lang: Lang, session: SessionDep, db: DatabaseD
     form, errors = UserCreate.parse(raw)
     if not errors:
         try:
-            password_hash = service.new_password_hash(form.password)  # argon2, outside the write
+            password_hash = service.new_password_hash(form.password, email=form.email)  # argon2, outside the write
             with db.write() as w:
                 service.create(
                     w,
