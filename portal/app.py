@@ -17,6 +17,7 @@ from portal.resources import asset_dir
 from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
+from portal.web.head import HeadAsGetMiddleware
 from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(RequestLogMiddleware)  # the id and the log line cover everything below
     # Outermost: the client address everything else sees (rate limits, audit, log) is the connecting
