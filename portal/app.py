@@ -18,6 +18,8 @@ from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
 from portal.web.head import HeadAsGetMiddleware
+from portal.web.metrics import Metrics
+from portal.web.metrics import install as install_metrics
 from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     errors.install(app)
+    metrics = Metrics(database)
+    install_metrics(app, metrics, production=settings.env == "production", token=settings.metrics_token)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
     if settings.page_cache:
         database.page_cache = PageCache(database)
@@ -107,7 +111,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
-    app.add_middleware(RequestLogMiddleware)  # the id and the log line cover everything below
+    app.add_middleware(RequestLogMiddleware, observe=metrics.observe)  # the id, the log line, the latency
     # Outermost: the client address everything else sees (rate limits, audit, log) is the connecting
     # one unless it is a trusted proxy (PORTAL_FORWARDED_ALLOW_IPS); `portal serve` leaves this to us.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips or [])

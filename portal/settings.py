@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     # 127.0.0.1, localhost) in production, any elsewhere. Other hosts get 400: no redirect or link is ever
     # built on a foreign Host.
     allowed_hosts: str = ""
+    metrics_token: str = ""  # production: /metrics needs `Authorization: Bearer <this>` (empty: /metrics is 404)
     default_locale: Literal["vi", "en"] = "vi"
 
     @model_validator(mode="after")
