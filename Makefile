@@ -6,7 +6,7 @@ PORTAL := $(VENV)/bin/portal
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: browser run test test-sqlite test-postgres lint install bench bench-search bench-screening i18n lock clean
+.PHONY: browser run test test-sqlite test-postgres lint install bench bench-search bench-screening i18n lock clean golden
 
 $(VENV)/.installed: pyproject.toml setup.py requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench-search: install
 
 bench-screening: install
 	$(PY) tests/bench/screening_bench.py
+
+# Rewrite the golden snapshots (OpenAPI + every public page, both languages) after an intended change.
+golden: install
+	$(PY) scripts/golden.py --update
 
 i18n: install
 	$(PY) scripts/i18n.py update

@@ -27,9 +27,9 @@ from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddlewa
 
 def make_search_worker(settings: Settings, db: Database):
     """The search engine chosen by PORTAL_SEARCH_URL, with timeouts, a circuit breaker and a bulkhead
-    (search/guard.py), behind the outbox worker (see search/sync.py)."""
+    (search/guard.py), behind the outbox worker (see portal/searchindex/sync.py)."""
+    from portal.searchindex.sync import SyncWorker
     from search.engine import make_engine
-    from search.sync import SyncWorker
 
     def engine_factory():
         from search.guard import GuardedEngine

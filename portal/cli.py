@@ -117,7 +117,7 @@ def log_config() -> dict:
 def reindex() -> None:
     """Rebuild the search index from the database (the index is derived data)."""
     from portal.app import make_search_worker
-    from search.sync import reindex as run_reindex
+    from portal.searchindex.sync import reindex as run_reindex
 
     settings = get_settings()
     worker = make_search_worker(settings, _db())
@@ -171,7 +171,7 @@ def restore(src: str) -> None:
 
 def _outbox_hook(session):
     """Every seeded zone goes to the search outbox."""
-    from search.sync import enqueue_zone
+    from portal.searchindex.sync import enqueue_zone
 
     return lambda zone: enqueue_zone(session, zone)
 

@@ -12,6 +12,4 @@ DOMAINS_WITH_MODELS = sorted(p.parent.name for p in PACKAGE_DIR.glob("*/models.p
 for _name in DOMAINS_WITH_MODELS:
     import_module(f"portal.{_name}.models")
 
-import_module("search.outbox")  # the search outbox lives beside the search package
-
 metadata = SQLModel.metadata

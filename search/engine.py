@@ -1,6 +1,6 @@
 """The search contract: one protocol, its result types, and the factory that picks an engine.
 
-Documents are plain dicts (built by `search.documents` from the database)::
+Documents are plain dicts (built by `portal.searchindex.documents` from the database)::
 
     {"id": "zone:kcn-tran-de", "type": "zone", "slug": "kcn-tran-de",
      "title_vi": "...", "title_en": "...", "text_vi": "...", "text_en": "...",

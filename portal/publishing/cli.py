@@ -36,7 +36,7 @@ def run_import(
 ) -> int:
     """The import command's work (importable for tests). Returns the exit code."""
     from portal.accounts.models import User
-    from portal.publishing import importer, service
+    from portal.publishing import importer, imports
 
     with db.session() as session:
         actor = None
@@ -48,7 +48,7 @@ def run_import(
                 echo(f"no staff account {actor_email}")
                 return 2
         try:
-            plan = service.plan_upload(session, data=data, kind=kind)
+            plan = imports.plan_upload(session, data=data, kind=kind)
         except importer.ImportRefused as err:
             echo("refused:")
             for p in err.problems:
@@ -67,7 +67,7 @@ def run_import(
             return 1 if errors else 0
         try:
             with db.write() as w:
-                result = service.apply_plan(
+                result = imports.apply_plan(
                     w,
                     kind=kind,
                     plan=plan,
@@ -95,7 +95,7 @@ def run_import(
                     detail=label,
                     actor_label=None if actor else "cli",
                 )
-        except service.ImportBlocked as err:
+        except imports.ImportBlocked as err:
             for p in err.problems:
                 echo(f"row {p.row}: {p.field}: {p.text(lang)}")
             echo("not applied: fix the errors or pass --skip-bad-rows; nothing written")
@@ -108,13 +108,13 @@ def run_import(
 
 
 def run_export(db, *, kind: str, fmt: str) -> bytes:
-    from portal.publishing import importer, service
+    from portal.publishing import exports, importer
 
     with db.session() as session:
         if kind == "plots":
-            columns, rows = importer.PLOT_COLUMNS, service.export_plot_rows(session)
+            columns, rows = importer.PLOT_COLUMNS, exports.export_plot_rows(session)
         else:
-            columns, rows = importer.ZONE_EXPORT_COLUMNS, service.export_zone_rows(session)
+            columns, rows = importer.ZONE_EXPORT_COLUMNS, exports.export_zone_rows(session)
     return importer.write_csv(columns, rows) if fmt == "csv" else importer.write_xlsx(columns, rows, sheet=kind)
 
 

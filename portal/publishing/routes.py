@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from portal import clock
 from portal import data as refdata
 from portal.accounts.deps import StaffUser
 from portal.audit.service import client_address
@@ -21,7 +22,8 @@ from portal.catalogue import service as catalogue
 from portal.catalogue.models import Plot, Zone
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import Lang, translate
-from portal.publishing import importer, labels, service
+from portal.publishing import dashboard as overview
+from portal.publishing import exports, importer, imports, labels, plots, service, zones
 from portal.publishing.schemas import (
     CURRENCIES,
     PLOT_FIELDS,
@@ -33,6 +35,7 @@ from portal.publishing.schemas import (
     parse_plot_form,
     parse_zone_form,
 )
+from portal.versioning import service as versioning
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -40,11 +43,11 @@ router = APIRouter(prefix="/{lang}", include_in_schema=False)
 
 
 def _ctx(**extra: Any) -> dict[str, Any]:
-    return {"labels": labels, "clabels": catalogue_labels, "local_time": service.local_time, **extra}
+    return {"labels": labels, "clabels": catalogue_labels, "local_time": clock.local_time, **extra}
 
 
-def _stale_message(lang: str, err: service.StaleEdit) -> str:
-    when = service.local_time(err.at)
+def _stale_message(lang: str, err: versioning.StaleEdit) -> str:
+    when = clock.local_time(err.at)
     if err.deleted:
         return translate(
             lang,
@@ -69,7 +72,7 @@ def _on_top(session, form: FormData, data, *, version: int, object_type: str, ob
     (`confirm_version` newer than the form's version), their untouched fields keep the other's values."""
     confirm = form.get("confirm_version")
     if confirm and str(confirm).isdigit() and int(str(confirm)) > version:
-        merged = service.merge_on_top(
+        merged = versioning.merge_on_top(
             session,
             object_type=object_type,
             object_id=object_id,
@@ -82,7 +85,7 @@ def _on_top(session, form: FormData, data, *, version: int, object_type: str, ob
 
 
 def _zone_or_404(session, slug: str) -> Zone:
-    zone = service.get_zone(session, slug=slug)
+    zone = zones.get_zone(session, slug=slug)
     if zone is None:
         raise HTTPException(status_code=404)
     return zone
@@ -104,7 +107,7 @@ def dashboard(request: Request, lang: Lang, session: SessionDep, user: StaffUser
         request,
         lang,
         "publishing/dashboard.html",
-        _ctx(counts=service.counts(session), events=service.recent_changes(session), user=user),
+        _ctx(counts=overview.counts(session), events=overview.recent_changes(session), user=user),
     )
 
 
@@ -113,10 +116,8 @@ def dashboard(request: Request, lang: Lang, session: SessionDep, user: StaffUser
 
 @router.get("/staff/zones")
 def zone_list(request: Request, lang: Lang, session: SessionDep, user: StaffUser):
-    zones = service.list_zones(session)
-    return render(
-        request, lang, "publishing/zones.html", _ctx(zones=zones, land=catalogue.land_figures(session, zones))
-    )
+    rows = zones.list_zones(session)
+    return render(request, lang, "publishing/zones.html", _ctx(zones=rows, land=catalogue.land_figures(session, rows)))
 
 
 def _zone_form_page(
@@ -149,7 +150,7 @@ def _zone_form_page(
             status_options=[(k, translate(lang, v)) for k, v in catalogue_labels.STATUS.items()],
             wastewater_options=[(k, translate(lang, v)) for k, v in catalogue_labels.WASTEWATER.items()],
             locality_options=[(k, refdata.locality_name(k, lang)) for k in refdata.localities()],
-            names=service.actor_names(session, theirs or []),
+            names=versioning.actor_names(session, theirs or []),
         ),
         status_code=status_code,
     )
@@ -158,7 +159,7 @@ def _zone_form_page(
 @router.get("/staff/zones/{slug}/edit")
 def zone_edit(request: Request, lang: Lang, slug: str, session: SessionDep, user: StaffUser, saved: str | None = None):
     zone = _zone_or_404(session, slug)
-    current = service.zone_values(session, zone)
+    current = zones.zone_values(session, zone)
     values: dict[str, Any] = {k: form_value(v) for k, v in current.items() if k != "priority_sectors"}
     values["priority_sectors"] = current["priority_sectors"]
     return _zone_form_page(
@@ -186,7 +187,7 @@ def zone_save(
         sectors=sectors,
         localities=refdata.localities(),
         known_sectors=catalogue.sector_codes(session),
-        today=service.today(),
+        today=clock.today(),
     )
     page = partial(_zone_form_page, request, lang, session)
     if parsed.problems:
@@ -200,12 +201,12 @@ def zone_save(
         version=version,
         object_type="zone",
         object_id=zone.id,
-        current=lambda: service.zone_values(session, zone),
+        current=lambda: zones.zone_values(session, zone),
     )
     publish = form.get("action") == "publish"
     try:
         with db.write() as w:
-            changes = service.update_zone(
+            changes = zones.update_zone(
                 w,
                 zone=w.get(Zone, zone.id),
                 data=data,
@@ -214,10 +215,10 @@ def zone_save(
                 publish=publish,
                 address=client_address(request),
             )
-    except service.StaleEdit as err:
+    except versioning.StaleEdit as err:
         session.rollback()  # end the read snapshot: show the version that won
         zone = _zone_or_404(session, slug)
-        theirs = service.revisions_since(session, object_type="zone", object_id=zone.id, version=version)
+        theirs = versioning.revisions_since(session, object_type="zone", object_id=zone.id, version=version)
         stale = _stale_message(lang, err)
         return page(zone, values=parsed.raw, errors={}, version=version, status_code=409, stale=stale, theirs=theirs)
     state = ("published" if publish else "draft") if changes else "unchanged"
@@ -227,12 +228,12 @@ def zone_save(
 @router.get("/staff/zones/{slug}/history")
 def zone_history(request: Request, lang: Lang, slug: str, session: SessionDep, user: StaffUser):
     zone = _zone_or_404(session, slug)
-    revs = service.revisions(session, object_type="zone", object_id=zone.id)
+    revs = versioning.revisions(session, object_type="zone", object_id=zone.id)
     return render(
         request,
         lang,
         "publishing/history.html",
-        _ctx(zone=zone, plot=None, revisions=revs, names=service.actor_names(session, revs)),
+        _ctx(zone=zone, plot=None, revisions=revs, names=versioning.actor_names(session, revs)),
     )
 
 
@@ -248,7 +249,7 @@ def plot_list(request: Request, lang: Lang, slug: str, session: SessionDep, user
         "publishing/plots.html",
         _ctx(
             zone=zone,
-            plots=service.list_plots(session, zone=zone),
+            plots=plots.list_plots(session, zone=zone),
             land=catalogue.land_figures(session, [zone])[zone.id],
             units=PRICE_UNITS,
             saved=saved if saved in ("created", "updated", "deleted", "unchanged") else None,
@@ -282,7 +283,7 @@ def _plot_form_page(
             version=version,
             stale=stale,
             theirs=theirs or [],
-            names=service.actor_names(session, theirs or []),
+            names=versioning.actor_names(session, theirs or []),
             currencies=CURRENCIES,
             units=PRICE_UNITS,
         ),
@@ -291,7 +292,7 @@ def _plot_form_page(
 
 
 def _plot_or_404(session, zone: Zone, plot_id: int) -> Plot:
-    plot = service.get_plot(session, zone=zone, plot_id=plot_id)
+    plot = plots.get_plot(session, zone=zone, plot_id=plot_id)
     if plot is None:
         raise HTTPException(status_code=404)
     return plot
@@ -301,8 +302,10 @@ def _plot_to_change(w, plot_id: int) -> Plot:
     """The plot as the write transaction sees it; deleted since the page was read → StaleEdit."""
     plot = w.get(Plot, plot_id)
     if plot is None:
-        by, at = service.last_change(w, object_type="plot", object_id=plot_id)
-        raise service.StaleEdit(object_type="plot", object_id=plot_id, current_version=None, by=by, at=at, deleted=True)
+        by, at = versioning.last_change(w, object_type="plot", object_id=plot_id)
+        raise versioning.StaleEdit(
+            object_type="plot", object_id=plot_id, current_version=None, by=by, at=at, deleted=True
+        )
     return plot
 
 
@@ -324,7 +327,7 @@ def plot_create(
         return page(zone, None, values=parsed.raw, errors=field_errors(parsed.problems, lang), status_code=422)
     try:
         with db.write() as w:
-            service.create_plot(
+            plots.create_plot(
                 w, zone=w.get(Zone, zone.id), data=parsed.value, actor=user, address=client_address(request)
             )
     except service.PublishingError as err:
@@ -338,7 +341,7 @@ def plot_create(
 def plot_edit(request: Request, lang: Lang, slug: str, plot_id: int, session: SessionDep, user: StaffUser):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
-    values = {k: form_value(v) for k, v in service.plot_values(plot).items()}
+    values = {k: form_value(v) for k, v in plots.plot_values(plot).items()}
     return _plot_form_page(request, lang, session, zone, plot, values=values, errors={}, version=plot.version)
 
 
@@ -367,11 +370,11 @@ def plot_save(
         version=version,
         object_type="plot",
         object_id=plot.id,
-        current=lambda: service.plot_values(plot),
+        current=lambda: plots.plot_values(plot),
     )
     try:
         with db.write() as w:
-            changes = service.update_plot(
+            changes = plots.update_plot(
                 w,
                 plot=_plot_to_change(w, plot.id),
                 data=data,
@@ -379,11 +382,11 @@ def plot_save(
                 actor=user,
                 address=client_address(request),
             )
-    except service.StaleEdit as err:
+    except versioning.StaleEdit as err:
         session.rollback()  # end the read snapshot: show the version that won
         zone = _zone_or_404(session, slug)
-        current = service.get_plot(session, zone=zone, plot_id=plot_id)
-        theirs = service.revisions_since(session, object_type="plot", object_id=plot_id, version=version)
+        current = plots.get_plot(session, zone=zone, plot_id=plot_id)
+        theirs = versioning.revisions_since(session, object_type="plot", object_id=plot_id, version=version)
         return page(zone, current or plot, errors={}, status_code=409, stale=_stale_message(lang, err), theirs=theirs)
     except service.PublishingError as err:
         session.rollback()  # end the read snapshot
@@ -417,14 +420,14 @@ def plot_delete(
     version = _version(form)
     try:
         with db.write() as w:
-            service.delete_plot(
+            plots.delete_plot(
                 w,
                 plot=_plot_to_change(w, plot.id),
                 expected_version=version,
                 actor=user,
                 address=client_address(request),
             )
-    except service.StaleEdit as err:
+    except versioning.StaleEdit as err:
         session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
         plot = _plot_or_404(session, zone, plot_id) if not err.deleted else plot
@@ -452,15 +455,15 @@ def plot_delete(
 @router.get("/staff/zones/{slug}/plots/{plot_id}/history")
 def plot_history(request: Request, lang: Lang, slug: str, plot_id: int, session: SessionDep, user: StaffUser):
     zone = _zone_or_404(session, slug)
-    revs = service.revisions(session, object_type="plot", object_id=plot_id)
-    plot = service.get_plot(session, zone=zone, plot_id=plot_id)
+    revs = versioning.revisions(session, object_type="plot", object_id=plot_id)
+    plot = plots.get_plot(session, zone=zone, plot_id=plot_id)
     if plot is None and not revs:
         raise HTTPException(status_code=404)
     return render(
         request,
         lang,
         "publishing/history.html",
-        _ctx(zone=zone, plot=plot, plot_id=plot_id, revisions=revs, names=service.actor_names(session, revs)),
+        _ctx(zone=zone, plot=plot, plot_id=plot_id, revisions=revs, names=versioning.actor_names(session, revs)),
     )
 
 
@@ -522,12 +525,12 @@ def import_upload(request: Request, lang: Lang, session: SessionDep, db: Databas
         )
     data = upload.file.read(importer.MAX_BYTES + 1)
     try:  # the dry run reads and parses outside the write; only its plan is stored
-        plan = service.plan_upload(session, data=data, kind=kind)
+        plan = imports.plan_upload(session, data=data, kind=kind)
     except importer.ImportRefused as err:
         status = 413 if len(data) > importer.MAX_BYTES else 422
         return _import_page(request, lang, kind=kind, problems=[p.text(lang) for p in err.problems], status_code=status)
     with db.write() as w:
-        pending = service.create_pending_import(
+        pending = imports.create_pending_import(
             w, plan=plan, kind=kind, filename=getattr(upload, "filename", "") or "", owner=user
         )
     return RedirectResponse(f"/{lang}/staff/import/{pending.id}", status_code=303)
@@ -554,7 +557,7 @@ def import_template_xlsx(lang: Lang, user: StaffUser, kind: str = "plots"):
 
 
 def _pending_or_404(session, import_id: str, user):
-    pending = service.get_pending_import(session, import_id=import_id, owner=user)
+    pending = imports.get_pending_import(session, import_id=import_id, owner=user)
     if pending is None:
         raise HTTPException(status_code=404, detail=None)
     return pending
@@ -596,14 +599,14 @@ def import_apply(
     kind = pending.kind
     try:
         with db.write() as w:
-            result = service.apply_pending_import(
+            result = imports.apply_pending_import(
                 w,
                 pending=_pending_or_404(w, import_id, user),
                 actor=user,
                 skip_bad_rows=skip,
                 address=client_address(request),
             )
-    except service.ImportBlocked as err:
+    except imports.ImportBlocked as err:
         session.rollback()  # end the read snapshot
         pending = _pending_or_404(session, import_id, user)
         texts = [(p.row, p.field, p.text(lang)) for p in err.problems]
@@ -616,14 +619,14 @@ def import_apply(
 def import_discard(request: Request, lang: Lang, import_id: str, db: DatabaseDep, user: StaffUser):
     with db.write() as w:
         pending = _pending_or_404(w, import_id, user)
-        service.discard_pending_import(w, pending=pending)
+        imports.discard_pending_import(w, pending=pending)
     return RedirectResponse(f"/{lang}/staff/import?kind={pending.kind}", status_code=303)
 
 
 @router.get("/staff/export/plots.csv")
 def export_plots_csv(lang: Lang, session: SessionDep, user: StaffUser):
     return _download(
-        importer.write_csv(importer.PLOT_COLUMNS, service.export_plot_rows(session)),
+        importer.write_csv(importer.PLOT_COLUMNS, exports.export_plot_rows(session)),
         "plots.csv",
         "text/csv; charset=utf-8",
     )
@@ -632,14 +635,14 @@ def export_plots_csv(lang: Lang, session: SessionDep, user: StaffUser):
 @router.get("/staff/export/plots.xlsx")
 def export_plots_xlsx(lang: Lang, session: SessionDep, user: StaffUser):
     return _download(
-        importer.write_xlsx(importer.PLOT_COLUMNS, service.export_plot_rows(session), sheet="plots"), "plots.xlsx", XLSX
+        importer.write_xlsx(importer.PLOT_COLUMNS, exports.export_plot_rows(session), sheet="plots"), "plots.xlsx", XLSX
     )
 
 
 @router.get("/staff/export/zones.csv")
 def export_zones_csv(lang: Lang, session: SessionDep, user: StaffUser):
     return _download(
-        importer.write_csv(importer.ZONE_EXPORT_COLUMNS, service.export_zone_rows(session)),
+        importer.write_csv(importer.ZONE_EXPORT_COLUMNS, exports.export_zone_rows(session)),
         "zones.csv",
         "text/csv; charset=utf-8",
     )
@@ -648,7 +651,7 @@ def export_zones_csv(lang: Lang, session: SessionDep, user: StaffUser):
 @router.get("/staff/export/zones.xlsx")
 def export_zones_xlsx(lang: Lang, session: SessionDep, user: StaffUser):
     return _download(
-        importer.write_xlsx(importer.ZONE_EXPORT_COLUMNS, service.export_zone_rows(session), sheet="zones"),
+        importer.write_xlsx(importer.ZONE_EXPORT_COLUMNS, exports.export_zone_rows(session), sheet="zones"),
         "zones.xlsx",
         XLSX,
     )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+from portal import clock
 from portal.accounts.deps import StaffUser
 from portal.audit.service import client_address
 from portal.catalogue import service as catalogue
@@ -18,10 +19,10 @@ from portal.catalogue.models import Zone
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import Lang, translate
 from portal.publishing import labels as publishing_labels
-from portal.publishing import service as publishing
 from portal.publishing.schemas import CURRENCIES, field_errors, form_value
 from portal.registry import labels, service
 from portal.registry.schemas import FORM_FIELDS, ProjectList, countries, parse_project_form
+from portal.versioning import service as versioning
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -34,7 +35,7 @@ def _ctx(session, lang: str, **extra) -> dict[str, Any]:
     return {
         "labels": labels,
         "plabels": publishing_labels,
-        "local_time": publishing.local_time,
+        "local_time": clock.local_time,
         "zones": zones,
         "zone_by_id": {z.id: z for z in zones},
         "plot_options": service.plot_choices(session),
@@ -118,8 +119,8 @@ def _project_to_change(w, project_id: int):
     """The project as the write transaction sees it; deleted since the page was read → StaleEdit."""
     project = service.get_project(w, project_id=project_id)
     if project is None:
-        by, at = publishing.last_change(w, object_type="project", object_id=project_id)
-        raise publishing.StaleEdit(
+        by, at = versioning.last_change(w, object_type="project", object_id=project_id)
+        raise versioning.StaleEdit(
             object_type="project", object_id=project_id, current_version=None, by=by, at=at, deleted=True
         )
     return project
@@ -157,10 +158,10 @@ def project_save(
                 actor=user,
                 address=client_address(request),
             )
-    except publishing.StaleEdit as err:
+    except versioning.StaleEdit as err:
         session.rollback()  # end the read snapshot: show the version that won
         project = _project_or_404(session, project_id)
-        when = publishing.local_time(err.at)
+        when = clock.local_time(err.at)
         message = translate(
             lang,
             "Changed by %(who)s at %(when)s — reload the page to see their version.",
@@ -177,7 +178,7 @@ def project_save(
 @router.get("/staff/registry/{project_id}/history")
 def project_history(request: Request, lang: Lang, project_id: int, session: SessionDep, user: StaffUser):
     project = _project_or_404(session, project_id)
-    revs = publishing.revisions(session, object_type="project", object_id=project.id)
+    revs = versioning.revisions(session, object_type="project", object_id=project.id)
     merged = SimpleNamespace(FIELD={**publishing_labels.FIELD, **labels.FIELD}, ACTION=publishing_labels.ACTION)
     return render(
         request,
@@ -186,9 +187,9 @@ def project_history(request: Request, lang: Lang, project_id: int, session: Sess
         {
             "project": project,
             "revisions": revs,
-            "names": publishing.actor_names(session, revs),
+            "names": versioning.actor_names(session, revs),
             "labels": merged,
-            "local_time": publishing.local_time,
+            "local_time": clock.local_time,
         },
     )
 

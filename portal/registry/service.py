@@ -2,7 +2,7 @@
 
 Registry figures feed the catalogue (leased land outside plots) and the targets dashboard (totals).
 Every change is a compare-and-set on `version`, with a revision and an audit event in the same transaction.
-A project placed on a plot marks that plot leased (through the publishing service), so land is never
+A project placed on a plot marks that plot leased (through publishing.plots), so land is never
 typed twice.
 """
 
@@ -20,6 +20,7 @@ from portal.catalogue.models import Plot, PlotStatus, Sector, Zone
 from portal.i18n import N_
 from portal.registry.models import Project, ProjectStatus
 from portal.registry.schemas import ProjectIn, ProjectPublic, country_code
+from portal.versioning.service import compare_and_set, require_version, write_revision
 
 PROJECT_FIELDS = tuple(ProjectIn.model_fields)
 
@@ -169,14 +170,14 @@ def _lease_plot(session: Session, *, plot_id: int | None, actor: User | None, ad
     """A project placed on a plot takes it: mark the plot leased (revision + audit via publishing)."""
     if plot_id is None:
         return
-    from portal.publishing import service as publishing
+    from portal.publishing import plots
     from portal.publishing.schemas import PlotIn
 
     plot = session.get(Plot, plot_id)
     if plot is None or plot.status == PlotStatus.leased:
         return
-    data = PlotIn(**{**publishing.plot_values(plot), "status": PlotStatus.leased.value})
-    publishing.update_plot(
+    data = PlotIn(**{**plots.plot_values(plot), "status": PlotStatus.leased.value})
+    plots.update_plot(
         session,
         plot=plot,
         data=data,
@@ -196,7 +197,6 @@ def create_project(
     proposal_id: int | None = None,
     source: str = "registry",
 ) -> Project:
-    from portal.publishing.service import write_revision
 
     _check_refs(session, data)
     project = Project(
@@ -232,7 +232,7 @@ def create_project(
 def _zones_changed(session: Session, *zone_ids: int | None) -> None:
     """A project's land counts in its zone's leased land and fill rate: refresh the zone's search
     document and the public page cache in the same transaction."""
-    from search.sync import enqueue_zone
+    from portal.searchindex.sync import enqueue_zone
 
     for zone_id in {z for z in zone_ids if z is not None}:
         zone = session.get(Zone, zone_id)
@@ -249,8 +249,7 @@ def update_project(
     actor: User | None,
     address: str | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    """Compare-and-set; raises publishing.service.StaleEdit when `expected_version` is old."""
-    from portal.publishing.service import compare_and_set, require_version, write_revision
+    """Compare-and-set; raises versioning.service.StaleEdit when `expected_version` is old."""
 
     _check_refs(session, data)
     current = project_values(project)

@@ -3,7 +3,7 @@
 Why: the zone list and zone pages are read far more often than the catalogue changes, and rendering
 them (a dozen queries, a hundred translated strings) costs ~50× a bare response. A page is cached
 with the catalogue *generation* it was rendered at (`catalogue_generation`, bumped in the same
-transaction as any change to zones, plots, sectors or registry projects — see search.sync.enqueue).
+transaction as any change to zones, plots, sectors or registry projects — see portal/searchindex/sync.py).
 
 - Only GET requests without a staff session cookie, on the public catalogue pages, answered 200.
 - This process learns of its own commits at once (`invalidate()` from the after-commit hook); other

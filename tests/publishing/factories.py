@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from portal.catalogue.models import Plot, Zone
-from portal.publishing import service
+from portal.publishing import plots, zones
 from portal.publishing.schemas import PlotIn, form_value
 
 
 def zone(session, slug: str = "kcn-tran-de") -> Zone:
-    z = service.get_zone(session, slug=slug)
+    z = zones.get_zone(session, slug=slug)
     assert z is not None
     return z
 
@@ -17,7 +17,7 @@ def zone_form(session, slug: str = "kcn-tran-de", **changes) -> dict:
     """The edit form as a browser would post it: every current value, then `changes`."""
     z = zone(session, slug)
     session.refresh(z)
-    values = service.zone_values(session, z)
+    values = zones.zone_values(session, z)
     form = {k: form_value(v) for k, v in values.items() if k != "priority_sectors"}
     form["priority_sectors"] = values["priority_sectors"]
     form["version"] = str(z.version)
@@ -40,7 +40,7 @@ def make_plot(
     actor=None,
     **extra,
 ) -> Plot:
-    plot = service.create_plot(
+    plot = plots.create_plot(
         session, zone=zone(session, slug), data=PlotIn(code=code, area_ha=area_ha, status=status, **extra), actor=actor
     )
     session.commit()
@@ -48,7 +48,7 @@ def make_plot(
 
 
 def plot_form(plot: Plot, **changes) -> dict:
-    form = {k: form_value(v) for k, v in service.plot_values(plot).items()}
+    form = {k: form_value(v) for k, v in plots.plot_values(plot).items()}
     form["version"] = str(plot.version)
     form.update(changes)
     return form

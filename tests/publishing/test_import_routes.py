@@ -12,7 +12,8 @@ from portal.audit.models import AuditEvent
 from portal.catalogue.models import Plot
 from portal.publishing import importer
 from portal.publishing.cli import run_export, run_import
-from portal.publishing.models import PendingImport, Revision
+from portal.publishing.models import PendingImport
+from portal.versioning.models import Revision
 from tests.conftest import count_rows, csrf_token
 from tests.factories import login
 from tests.publishing.factories import make_plot, zone
@@ -98,11 +99,11 @@ def test_row_changed_since_the_dry_run_is_a_conflict_and_nothing_is_written(clie
     login(client, session, roles=["staff"])
     plot = make_plot(session, code="IMP-0", area_ha=3)
     location = dry_run(client, session, csrf, csv_file(GOOD[0], "kcn-tran-de,IMP-0,3,leased,,,,"))
-    from portal.publishing import service
+    from portal.publishing import plots
     from portal.publishing.schemas import PlotIn
 
-    service.update_plot(
-        session, plot=plot, data=PlotIn(**{**service.plot_values(plot), "area_ha": 3.5}), expected_version=1, actor=None
+    plots.update_plot(
+        session, plot=plot, data=PlotIn(**{**plots.plot_values(plot), "area_ha": 3.5}), expected_version=1, actor=None
     )
     session.commit()
     response = client.post(location + "/apply", data={"csrf_token": csrf}, follow_redirects=False)

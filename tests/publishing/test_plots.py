@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import Plot
-from portal.publishing.models import Revision
+from portal.versioning.models import Revision
 from tests.conftest import count_rows, csrf_token
 from tests.factories import login
 from tests.publishing.factories import make_plot, plot_form, zone

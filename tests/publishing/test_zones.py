@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import ZoneSector
-from portal.publishing.models import Revision
+from portal.versioning.models import Revision
 from tests.conftest import count_rows
 from tests.factories import login
 from tests.publishing.factories import post_zone, zone, zone_form
@@ -197,17 +197,18 @@ def test_stale_edit_is_refused_with_409_keeping_the_users_values(client, session
 
 
 def test_concurrent_compare_and_set_lets_only_one_save_win(session):
-    from portal.publishing import service
+    from portal.publishing import zones
     from portal.publishing.schemas import ZoneUpdate
+    from portal.versioning import service as versioning
 
     z = zone(session)
-    data = ZoneUpdate(**{**service.zone_values(session, z), "total_area_ha": 161.0})
-    service.update_zone(session, zone=z, data=data, expected_version=1, actor=None)
-    data2 = ZoneUpdate(**{**service.zone_values(session, z), "total_area_ha": 162.0})
+    data = ZoneUpdate(**{**zones.zone_values(session, z), "total_area_ha": 161.0})
+    zones.update_zone(session, zone=z, data=data, expected_version=1, actor=None)
+    data2 = ZoneUpdate(**{**zones.zone_values(session, z), "total_area_ha": 162.0})
     import pytest
 
-    with pytest.raises(service.StaleEdit) as info:
-        service.update_zone(session, zone=z, data=data2, expected_version=1, actor=None)
+    with pytest.raises(versioning.StaleEdit) as info:
+        zones.update_zone(session, zone=z, data=data2, expected_version=1, actor=None)
     assert info.value.current_version == 2
     assert z.total_area_ha == 161.0
 

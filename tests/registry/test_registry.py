@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import Plot
-from portal.publishing.models import Revision
 from portal.registry import service
 from portal.registry.models import Project
 from portal.registry.schemas import ProjectIn
+from portal.versioning.models import Revision
 from tests.conftest import csrf_token
 from tests.factories import login
 from tests.publishing.factories import make_plot, post_zone, zone, zone_form

@@ -7,9 +7,9 @@ import pytest
 from sqlmodel import select
 
 from portal.catalogue.models import Zone
-from search.documents import all_documents, document_count
+from portal.searchindex.documents import all_documents, document_count
+from portal.searchindex.sync import reindex
 from search.engine import SearchIndexCorrupt
-from search.sync import reindex
 from tests.servers import run_cli, server_env, sqlite_url
 
 

@@ -4,9 +4,9 @@ import pytest
 from sqlmodel import select
 
 from portal.catalogue.models import Plot, Zone
+from portal.searchindex.models import SearchOutbox
+from portal.searchindex.sync import enqueue_plot, enqueue_zone
 from search.engine import make_engine
-from search.outbox import SearchOutbox
-from search.sync import enqueue_plot, enqueue_zone
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from portal.app import create_app
+from portal.searchindex.models import SearchOutbox
+from portal.searchindex.sync import enqueue
 from portal.settings import Settings
-from search.outbox import SearchOutbox
-from search.sync import enqueue
 
 
 def _threads() -> set[str]:

@@ -10,8 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from portal.app import create_app
+from portal.searchindex.sync import enqueue
 from portal.settings import Settings
-from search.sync import enqueue
 
 
 def _samples(body: str) -> dict[tuple[str, tuple], float]:

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from portal.app import create_app
 from portal.catalogue.models import Plot, Zone
-from search.sync import enqueue_plot
+from portal.searchindex.sync import enqueue_plot
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_other_workers_notice_a_change_within_the_ttl(cached_client, session, ap
     cache = cached_client.app.state.db.page_cache
     cached_client.get("/en/zones")
     assert cached_client.get("/en/zones").headers.get("x-cache") == "hit"
-    from search.sync import bump_generation
+    from portal.searchindex.sync import bump_generation
 
     bump_generation(session)  # creates the row when there is none yet
     session.commit()  # no outbox flag: like a commit made by another worker

@@ -19,9 +19,9 @@ from sqlalchemy import event
 from sqlmodel import Session, col, delete, select, update
 
 from portal.catalogue.models import CatalogueGeneration, Plot, Zone
-from search.documents import all_documents, document_count, documents_for
+from portal.searchindex.documents import all_documents, document_count, documents_for
+from portal.searchindex.models import SearchOutbox
 from search.engine import SearchEngine, SearchIndexCorrupt, SearchUnavailable
-from search.outbox import SearchOutbox
 
 log = logging.getLogger("portal.search")
 BATCH = 500

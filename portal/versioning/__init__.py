@@ -1,0 +1,1 @@
+"""Versioning kernel: revisions, compare-and-set, stale-edit checks, three-way merge (see service.py)."""
