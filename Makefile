@@ -6,7 +6,7 @@ PORTAL := $(VENV)/bin/portal
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint install bench bench-search bench-screening i18n lock clean golden
+.PHONY: browser run test test-sqlite test-postgres lint install bench bench-search bench-screening i18n lock clean golden
 
 $(VENV)/.installed: pyproject.toml setup.py requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,18 @@ install: $(VENV)/.installed
 run: install
 	$(PY) scripts/i18n.py compile
 	$(PORTAL) bootstrap
+	@echo "Serving the portal: open http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(PORTAL) serve --host $(HOST) --port $(PORT)
 
+# The browser tests use Debian's Chromium: installed through apt when running as root, otherwise one line says how.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing chromium (browser tests)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Chromium: run 'sudo apt-get install chromium', then make test again." >&2; exit 1; fi; }
+
 # The whole suite on SQLite (browser, fuzzing and crash tests included), then again on PostgreSQL.
-test: install lint
+test: install lint browser
 	$(PY) scripts/i18n.py compile
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup --db=postgresql -m "not e2e and not slow"

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal import events
 from portal.accounts import routes as accounts
@@ -33,11 +35,15 @@ from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
+from portal.web.head import HeadAsGetMiddleware
+from portal.web.metrics import Metrics
+from portal.web.metrics import install as install_metrics
 from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from portal.wiring import wire
 from search.engine import make_engine
+from search.guard import GuardedEngine
 
 API = "/api/v1"
 
@@ -79,7 +85,6 @@ def make_search_worker(settings: Settings, db: Database):
     (search/guard.py), behind the outbox worker (see portal/searchindex/sync.py)."""
 
     def engine_factory():
-        from search.guard import GuardedEngine
 
         engine = make_engine(
             settings.search_url,
@@ -163,6 +168,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     errors.install(app)
+    metrics = Metrics(database)
+    install_metrics(app, metrics, production=settings.env == "production", token=settings.metrics_token)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
     app.state.page_cache = None
     if settings.page_cache:
@@ -172,6 +179,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)
-    app.add_middleware(RequestLogMiddleware)  # outermost of ours: the id and the log line cover everything
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(RequestLogMiddleware, observe=metrics.observe)  # the id, the log line, the latency
+    # Outermost: the client address everything else sees (rate limits, audit, log) is the connecting
+    # one unless it is a trusted proxy (PORTAL_FORWARDED_ALLOW_IPS); `portal serve` leaves this to us.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips or [])
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

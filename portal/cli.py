@@ -1,5 +1,5 @@
-"""`portal` command line: serve | migrate | seed | bootstrap | reindex | routes, and the domains' commands
-(createuser | users | screen | import | export)."""
+"""`portal` command line: serve | migrate | seed | bootstrap | reindex | backup | restore | routes, and the
+domains' commands (createuser | users | screen | import | export | send-mail | demo-data)."""
 
 from __future__ import annotations
 
@@ -106,8 +106,7 @@ def serve(
         fd=fd,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,  # the app applies X-Forwarded-* from PORTAL_FORWARDED_ALLOW_IPS only (portal/app.py)
         access_log=False,  # the portal writes its own line per request, with its id and tokens redacted
         log_config=log_config(),
     )
@@ -141,6 +140,43 @@ def reindex() -> None:
         total = run_reindex(worker.db, worker.engine, progress=progress)
     worker.engine.close()
     typer.echo(f"indexed {total} documents")
+
+
+@app.command()
+def backup(dest: str) -> None:
+    """Copy the database (SQLite online backup, or pg_dump) and the attachments into DEST (a new folder)."""
+    from pathlib import Path
+
+    from portal.backup import BackupError
+    from portal.backup import backup as run_backup
+
+    settings = get_settings()
+    try:
+        manifest = run_backup(settings.database_url, settings.upload_dir, Path(dest))
+    except BackupError as err:
+        typer.echo(f"backup refused: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"backup of the {manifest['kind']} database and {len(manifest['attachments'])} attachments in {dest}")
+
+
+@app.command()
+def restore(src: str) -> None:
+    """Restore a backup made by `portal backup` into an empty database and upload folder."""
+    from pathlib import Path
+
+    from portal.backup import BackupError
+    from portal.backup import restore as run_restore
+
+    settings = get_settings()
+    try:
+        manifest = run_restore(settings.database_url, settings.upload_dir, Path(src))
+    except BackupError as err:
+        typer.echo(f"restore refused: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"restored the database and {len(manifest['attachments'])} attachments from {src}; "
+        "rebuild the search index with `portal reindex` (the server's worker also does it at start)"
+    )
 
 
 def _outbox_hook(session):

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = 55 * 1024 * 1024
     session_max_age_seconds: int = 8 * 3600
     base_url: str = "http://127.0.0.1:8000"
+    # Proxies whose X-Forwarded-For/-Proto are believed (IPs, CIDR networks, "*"); empty: none, every
+    # client is the address it connects from. Set it to the reverse proxy's address behind one.
+    forwarded_allow_ips: str = ""
+    # Host headers answered (comma-separated; "*." prefixes allowed); empty: the host of base_url (and
+    # 127.0.0.1, localhost) in production, any elsewhere. Other hosts get 400: no redirect or link is ever
+    # built on a foreign Host.
+    allowed_hosts: str = ""
+    metrics_token: str = ""  # production: /metrics needs `Authorization: Bearer <this>` (empty: /metrics is 404)
     default_locale: Literal["vi", "en"] = "vi"
     # E-mail (portal/notify): empty smtp_url → messages are written as .eml files under mail_dir (development).
     smtp_url: str = ""  # smtp://host:25 | smtp+starttls://user:pass@host:587 | smtps://user:pass@host:465
@@ -107,6 +115,17 @@ class Settings(BaseSettings):
         if self.search_url.startswith("sqlite:///"):
             return Path(self.search_url.removeprefix("sqlite:///"))
         return self.var_dir / "search.db"
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        if self.allowed_hosts.strip():
+            return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        if self.env == "production":
+            from urllib.parse import urlparse
+
+            # and the loopback names (the container's healthcheck; not a name an attacker can point elsewhere)
+            return [urlparse(self.base_url).hostname or "localhost", "127.0.0.1", "localhost"]
+        return ["*"]
 
     @property
     def secure_cookies(self) -> bool:

@@ -34,7 +34,7 @@ def make_user(
 ) -> User:
     """A user created through the accounts service (argon2 hash, audit row), committed."""
     n = next(_counter)
-    email = email or f"user{n}-{uuid.uuid4().hex[:8]}@example.test"
+    email = email or f"user{n}-{uuid.uuid4().hex[:8]}@example.vn"
     user = accounts.create(
         session,
         email=email,

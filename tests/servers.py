@@ -170,7 +170,10 @@ class LiveServer:
         app_dir: Path | None = None,
         workers: int = 1,
         startup_timeout: float = 60,
+        via_cli: bool = False,
     ) -> None:
+        """`via_cli=True`: start it as production does, `portal serve --fd … --workers …` (its settings,
+        its logging), instead of uvicorn directly."""
         self.database_url = database_url
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -179,6 +182,7 @@ class LiveServer:
         self.app = app
         self.app_dir = app_dir
         self.workers = workers
+        self.via_cli = via_cli
         self.startup_timeout = startup_timeout
         self.environ = server_env(
             database_url,
@@ -224,11 +228,15 @@ class LiveServer:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--no-proxy-headers",  # as `portal serve`: the app alone applies X-Forwarded-* (PORTAL_FORWARDED_ALLOW_IPS)
             "--workers",
             str(self.workers),
         ]
         if self.app_dir is not None:
             cmd += ["--app-dir", str(self.app_dir)]
+        if self.via_cli:
+            cmd = [sys.executable, "-m", "portal.cli", "serve", "--fd", str(self.socket.fileno())]
+            cmd += ["--workers", str(self.workers)]
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             cmd,

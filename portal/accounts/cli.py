@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"refused: the password must have at least {service.MIN_PASSWORD_LENGTH} characters", err=True)
             raise typer.Exit(2)
         try:
-            password_hash = service.new_password_hash(password)
+            password_hash = service.new_password_hash(password, email=email)
         except service.AccountError as err:
             typer.echo(f"refused: {err.message}", err=True)
             raise typer.Exit(2) from None

@@ -59,6 +59,20 @@ class RateLimit:
             self._fall_back(err)
             return self._hit(key)
 
+    def check(self, key: str) -> tuple[bool, int]:
+        """Whether one more hit would be allowed, without counting one."""
+        try:
+            allowed = self.limiter.test(self.item, self.namespace, key)
+        except Exception as err:
+            if self.fallback:
+                raise
+            self._fall_back(err)
+            allowed = self.limiter.test(self.item, self.namespace, key)
+        if allowed:
+            return True, 0
+        stats = self.limiter.get_window_stats(self.item, self.namespace, key)
+        return False, max(1, math.ceil(stats.reset_time - time.time()))
+
     def _hit(self, key: str) -> tuple[bool, int]:
         if self.limiter.hit(self.item, self.namespace, key):
             return True, 0

@@ -26,8 +26,26 @@ from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 
-LOGIN_PER_ACCOUNT = "5/15 minutes"
-LOGIN_PER_ADDRESS = "20/15 minutes"
+# Failed sign-ins only (a correct password never counts): per account and address, so a stranger who
+# knows a staff e-mail locks out only themselves; per address (one client trying many accounts); and a
+# slower one per account from anywhere (a distributed guess), high enough that nobody locks staff out
+# casually. Once the window has passed, the right password works again.
+LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = "5/15 minutes"
+LOGIN_FAILURES_PER_ADDRESS = "20/15 minutes"
+LOGIN_FAILURES_PER_ACCOUNT = "100/day"
+
+
+def _login_limits(request: Request, email: str, address: str) -> list[tuple[ratelimit.RateLimit, str]]:
+    return [
+        (ratelimit.for_app(request.app, name, limit), key)
+        for name, limit, key in (
+            ("login-fail-account-address", LOGIN_FAILURES_PER_ACCOUNT_ADDRESS, f"{email}|{address}"),
+            ("login-fail-address", LOGIN_FAILURES_PER_ADDRESS, address),
+            ("login-fail-account", LOGIN_FAILURES_PER_ACCOUNT, email),
+        )
+    ]
+
+
 LOGIN_FAILED = N_("Email or password is not correct.")
 NOTICES = {
     "created": N_("The account was created."),
@@ -94,11 +112,9 @@ def login(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, us
             request, lang, "accounts/login.html", {"form": form, "errors": errors, "signed_in": user}, status_code=400
         )
     address = client_address(request) or "unknown"
-    for name, limit, key in (
-        ("login-address", LOGIN_PER_ADDRESS, address),
-        ("login-account", LOGIN_PER_ACCOUNT, service.normalize_email(form.email)),
-    ):
-        allowed, retry_after = ratelimit.for_app(request.app, name, limit).hit(key)
+    limits = _login_limits(request, service.normalize_email(form.email), address)
+    for limiter, key in limits:
+        allowed, retry_after = limiter.check(key)
         if not allowed:
             raise _too_many(lang, retry_after)
     check = service.check_login(session, email=form.email, password=form.password)  # argon2, outside the write
@@ -116,6 +132,8 @@ def login(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, us
                 address=address,
             )
     if found is None:
+        for limiter, key in limits:
+            limiter.hit(key)
         return render(
             request,
             lang,
@@ -180,7 +198,7 @@ def change_password(
         try:  # both argon2 steps before the write
             if not service.verify_password(me.password_hash, form.current_password):
                 raise service.AccountError("current_password", N_("The current password is not correct."))
-            new_hash = service.new_password_hash(form.new_password, field="new_password")
+            new_hash = service.new_password_hash(form.new_password, field="new_password", email=me.email)
         except service.AccountError as err:
             errors[err.field] = err.message
         else:
@@ -229,7 +247,7 @@ def create_user(request: Request, lang: Lang, session: SessionDep, db: DatabaseD
     form, errors = UserCreate.parse(raw)
     if not errors:
         try:
-            password_hash = service.new_password_hash(form.password)  # argon2, outside the write
+            password_hash = service.new_password_hash(form.password, email=form.email)  # argon2, outside the write
             with db.write() as w:
                 service.create(
                     w,

@@ -88,6 +88,18 @@ class ProposalCreate(BaseModel):
 
     _year = field_validator("equipment_year")(_not_future)
 
+    @field_validator("contact_email")
+    @classmethod
+    def _real_email(cls, value: str) -> str:
+        """Checked with `email-validator` (syntax and domain rules, no DNS lookup); kept as typed."""
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError as err:
+            raise ValueError(f"not a valid email address: {err}") from None
+        return value
+
     @field_validator("sectors")
     @classmethod
     def _dedupe(cls, value: list[str]) -> list[str]:

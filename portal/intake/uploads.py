@@ -59,17 +59,29 @@ class StagedFile:
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*]+")
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cn"}  # controls, format (bidi overrides, zero-width), separators …
 
 
 def display_name(raw: str | None) -> str:
-    """The user's file name made safe to show: no path, no control characters, at most 120 characters."""
+    """The user's file name made safe to show: no path, no control or bidi characters (a name such as
+    "invoice\u202efdp.exe" shows as "invoiceexe.pdf" otherwise), at most 120 characters."""
     name = unicodedata.normalize("NFC", raw or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name).strip(" .")
+    name = _UNSAFE.sub("_", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _INVISIBLE).strip(" .")
     if len(name) > 120:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:110] + dot + ext[:8]) if dot and len(ext) <= 8 else name[:120]
     return name or "attachment"
+
+
+def with_extension(name: str, ext: str) -> str:
+    """The name ending in the sniffed type's extension: "scan.png" holding a PDF → "scan.pdf" (shown and
+    downloaded as what it is, never opened by a viewer for the type its name claimed)."""
+    stem, dot, current = name.rpartition(".")
+    if dot and stem and current.lower() in ("pdf", "png", "jpg", "jpeg"):
+        name = stem  # a type we accept, perhaps not this one: replaced
+    return f"{name}.{ext}"  # any other ending (".exe", ".docx") stays visible before the real one
 
 
 def sniff(head: bytes) -> str | None:
@@ -94,6 +106,7 @@ def stage(source: BinaryIO, original_name: str | None, *, directory: Path, max_b
         raise UploadRefused(
             N_("%(name)s is not a PDF, PNG or JPEG file (its content was checked, not its name)."), name=name
         )
+    name = with_extension(name, ALLOWED[mime])
     incoming = directory / INCOMING
     stored = f"{secrets.token_hex(16)}.{ALLOWED[mime]}"
     temp = incoming / f"{stored}.part"

@@ -43,6 +43,7 @@ def test_limiters_are_per_app(app, settings, db):
 
 
 def _sixth_attempt_is_refused(client, session):
+    """Five failures of one account from one address: then even the right password waits for the window."""
     csrf = csrf_token(client)
     user = make_user(session, email=f"rl-{uuid.uuid4().hex[:10]}@soctrang.gov.vn")
     for _ in range(5):
@@ -64,7 +65,7 @@ def test_login_rate_limit_per_account_in_memory(client, session):
 
 
 def test_login_rate_limit_per_address(client, csrf, session, monkeypatch):
-    monkeypatch.setattr(routes, "LOGIN_PER_ADDRESS", "3/15 minutes")
+    monkeypatch.setattr(routes, "LOGIN_FAILURES_PER_ADDRESS", "3/15 minutes")
     fresh = TestClient(client.app, base_url="http://127.0.0.1:8000")
     token = csrf_token(fresh)
     for i in range(3):
@@ -101,9 +102,10 @@ def test_login_rate_limit_on_redis(settings, db, redis_client):
     app = create_app(settings.model_copy(update={"ratelimit_url": REDIS_URL}), db=db)
     with TestClient(app, base_url="http://127.0.0.1:8000") as c, db.session() as s:
         user = _sixth_attempt_is_refused(c, s)
-        limiter = app.state.ratelimits["login-account"]
+        limiter = app.state.ratelimits["login-fail-account-address"]
         assert not limiter.fallback
         assert any(user.email.encode() in k for k in redis_client.scan_iter(f"{PREFIX}*"))
     # shared between workers: a second app on the same Redis sees the same counts
     second = create_app(settings.model_copy(update={"ratelimit_url": REDIS_URL}), db=db)
-    assert for_app(second, "login-account", routes.LOGIN_PER_ACCOUNT).hit(user.email)[0] is False
+    shared = for_app(second, "login-fail-account-address", routes.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS)
+    assert shared.check(f"{user.email}|testclient")[0] is False

@@ -56,7 +56,7 @@ def make_proposal(
         company_name=company or f"Công ty Thử nghiệm {n}",
         investor_country="VN",
         contact_name="Nguyễn Văn A",
-        contact_email=f"a{n}@example.test",
+        contact_email=f"a{n}@example.vn",
         project_name=f"Nhà máy chế biến {n}",
         project_description="Chế biến thủy sản xuất khẩu.",
         sectors=list(model.sectors),
