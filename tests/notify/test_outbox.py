@@ -345,3 +345,15 @@ def test_a_server_that_never_answers_times_out_and_the_message_waits_for_a_retry
     assert result.sent == 0 and result.retried >= 1
     [row] = rows(session, kind="receipt")
     assert row.status == "pending" and row.attempts == 1 and "timed out" in row.last_error.lower()
+
+
+def test_an_unknown_recipient_fails_at_once_and_is_listed_for_admins(client, csrf, session, smtp, outbox):
+    smtp.handler.unknown.add("lee@example.sg")
+    submit(client, csrf, "en")
+    result = outbox()
+    assert result.failed == 1 and "550" in result.errors[0]
+    [row] = rows(session, kind="receipt")
+    assert row.status == "failed" and row.attempts == 1  # retrying cannot help: no backoff, no more tries
+    login(client, session, roles=["admin"])
+    page = client.get("/en/admin/notifications").text
+    assert row.subject in page and "550" in page
