@@ -77,6 +77,7 @@ def test_receipt_reaches_the_smtp_server_in_the_investors_language_with_the_trac
     # the link opens the proposal
     page = client.get(link.removeprefix("http://127.0.0.1:8000"))
     assert page.status_code == 200 and reference in page.text
+    assert "/dev/mail" not in page.text  # mail goes to a real SMTP server here
     assert rows(session, kind="receipt")[0].status == "sent"
 
 
@@ -254,6 +255,14 @@ def test_the_dev_mailbox_lists_files_when_no_smtp_server_is_set(settings, db, tm
         one = client.get(f"/vi/dev/mail/{eml.name}")
         assert one.status_code == 200 and "someone@example.test" in one.text and "Message-ID" in one.text
         assert client.get("/vi/dev/mail/..%2Fsecret_key").status_code == 404
+        # a submission in development: the receipt page points to the mailbox, which holds the receipt
+        from tests.conftest import csrf_token
+
+        token = submit(client, csrf_token(client), "vi")
+        receipt = client.get(f"/vi/proposals/receipt/{token}").text
+        assert 'href="/vi/dev/mail"' in receipt
+        app.state.notify_worker.drain_now()
+        assert "Chúng tôi đã nhận hồ sơ đề xuất" in client.get("/vi/dev/mail").text
     prod = create_app(dev.model_copy(update={"env": "production"}), db=db)
     with TestClient(prod, base_url="http://127.0.0.1:8000") as client:
         assert client.get("/vi/dev/mail").status_code == 404
