@@ -366,3 +366,38 @@ def test_an_unknown_recipient_fails_at_once_and_is_listed_for_admins(client, csr
     login(client, session, roles=["admin"])
     page = client.get("/en/admin/notifications").text
     assert row.subject in page and "550" in page
+
+
+def test_portal_send_mail_sends_the_outbox_from_the_command_line(tmp_path):
+    """The real CLI against a real server's database: a proposal submitted over HTTP, its receipt sent by
+    `portal send-mail` to the SMTP server of the test."""
+    import uuid
+
+    import httpx
+
+    from tests.intake.factories import proposal_json
+    from tests.servers import LiveServer, sqlite_url
+
+    with SMTPServer() as smtp:
+        server = LiveServer(
+            sqlite_url(tmp_path),
+            workdir=tmp_path,
+            extra_env={"PORTAL_SMTP_URL": smtp.url, "PORTAL_NOTIFY_WORKER": "manual"},
+        )
+        server.start()
+        try:
+            response = httpx.post(
+                server.url("/api/v1/proposals?lang=en"),
+                json=proposal_json(contact_email="cli@example.vn"),
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+                timeout=30,
+            )
+            assert response.status_code == 201
+            assert smtp.messages == []  # the server's worker is off
+            done = server.cli("send-mail")
+            assert "sent: 1;" in done.stdout
+        finally:
+            server.stop()
+        [mail] = smtp.messages
+        assert mail["To"].addresses[0].addr_spec == "cli@example.vn"
+        assert response.json()["tracking_url"] in mail.get_body(preferencelist=("plain",)).get_content()
