@@ -152,6 +152,11 @@ class SyncWorker:
     def start(self) -> None:
         if self.mode != "thread" or self._thread is not None:
             return
+        if getattr(self.db, "bound", False):
+            # a test's database: the thread would run inside the test's transaction, from another thread
+            # (seen as "no such savepoint" in tests that build an app with the default settings)
+            log.info("search worker not started: the database is bound to a test's transaction")
+            return
         self._thread = threading.Thread(target=self._run, name="search-sync", daemon=True)
         self._thread.start()
 
