@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from portal.accounts import cli as accounts_cli
+from portal.notify import cli as notify_cli
 from portal.publishing import cli as publishing_cli
 from portal.screening import cli as screening_cli
 from portal.settings import get_settings
@@ -213,7 +214,7 @@ def routes() -> None:
 
 
 #: The domains' commands (each module's `register(app)` adds them); tests/test_wiring.py checks the list.
-DOMAIN_CLIS = (accounts_cli, publishing_cli, screening_cli)
+DOMAIN_CLIS = (accounts_cli, notify_cli, publishing_cli, screening_cli)
 for _module in DOMAIN_CLIS:
     _module.register(app)
 

@@ -255,6 +255,7 @@ def _status_page(request: Request, lang: str, session, token: str, *, receipt: b
                 max_bytes=request.app.state.settings.max_upload_bytes,
             ),
             "token": token,
+            "dev_mailbox": request.app.state.settings.env != "production" and not request.app.state.settings.smtp_url,
         },
         headers=PRIVATE_HEADERS,
     )

@@ -422,6 +422,10 @@ def _due(now: datetime):
     )
 
 
+def _count(session: Session, condition) -> int:
+    return int(session.exec(select(func.count()).select_from(Notification).where(condition)).one())
+
+
 def retry_delay(cfg: MailConfig, attempts: int) -> timedelta:
     return min(timedelta(seconds=cfg.retry_seconds * 2 ** max(0, attempts - 1)), MAX_DELAY)
 
@@ -430,8 +434,16 @@ def drain(db: Any, transport: Any, *, cfg: MailConfig, now: datetime | None = No
     """Send what is due, batch by batch, until nothing due is left or a batch failed entirely."""
     result = DrainResult()
     now = now or utcnow()
-    with db.write() as w:
-        compose_digests(w, now=now, cfg=cfg)
+    moment = digest_moment(now, cfg.digest_hour)
+    with db.session() as r:  # an idle outbox costs a read, never the write lock
+        waiting = (col(Notification.status) == "held") & (col(Notification.created_at) < moment)
+        held = now >= moment and _count(r, waiting)
+        due = _count(r, _due(now))
+    if held:
+        with db.write() as w:
+            compose_digests(w, now=now, cfg=cfg)
+    elif not due:
+        return result
     while True:
         with db.write() as w:
             stmt = select(Notification).where(_due(now)).order_by(col(Notification.id)).limit(batch)

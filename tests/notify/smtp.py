@@ -35,7 +35,14 @@ class _Handler:
         self.messages: list = []
         self.envelopes: list = []
         self.refusals = 0
+        self.unknown: set[str] = set()  # addresses answered "550 no such user"
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:

@@ -77,6 +77,7 @@ def test_receipt_reaches_the_smtp_server_in_the_investors_language_with_the_trac
     # the link opens the proposal
     page = client.get(link.removeprefix("http://127.0.0.1:8000"))
     assert page.status_code == 200 and reference in page.text
+    assert "/dev/mail" not in page.text  # mail goes to a real SMTP server here
     assert rows(session, kind="receipt")[0].status == "sent"
 
 
@@ -254,6 +255,14 @@ def test_the_dev_mailbox_lists_files_when_no_smtp_server_is_set(settings, db, tm
         one = client.get(f"/vi/dev/mail/{eml.name}")
         assert one.status_code == 200 and "someone@example.test" in one.text and "Message-ID" in one.text
         assert client.get("/vi/dev/mail/..%2Fsecret_key").status_code == 404
+        # a submission in development: the receipt page points to the mailbox, which holds the receipt
+        from tests.conftest import csrf_token
+
+        token = submit(client, csrf_token(client), "vi")
+        receipt = client.get(f"/vi/proposals/receipt/{token}").text
+        assert 'href="/vi/dev/mail"' in receipt
+        app.state.notify_worker.drain_now()
+        assert "Chúng tôi đã nhận hồ sơ đề xuất" in client.get("/vi/dev/mail").text
     prod = create_app(dev.model_copy(update={"env": "production"}), db=db)
     with TestClient(prod, base_url="http://127.0.0.1:8000") as client:
         assert client.get("/vi/dev/mail").status_code == 404
@@ -345,3 +354,50 @@ def test_a_server_that_never_answers_times_out_and_the_message_waits_for_a_retry
     assert result.sent == 0 and result.retried >= 1
     [row] = rows(session, kind="receipt")
     assert row.status == "pending" and row.attempts == 1 and "timed out" in row.last_error.lower()
+
+
+def test_an_unknown_recipient_fails_at_once_and_is_listed_for_admins(client, csrf, session, smtp, outbox):
+    smtp.handler.unknown.add("lee@example.sg")
+    submit(client, csrf, "en")
+    result = outbox()
+    assert result.failed == 1 and "550" in result.errors[0]
+    [row] = rows(session, kind="receipt")
+    assert row.status == "failed" and row.attempts == 1  # retrying cannot help: no backoff, no more tries
+    login(client, session, roles=["admin"])
+    page = client.get("/en/admin/notifications").text
+    assert row.subject in page and "550" in page
+
+
+def test_portal_send_mail_sends_the_outbox_from_the_command_line(tmp_path):
+    """The real CLI against a real server's database: a proposal submitted over HTTP, its receipt sent by
+    `portal send-mail` to the SMTP server of the test."""
+    import uuid
+
+    import httpx
+
+    from tests.intake.factories import proposal_json
+    from tests.servers import LiveServer, sqlite_url
+
+    with SMTPServer() as smtp:
+        server = LiveServer(
+            sqlite_url(tmp_path),
+            workdir=tmp_path,
+            extra_env={"PORTAL_SMTP_URL": smtp.url, "PORTAL_NOTIFY_WORKER": "manual"},
+        )
+        server.start()
+        try:
+            response = httpx.post(
+                server.url("/api/v1/proposals?lang=en"),
+                json=proposal_json(contact_email="cli@example.vn"),
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+                timeout=30,
+            )
+            assert response.status_code == 201
+            assert smtp.messages == []  # the server's worker is off
+            done = server.cli("send-mail")
+            assert "sent: 1;" in done.stdout
+        finally:
+            server.stop()
+        [mail] = smtp.messages
+        assert mail["To"].addresses[0].addr_spec == "cli@example.vn"
+        assert response.json()["tracking_url"] in mail.get_body(preferencelist=("plain",)).get_content()
