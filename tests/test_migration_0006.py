@@ -18,7 +18,7 @@ def test_0006_renumbers_old_deletions_and_purges_expired_sessions(tmp_path):
         conn.execute(
             text(
                 "INSERT INTO user (id, email, password_hash, roles, active, created_at, display_name)"
-                " VALUES (1, 'a@example.test', 'x', '[]', 1, '2026-01-01', '')"
+                " VALUES (1, 'a@example.vn', 'x', '[]', 1, '2026-01-01', '')"
             )
         )
         for rid, version, action in ((1, 1, "create"), (2, 2, "update"), (3, 2, "delete")):

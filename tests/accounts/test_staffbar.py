@@ -41,7 +41,7 @@ def staff_pages(ids: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize("roles", [["admin"], ["staff", "screener"]])
 def test_every_staff_page_has_the_same_bar(client, session, roles):
     p, _ = make_proposal(session, status="in_review")
-    login(client, session, roles=roles, email=f"bar-{roles[0]}@example.test")
+    login(client, session, roles=roles, email=f"bar-{roles[0]}@example.vn")
     urls = staff_pages({"proposal_id": str(p.id), "slug": "kcn-tran-de"})
     assert "/en/staff/zones" in urls and f"/en/review/{p.id}" in urls and "/en/staff/registry" in urls
     seen = 0

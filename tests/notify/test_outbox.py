@@ -84,9 +84,9 @@ def test_receipt_reaches_the_smtp_server_in_the_investors_language_with_the_trac
 def test_screeners_hear_of_a_new_submission_in_their_language_immediate_or_digest(
     client, csrf, session, smtp, outbox, db
 ):
-    at_once = make_user(session, roles=["screener"], email="at-once@example.test")
-    daily = make_user(session, roles=["screener"], email="daily@example.test")
-    make_user(session, roles=["staff"], email="staff-only@example.test")
+    at_once = make_user(session, roles=["screener"], email="at-once@example.vn")
+    daily = make_user(session, roles=["screener"], email="daily@example.vn")
+    make_user(session, roles=["staff"], email="staff-only@example.vn")
     with db.write() as w:
         notify.set_preference(w, user=at_once, locale="en", new_submissions="immediate")
         notify.set_preference(w, user=daily, locale="vi", new_submissions="digest")
@@ -94,9 +94,9 @@ def test_screeners_hear_of_a_new_submission_in_their_language_immediate_or_diges
     submit(client, csrf, "vi", company_name="Second Co")
     outbox()
     to = [m["To"].addresses[0].addr_spec for m in smtp.messages]
-    assert to.count("at-once@example.test") == 2
-    assert "daily@example.test" not in to and "staff-only@example.test" not in to
-    mail = next(m for m in smtp.messages if m["To"].addresses[0].addr_spec == "at-once@example.test")
+    assert to.count("at-once@example.vn") == 2
+    assert "daily@example.vn" not in to and "staff-only@example.vn" not in to
+    mail = next(m for m in smtp.messages if m["To"].addresses[0].addr_spec == "at-once@example.vn")
     assert mail["Subject"].startswith("New proposal ST-") and mail["Content-Language"] == "en"
     save_sample(mail, "new_submission-en")
     text, _ = parts(mail)
@@ -107,14 +107,14 @@ def test_screeners_hear_of_a_new_submission_in_their_language_immediate_or_diges
     # the daily digest: written once the digest hour has come (08:00 Vietnam time), one message for both
     tomorrow_9am = (datetime.now(UTC) + timedelta(days=1)).replace(hour=2, minute=0)  # 09:00 UTC+7
     outbox(now=tomorrow_9am)
-    [digest] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "daily@example.test"]
+    [digest] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "daily@example.vn"]
     assert digest["Subject"] == "2 đề xuất mới"
     save_sample(digest, "digest-vi")
     text, html = parts(digest)
     assert "Second Co" in text and "Second Co" in html
     assert {r.status for r in rows(session, user_id=daily.id, kind="new_submission")} == {"digested"}
     outbox(now=tomorrow_9am + timedelta(hours=1))  # nothing held is left: no second digest
-    assert len([m for m in smtp.messages if m["To"].addresses[0].addr_spec == "daily@example.test"]) == 1
+    assert len([m for m in smtp.messages if m["To"].addresses[0].addr_spec == "daily@example.vn"]) == 1
 
 
 def test_a_refused_send_is_retried_with_backoff_and_delivered_once(client, csrf, session, smtp, outbox):
@@ -211,7 +211,7 @@ def test_the_worker_never_starts_on_a_tests_bound_database(settings, db):
 # --- transports: STARTTLS, TLS, credentials --------------------------------------------------------------
 
 
-def _message(to="x@example.test"):
+def _message(to="x@example.vn"):
     return build_message(
         sender="noreply@soctrang.test",
         to=to,
@@ -247,13 +247,13 @@ def test_the_dev_mailbox_lists_files_when_no_smtp_server_is_set(settings, db, tm
     app = create_app(dev, db=db)
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         with db.write() as w:
-            notify.enqueue(w, kind="tracking_links", to="someone@example.test", locale="vi", context={"items": []})
+            notify.enqueue(w, kind="tracking_links", to="someone@example.vn", locale="vi", context={"items": []})
         assert app.state.notify_worker.drain_now().sent == 1
         [eml] = list((tmp_path / "mail").glob("*.eml"))
         page = client.get("/vi/dev/mail")
-        assert page.status_code == 200 and "someone@example.test" in page.text and eml.name in page.text
+        assert page.status_code == 200 and "someone@example.vn" in page.text and eml.name in page.text
         one = client.get(f"/vi/dev/mail/{eml.name}")
-        assert one.status_code == 200 and "someone@example.test" in one.text and "Message-ID" in one.text
+        assert one.status_code == 200 and "someone@example.vn" in one.text and "Message-ID" in one.text
         assert client.get("/vi/dev/mail/..%2Fsecret_key").status_code == 404
         # a submission in development: the receipt page points to the mailbox, which holds the receipt
         from tests.conftest import csrf_token
@@ -284,11 +284,11 @@ def test_review_steps_mail_the_investor_in_their_language_and_the_screener_assig
     p = session.exec(select(Proposal).order_by(Proposal.id.desc())).first()
     outbox()
     smtp.messages.clear()
-    lead = login(client, session, roles=["screener"], email="lead@example.test")
-    other = make_user(session, roles=["screener"], email="other@example.test", display_name="Trần Thị Thẩm")
+    lead = login(client, session, roles=["screener"], email="lead@example.vn")
+    other = make_user(session, roles=["screener"], email="other@example.vn", display_name="Trần Thị Thẩm")
     assert _post(client, f"/vi/review/{p.id}/assign", screener_id=str(other.id)).status_code == 303
     outbox()
-    [mail] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "other@example.test"]
+    [mail] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "other@example.vn"]
     assert mail["Subject"] == f"Hồ sơ {p.reference} đã được giao cho bạn"  # her default language: Vietnamese
     save_sample(mail, "assignment-vi")
     assert lead.display_name in parts(mail)[0]
@@ -314,10 +314,10 @@ def test_review_steps_mail_the_investor_in_their_language_and_the_screener_assig
     assert answer.status_code == 303
     outbox()
     [answered] = [
-        m for m in smtp.messages if m["To"].addresses[0].addr_spec == "other@example.test" and "trả lời" in m["Subject"]
+        m for m in smtp.messages if m["To"].addresses[0].addr_spec == "other@example.vn" and "trả lời" in m["Subject"]
     ]
     assert "Attached is the EIA report." in parts(answered)[0]
-    assert not [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "lead@example.test"]
+    assert not [m for m in smtp.messages if m["To"].addresses[0].addr_spec == "lead@example.vn"]
 
     response = _post(
         client,

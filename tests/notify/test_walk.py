@@ -62,7 +62,7 @@ def new_mail(smtp, seen: list, outbox) -> list:
 def test_submit_ask_answer_with_a_pdf_decide_all_by_mail(client, session, smtp, outbox, app, lang):
     t = TEXTS[lang]
     other = "en" if lang == "vi" else "vi"
-    screener = login(client, session, roles=["screener"], email="screener@example.test", display_name="Lê Thẩm Tra")
+    screener = login(client, session, roles=["screener"], email="screener@example.vn", display_name="Lê Thẩm Tra")
     seen: list = []
 
     # 1. the investor submits, in their language
@@ -83,7 +83,7 @@ def test_submit_ask_answer_with_a_pdf_decide_all_by_mail(client, session, smtp, 
     assert link in body(receipt)
     save(receipt, f"receipt-{lang}")
     # 2. the screener is told (their language: Vietnamese by default)
-    [told] = [m for m in mails if to(m) == "screener@example.test"]
+    [told] = [m for m in mails if to(m) == "screener@example.vn"]
     assert told["Subject"].startswith("Đề xuất mới " + proposal.reference)
     assert f"/vi/review/{proposal.id}" in body(told)
     save(told, "new_submission-vi")
@@ -133,7 +133,7 @@ def test_submit_ask_answer_with_a_pdf_decide_all_by_mail(client, session, smtp, 
     assert len(files) == 1 and files[0].read_bytes() == PDF
     # 5. the assigned screener is told, with the document named; and can open it
     [answered] = new_mail(smtp, seen, outbox)
-    assert to(answered) == "screener@example.test"
+    assert to(answered) == "screener@example.vn"
     assert "EIA report attached." in body(answered) and "Báo cáo ĐTM.pdf" in body(answered)
     save(answered, "answer_received-vi")
     case = client.get(f"/en/review/{proposal.id}")

@@ -56,7 +56,8 @@ def test_no_database_connection_is_held_while_the_engine_is_asked(settings, data
             assert client.get("/api/v1/search", params={"q": "tran de", "kind": "kcn"}).status_code == 200
     finally:
         engine.dispose()
-    assert watching.held == [0, 0], watching.held
+    # every engine call (the search page asks twice: results, then its sector facet) ran with no connection held
+    assert len(watching.held) >= 2 and not any(watching.held), watching.held
 
 
 PAGES = ["/vi/zones", "/en/zones", "/vi/zones/kcn-tran-de", "/vi/proposals/new", "/en/proposals/new"]

@@ -15,7 +15,7 @@ from tests.conftest import csrf_token
 from tests.factories import login
 from tests.publishing.factories import post_zone, zone, zone_form
 
-STAFF_EMAIL = "figure.keeper@soctrang-staff.test"
+STAFF_EMAIL = "figure.keeper@soctrang-staff.example.vn"
 PRIVATE_PREFIXES = ("/{lang}/staff", "/{lang}/admin", "/{lang}/review", "/{lang}/dev", "/api/docs", "/api/openapi")
 
 
@@ -83,7 +83,7 @@ def test_staff_figures_are_sourced_by_role_and_date_never_by_email(client, sessi
             continue
         checked += 1
         assert STAFF_EMAIL not in response.text, url
-        assert "soctrang-staff.test" not in response.text, url
+        assert "soctrang-staff.example.vn" not in response.text, url
     assert checked > 20
     page = client.get("/en/zones/kcn-tran-de").text
     assert f"provincial staff, {date.today().isoformat()}" in page
