@@ -17,6 +17,8 @@ from starlette.routing import Mount
 #: open data are public; a proposal's private pages are reached by their unguessable token.
 PUBLIC = frozenset(
     {
+        # Prometheus metrics: production answers 404 unless PORTAL_METRICS_TOKEN is sent (portal/web/metrics.py)
+        "GET /metrics",
         # the API's own documents (not served in production)
         "GET,HEAD /api/openapi.json",
         "GET,HEAD /api/docs",

@@ -15,14 +15,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal import PACKAGE_DIR, ROOT_DIR
+from portal import PACKAGE_DIR
 from portal import data as refdata
 from portal.i18n import LOCALES, fmt_area, fmt_date, fmt_number, fmt_percent, get_translations
+from portal.resources import asset_dir
 from portal.web.csrf import csrf_token_for
 
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 
-STATIC_DIR = ROOT_DIR / "static"
+STATIC_DIR = asset_dir("static")  # the checkout's static/, or the installed wheel's
 
 
 @cache

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from portal.accounts import routes
 from portal.app import create_app
-from tests.accounts.factories import PASSWORD, make_user
 from tests.conftest import csrf_token
+from tests.factories import PASSWORD, make_user
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from portal.accounts import service
-from tests.accounts.factories import make_user
 from tests.conftest import csrf_token
+from tests.factories import make_user
 
 
 @pytest.mark.parametrize(
@@ -43,10 +43,10 @@ def test_email_addresses_are_normalized():
 
 
 def test_the_admin_page_refuses_a_common_password(client, session):
-    from tests.accounts.factories import login
+    from tests.factories import form_login
 
     admin = make_user(session, roles=["admin"])
-    login(client, csrf_token(client), email=admin.email)
+    form_login(client, csrf_token(client), email=admin.email)
     response = client.post(
         "/en/admin/users",
         data={

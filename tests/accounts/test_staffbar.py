@@ -14,11 +14,11 @@ STAFF_PREFIXES = ("/{lang}/staff", "/{lang}/admin", "/{lang}/review")
 
 
 def staff_pages(ids: dict[str, str]) -> list[str]:
-    from portal.web.routers import domains
+    from portal.app import ROUTERS
 
     urls = []
-    for module in domains():
-        for route in getattr(getattr(module, "router", None), "routes", []):
+    for router, _prefix in ROUTERS:
+        for route in router.routes:
             if (
                 not isinstance(route, APIRoute)
                 or "GET" not in route.methods

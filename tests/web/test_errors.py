@@ -9,6 +9,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import threading
 
 import pytest
 from fastapi import Request
@@ -176,7 +177,10 @@ def test_a_client_that_disconnects_mid_upload_is_not_logged_as_an_error(app, cap
         ],
         "state": {},
     }
-    asyncio.run(app(scope, receive, send))
+    # a thread of its own: another test in this worker may have left an event loop running in the main thread
+    runner = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    runner.start()
+    runner.join(30)
     statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
     assert statuses and statuses[0] != 500, statuses
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]

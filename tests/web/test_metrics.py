@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from portal.app import create_app
-from portal.searchindex.sync import enqueue
+from portal.events import public_data_changed
 from portal.settings import Settings
 
 
@@ -27,7 +27,7 @@ def test_latency_by_route_template_and_figures_from_the_database(client, db, ses
         assert client.get("/vi/zones/kcn-tran-de").status_code == 200
     client.get("/vi/proposals/status/SECRET-TOKEN-XYZ")
     with db.write() as w:
-        enqueue(w, ["zone:kcn-tran-de", "zone:kcn-an-nghiep"])
+        public_data_changed(w, ["zone:kcn-tran-de", "zone:kcn-an-nghiep"])
     response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     samples = _samples(response.text)
