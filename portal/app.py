@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal import events
 from portal.accounts import routes as accounts
+from portal.alerts import routes as alerts
 from portal.catalogue import routes as catalogue
 from portal.compare import routes as compare
 from portal.dashboard import routes as dashboard
@@ -57,6 +58,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (opendata.api, API),
     (opendata.router, ""),
     (accounts.router, ""),
+    (alerts.router, ""),
     (compare.api, API),
     (compare.router, ""),
     (dashboard.router, ""),

@@ -6,6 +6,7 @@ signalled or a port asked raises `portal.events.NotWired`."""
 from __future__ import annotations
 
 from portal import events
+from portal.alerts import service as alerts
 from portal.catalogue import ports as catalogue_ports
 from portal.intake import ports as intake_ports
 from portal.publishing import ports as publishing_ports
@@ -16,9 +17,11 @@ from portal.web import pagecache
 
 
 def wire() -> None:
-    """Subscribe the page cache (the public-data generation) and the search indexer (its outbox rows)."""
+    """Subscribe the page cache (the public-data generation), the search indexer (its outbox rows) and the
+    land alerts (mail to the subscribers whose search matches land that became available)."""
     events.subscribe(pagecache.bump_generation)
     events.subscribe(search_sync.queue)
+    events.subscribe(alerts.on_public_data_changed)
     catalogue_ports.provide_leased_outside_plots(registry.leased_outside_plots)
     publishing_ports.provide_plot_in_use(registry.plot_in_use)
     intake_ports.provide_status_context(review.status_context)

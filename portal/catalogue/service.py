@@ -106,6 +106,14 @@ def _conditions(filters: ZoneFilters, *, include_unpublished: bool = False) -> l
     return conds
 
 
+def matching_zone_ids(session: Session, *, filters: ZoneFilters, zone_ids: list[int]) -> set[int]:
+    """Which of `zone_ids` the public zone list shows for `filters` (the list's own conditions)."""
+    if not zone_ids:
+        return set()
+    conds = [*_conditions(filters), col(Zone.id).in_(zone_ids)]
+    return set(session.exec(select(Zone.id).where(*conds)).all())
+
+
 KIND_ORDER = {"kcn": 0, "kkt": 1, "ccn": 2}
 
 SORTS = {

@@ -65,6 +65,8 @@ KIND_LABELS: dict[str, str] = {
     "assignment": N_("Assignment"),
     "tracking_links": N_("Tracking links"),
     "digest": N_("Daily digest"),
+    "alert_confirm": N_("Land alert: confirmation"),
+    "alert": N_("Land alert"),
 }
 STATUS_LABELS: dict[str, str] = {
     "pending": N_("Waiting to be sent"),
@@ -192,11 +194,13 @@ def enqueue(
     user_id: int | None = None,
     hold: bool = False,
     subject: str | None = None,
+    unsubscribe_url: str | None = None,
 ) -> Notification:
     """Render one message and add it to the outbox in `session` (the caller's transaction). An address
     that cannot receive mail is stored as failed with the reason, for admins to see."""
     cfg = config_for(session)
-    rendered = render(kind, locale, {**context, "site_url": cfg.base_url}, subject=subject)
+    context = {**context, "site_url": cfg.base_url, "unsubscribe_url": unsubscribe_url}
+    rendered = render(kind, locale, context, subject=subject)
     row = Notification(
         kind=kind,
         status="held" if hold else "pending",
@@ -209,6 +213,7 @@ def enqueue(
         message_id=f"<{secrets.token_hex(16)}.{kind}@{cfg.domain}>",
         proposal_id=proposal_id,
         user_id=user_id,
+        unsubscribe_url=unsubscribe_url,
         created_at=utcnow(),
         next_attempt_at=utcnow(),
     )
@@ -497,6 +502,7 @@ def _message(row: Notification, cfg: MailConfig) -> EmailMessage | DeliveryError
             html=row.body_html,
             message_id=row.message_id,
             locale=row.locale,
+            unsubscribe_url=row.unsubscribe_url,
         )
     except (ValueError, TypeError) as err:
         return DeliveryError(f"{err.__class__.__name__}: {err}", permanent=True)

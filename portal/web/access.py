@@ -49,6 +49,13 @@ PUBLIC = frozenset(
         "GET /{lang}/staff/login",
         "POST /{lang}/staff/login",
         "POST /{lang}/staff/logout",
+        # alerts: subscribing needs no account; confirming and stopping go by the private token mailed
+        "POST /{lang}/alerts",
+        "GET /{lang}/alerts/sent",
+        "GET /{lang}/alerts/confirm/{token}",
+        "POST /{lang}/alerts/confirm/{token}",
+        "GET /{lang}/alerts/unsubscribe/{token}",
+        "POST /{lang}/alerts/unsubscribe/{token}",
         # compare
         "GET /api/v1/compare",
         "GET /{lang}/compare",
