@@ -1,5 +1,5 @@
 """Enquiries: parse and store a question, list them for staff, record the answer (with an audit
-event). Services take a Session and never commit."""
+event) and mail it to the asker through the notify outbox. Services take a Session and never commit."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from portal.audit import service as audit
 from portal.catalogue.models import Zone
 from portal.enquiries.models import Enquiry
 from portal.i18n import N_
+from portal.notify import service as notify
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,185}\.[^@\s]{2,}$")
 #: per sender address and per e-mail: a person asks a few questions, a script is stopped
@@ -90,6 +91,19 @@ def answer(
     )
     if result.rowcount != 1:
         raise StaleEnquiry(enquiry.id)
+    zone = session.get(Zone, enquiry.zone_id)
+    lang = enquiry.lang if enquiry.lang in ("vi", "en") else "vi"
+    notify.enquiry_answered(  # in the language the question was asked in, sent after the commit
+        session,
+        email=enquiry.email,
+        name=enquiry.name,
+        lang=lang,
+        zone_name=getattr(zone, f"name_{lang}"),
+        zone_slug=zone.slug,
+        question=enquiry.question,
+        answer=text,
+        asked_at=enquiry.created_at,
+    )
     audit.record(
         session,
         actor=actor,

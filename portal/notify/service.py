@@ -9,6 +9,8 @@ Producers (other domains' services call these inside their own write transaction
     decided(session, proposal=..., outcome=..., ...)       to the investor, in the investor's language
     assigned(session, proposal=..., screener=..., actor=...) to the screener given the case
     tracking_links(session, email=..., proposals=...)      lost links, to that address
+    enquiry_answered(session, email=..., lang=..., ...)    staff's answer to a zone enquiry, in the language
+                                                           the question was asked in
 
 Each renders its message now, in the recipient's language (subject, plain text and HTML from the
 templates under `templates/notify/`, strings in the Babel catalogues), so the outbox holds exactly what
@@ -55,6 +57,7 @@ SUBJECTS: dict[str, str] = {
     "new_submission": N_("New proposal %(reference)s: %(project)s"),
     "assignment": N_("Case %(reference)s was assigned to you"),
     "tracking_links": N_("Your tracking links"),
+    "enquiry_answer": N_("Answer to your question about %(zone)s"),
 }
 KIND_LABELS: dict[str, str] = {
     "receipt": N_("Receipt"),
@@ -65,6 +68,7 @@ KIND_LABELS: dict[str, str] = {
     "assignment": N_("Assignment"),
     "tracking_links": N_("Tracking links"),
     "digest": N_("Daily digest"),
+    "enquiry_answer": N_("Answer to an enquiry"),
     "alert_confirm": N_("Land alert: confirmation"),
     "alert": N_("Land alert"),
 }
@@ -347,6 +351,37 @@ def tracking_links(session: Session, *, email: str, proposals: list[Any], locale
         for p in proposals
     ]
     return enqueue(session, kind="tracking_links", to=email, locale=locale, context={"items": items})
+
+
+def enquiry_answered(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    lang: str,
+    zone_name: str,
+    zone_slug: str,
+    question: str,
+    answer: str,
+    asked_at: datetime,
+) -> Notification:
+    cfg = config_for(session)
+    return enqueue(
+        session,
+        kind="enquiry_answer",
+        to=email,
+        name=name,
+        locale=lang,
+        context={
+            "name": one_line(name, 120),
+            "zone": zone_name,
+            "zone_url": f"{cfg.base_url}/{lang}/zones/{zone_slug}",
+            "question": question,
+            "answer": answer,
+            "asked_at": asked_at,
+            "_s": {"zone": one_line(zone_name, 120)},
+        },
+    )
 
 
 # --- digests ---------------------------------------------------------------------------------------------
