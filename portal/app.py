@@ -25,6 +25,10 @@ from portal.intake import precheck
 from portal.intake import routes as intake
 from portal.maps import routes as maps
 from portal.notify import routes as notify
+from portal.notify import service as notify_service
+from portal.notify.mailer import make_transport
+from portal.notify.service import MailConfig
+from portal.notify.worker import NotifyWorker, wake_after_commit
 from portal.opendata import routes as opendata
 from portal.pipeline import routes as pipeline
 from portal.publishing import routes as publishing
@@ -104,16 +108,14 @@ def make_search_worker(settings: Settings, db: Database):
     return SyncWorker(db, engine_factory, mode=settings.search_sync)
 
 
-def make_notify_worker(settings: Settings, db: Database):
+def make_notify_worker(settings: Settings, db: Database) -> NotifyWorker:
     """The e-mail outbox's sender (see portal/notify/worker.py): SMTP when PORTAL_SMTP_URL is set, else
-    .eml files under PORTAL_MAIL_DIR."""
-    from portal.notify.mailer import make_transport
-    from portal.notify.service import MailConfig
-    from portal.notify.worker import NotifyWorker
-
-    db.mail_config = MailConfig.from_settings(settings)
-    worker = NotifyWorker(db, lambda: make_transport(settings), db.mail_config, mode=settings.notify_worker)
-    db.notify_worker = worker
+    .eml files under PORTAL_MAIL_DIR. Wired to `db`: mail written through it uses this app's configuration
+    (links, sender), and a commit that wrote some wakes this worker."""
+    cfg = MailConfig.from_settings(settings)
+    worker = NotifyWorker(db, lambda: make_transport(settings), cfg, mode=settings.notify_worker)
+    notify_service.configure(db, cfg)
+    wake_after_commit(db, worker.kick)
     return worker
 
 
@@ -155,6 +157,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.db = database
     app.state.search_worker = worker
     app.state.notify_worker = mailer
+    app.state.mail_config = mailer.cfg
 
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)

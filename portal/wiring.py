@@ -1,6 +1,6 @@
 """What is wired at start-up, once per process, by the app factory, the command line and the test suite:
 who listens to public-data events (portal/events) and who provides the ports through which a lower domain
-asks a higher one (portal/{catalogue,publishing,intake}/ports.py). Before `wire()`, a change
+asks a higher one (portal/{catalogue,publishing,intake,notify}/ports.py). Before `wire()`, a change
 signalled or a port asked raises `portal.events.NotWired`."""
 
 from __future__ import annotations
@@ -8,7 +8,10 @@ from __future__ import annotations
 from portal import events
 from portal.alerts import service as alerts
 from portal.catalogue import ports as catalogue_ports
+from portal.intake import labels as intake_labels
 from portal.intake import ports as intake_ports
+from portal.intake import service as intake
+from portal.notify import ports as notify_ports
 from portal.publishing import ports as publishing_ports
 from portal.registry import service as registry
 from portal.review import service as review
@@ -25,3 +28,6 @@ def wire() -> None:
     catalogue_ports.provide_leased_outside_plots(registry.leased_outside_plots)
     publishing_ports.provide_plot_in_use(registry.plot_in_use)
     intake_ports.provide_status_context(review.status_context)
+    notify_ports.provide_proposals(
+        notify_ports.Proposals(token_for=intake.token_for, get=intake.get, verdict_labels=intake_labels.VERDICT)
+    )

@@ -26,6 +26,7 @@ at least once, and the Message-ID stays the same so a duplicate is recognisable.
 from __future__ import annotations
 
 import secrets
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -39,10 +40,13 @@ from sqlmodel import Session, col, func, select
 
 from portal import PACKAGE_DIR
 from portal.accounts.models import User
+from portal.accounts.schemas import local_time
+from portal.audit import service as audit
 from portal.i18n import LOCALES, N_, fmt_date, fmt_number, get_translations, ntranslate, translate
-from portal.intake.labels import VERDICT as VERDICT_LABELS
+from portal.notify import ports
 from portal.notify.mailer import DeliveryError, build_message, one_line, valid_address
 from portal.notify.models import Notification, NotifyPreference
+from portal.settings import get_settings
 
 VN_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam has no daylight saving time
 LEASE = timedelta(minutes=10)
@@ -121,14 +125,22 @@ class MailConfig:
         return urlsplit(self.base_url).hostname or "localhost"
 
 
-def config_for(session: Session) -> MailConfig:
-    """The app's configuration (set on the Database by create_app), else the process settings."""
-    found = getattr(session.info.get("db"), "mail_config", None)
-    if found is not None:
-        return found
-    from portal.settings import get_settings
+#: Database -> the MailConfig of the app that owns it (`configure`, called by the app factory); held weakly,
+#: so a test's app and database go away together.
+_configs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    return MailConfig.from_settings(get_settings())
+
+def configure(db: Any, cfg: MailConfig) -> None:
+    """Mail written through `db` uses `cfg` (links, sender, retries): the app factory wires this."""
+    _configs[db] = cfg
+
+
+def config_for(session: Session) -> MailConfig:
+    """The configuration of the app whose database this session belongs to, else the process settings
+    (a command or script that built its own Database)."""
+    db = session.info.get("db")
+    found = _configs.get(db) if db is not None else None
+    return found if found is not None else MailConfig.from_settings(get_settings())
 
 
 # --- rendering -------------------------------------------------------------------------------------------
@@ -158,8 +170,6 @@ def vn_time(value: datetime | None, lang: str) -> str:
     """A moment in Vietnam time, e.g. '02/12/2026 09:15 (giờ Việt Nam)'."""
     if value is None:
         return ""
-    from portal.accounts.schemas import local_time
-
     return translate(lang, "%(when)s (Vietnam time)", when=local_time(value, lang))
 
 
@@ -229,9 +239,7 @@ def enqueue(
 
 
 def tracking_url(cfg: MailConfig, proposal: Any, *, token: str | None = None) -> str:
-    from portal.intake.service import token_for
-
-    token = token or token_for(proposal, secret=cfg.secret)
+    token = token or ports.tracking_token(proposal, secret=cfg.secret)
     return f"{cfg.base_url}/{proposal.locale}/proposals/status/{token}"
 
 
@@ -247,7 +255,7 @@ def _proposal_context(proposal: Any) -> dict[str, Any]:
         "contact": proposal.contact_name,
         "submitted_at": proposal.created_at,
         "verdict": proposal.verdict,
-        "verdict_label": VERDICT_LABELS.get(proposal.verdict, proposal.verdict),
+        "verdict_label": ports.verdict_label(proposal.verdict),
         "_s": {"reference": proposal.reference, "project": one_line(proposal.project_name, 120)},
     }
 
@@ -419,10 +427,8 @@ def compose_digests(session: Session, *, now: datetime | None = None, cfg: MailC
             continue
         lang = preference(session, user).locale
         items = []
-        from portal.intake.models import Proposal
-
         for row in rows:
-            p = session.get(Proposal, row.proposal_id) if row.proposal_id else None
+            p = ports.proposal(session, row.proposal_id) if row.proposal_id else None
             if p is not None:
                 items.append({**_proposal_context(p), "case_url": case_url(cfg, p, lang)})
         subject = ntranslate(lang, "%(num)d new proposal", "%(num)d new proposals", len(items))
@@ -571,8 +577,6 @@ def list_undelivered(session: Session, *, limit: int = 200) -> list[Notification
 
 def retry(session: Session, *, notification_id: int, actor: User, address: str | None = None) -> Notification | None:
     """Send a failed message again: a fresh set of attempts from now (audited)."""
-    from portal.audit import service as audit
-
     row = session.get(Notification, notification_id)
     if row is None or row.status != "failed" or not valid_address(row.recipient):
         return None
