@@ -47,7 +47,7 @@ PER_CLIENT = "10 per 10 minutes"
 PER_EMAIL = "3 per 10 minutes"
 #: what one address may hold at once (pending and active); more is refused without saying why
 MAX_PER_EMAIL = 20
-FILTER_FIELDS = ("kind", "locality", "status", "sector")
+FILTER_FIELDS = ("kind", "locality", "status", "sector", "zone")
 SUBJECT_CONFIRM = N_("Confirm your land alert")
 SUBJECT_ALERT = N_("Land available: %(zones)s")
 
@@ -103,6 +103,10 @@ def describe(stored: dict, lang: str, session: Session) -> list[str]:
             for code in stored["sector"]
         )
         parts.append(translate(lang, "Priority sector: %(values)s", values=names))
+    if stored.get("zone"):
+        zones = {z.slug: z for z in session.exec(select(Zone).where(col(Zone.slug).in_(stored["zone"]))).all()}
+        names = ", ".join(getattr(zones[s], f"name_{lang}") if s in zones else s for s in stored["zone"])
+        parts.append(translate(lang, "Zone: %(values)s", values=names))
     if stored.get("min_area") is not None:
         parts.append(translate(lang, "At least %(area)s", area=fmt_area(stored["min_area"], lang)))
     return parts or [translate(lang, "Every zone")]

@@ -103,6 +103,8 @@ def _conditions(filters: ZoneFilters, *, include_unpublished: bool = False) -> l
         conds.append(col(Zone.id).in_(sub))
     if filters.min_area_ha is not None:
         conds.append(col(Zone.total_area_ha) >= filters.min_area_ha)
+    if filters.zone:
+        conds.append(col(Zone.slug).in_(filters.zone))
     return conds
 
 
@@ -208,7 +210,7 @@ def sector_codes(session: Session) -> set[str]:
 def known_values(session: Session) -> dict[str, set[str]]:
     """Allowed filter values (for validating query strings)."""
     localities = {x for x in session.exec(select(Zone.locality).distinct()).all() if x}
-    return {"locality": localities, "sector": sector_codes(session)}
+    return {"locality": localities, "sector": sector_codes(session), "zone": set(session.exec(select(Zone.slug)).all())}
 
 
 def last_modified(session: Session):

@@ -262,3 +262,26 @@ def test_a_zone_published_and_filters_by_sector_and_area(client, session, smtp, 
     fresh = smtp.messages[sent:]
     assert [m["To"].addresses[0].addr_spec for m in fresh] == ["parks@example.vn"]
     assert "newly published" in body(fresh[0])
+
+
+def test_the_zone_page_subscribes_to_that_zone_alone(client, session, smtp, outbox, csrf):
+    page = client.get("/en/zones/kcn-tran-de").text
+    form = re.search(r'<form method="post" action="/en/alerts".*?</form>', page, re.S).group(0)
+    assert '<input type="hidden" name="zone" value="kcn-tran-de">' in form
+    listed = client.get("/en/zones?zone=kcn-tran-de").text  # the zone list takes the same parameter
+    assert "Trần Đề Industrial Park" in listed and "An Nghiệp Industrial Park" not in listed
+    assert 'name="zone" value="kcn-tran-de"' in listed
+    assert client.get("/api/v1/zones?zone=kcn-tran-de").json()["total"] == 1
+    _confirmed(client, session, smtp, outbox, csrf, "trande@example.vn", zone="kcn-tran-de")
+    [sub] = subscriptions(session)
+    assert sub.filters == {"zone": ["kcn-tran-de"]} and sub.query == "zone=kcn-tran-de"
+    assert "Zone: Trần Đề Industrial Park" in body(smtp.messages[0])
+    sent = len(smtp.messages)
+    login(client, session, roles=["staff"])
+    add_plot(client, csrf, "kcn-an-nghiep", "N-1")  # another park: nothing
+    outbox()
+    assert len(smtp.messages) == sent
+    add_plot(client, csrf, "kcn-tran-de", "T-1")
+    outbox()
+    [alert] = smtp.messages[sent:]
+    assert "Plots now available: T-1" in body(alert)
