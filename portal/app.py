@@ -180,7 +180,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     if settings.page_cache:
         app.state.page_cache = PageCache(database)
         events.after_commit(database, app.state.page_cache.invalidate)  # cleared after public data changed
-        app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache)
+        app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache, secret=settings.secret_key)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)

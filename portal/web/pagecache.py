@@ -9,6 +9,9 @@ the cache's subscription to public-data events, in the transaction of any change
 - This process learns of its own commits at once (`invalidate()`, called after such a commit); other
   workers re-read the generation at most `ttl` seconds later (one indexed single-row query).
 - Pure ASGI, inside the CSRF-cookie and security-header middleware, so those still apply.
+- Forms on cached pages (the land alert, the enquiry) carry a CSRF token bound to the browser's cookie:
+  the stored page holds a placeholder of the same length instead of the token of the browser it was
+  rendered for, and each hit puts in the token of the browser asking.
 """
 
 from __future__ import annotations
@@ -22,9 +25,14 @@ import anyio
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.web.csrf import scope_token
+
 CACHEABLE = re.compile(r"^/(vi|en)/(zones(/[a-z0-9-]{1,80})?|sectors|rules)?$")
 SESSION_COOKIE = b"portal_session="
 MAX_QUERY = 512
+#: stands for the browser's CSRF token in a stored page: as long as a token (64 hex digits), so the
+#: Content-Length of the stored headers stays right
+TOKEN_PLACEHOLDER = b"csrf-token-of-the-browser-asking".ljust(64, b"-")
 
 
 def bump_generation(session, change) -> None:
@@ -93,9 +101,10 @@ def _anonymous(scope: Scope) -> bool:
 
 
 class PageCacheMiddleware:
-    def __init__(self, app: ASGIApp, *, cache: PageCache) -> None:
+    def __init__(self, app: ASGIApp, *, cache: PageCache, secret: str) -> None:
         self.app = app
         self.cache = cache
+        self.secret = secret.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -115,9 +124,11 @@ class PageCacheMiddleware:
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        token = scope_token(scope, self.secret).encode()
         hit = self.cache.get(key, generation)
         if hit is not None:
             headers, body = hit
+            body = body.replace(TOKEN_PLACEHOLDER, token)
             await send({"type": "http.response.start", "status": 200, "headers": [*headers, (b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": body})
             return
@@ -135,7 +146,7 @@ class PageCacheMiddleware:
                 chunks.append(message.get("body", b""))
                 cacheable = status == 200 and not any(k.lower() == b"set-cookie" for k, _ in start_headers)
                 if not message.get("more_body") and cacheable:
-                    self.cache.put(key, generation, start_headers, b"".join(chunks))
+                    self.cache.put(key, generation, start_headers, b"".join(chunks).replace(token, TOKEN_PLACEHOLDER))
             await send(message)
 
         await self.app(scope, receive, capture)
