@@ -3,7 +3,8 @@
     subscribe(session, email=..., lang=..., filters=ZoneFilters, address=...)   pending; confirmation mailed
     confirm(session, token=...)        pending → active (again: harmless); None for a forged token
     unsubscribe(session, token=...)    → unsubscribed (again: harmless); None for a forged token
-    on_public_data_changed(session, change)   the portal.events subscriber (portal/wiring.py)
+    on_public_data_changed(session, change)   the portal.events subscriber (portal/wiring.py); what changed
+                                              in a transaction is told once, as it commits (`tell`)
 
 Tokens are `<key>.<HMAC(secret, purpose:key)>`: the key finds the one subscription, the MAC proves the link
 came from us, and the purpose ("confirm" / "unsubscribe") keeps one link from doing the other's work. A
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, or_
+from sqlalchemy import event, func, or_
 from sqlmodel import Session, col, select
 
 from portal import data as refdata
@@ -50,6 +51,7 @@ MAX_PER_EMAIL = 20
 FILTER_FIELDS = ("kind", "locality", "status", "sector", "zone")
 SUBJECT_CONFIRM = N_("Confirm your land alert")
 SUBJECT_ALERT = N_("Land available: %(zones)s")
+_CHANGED = "alerts_changed"  # session.info: the records changed in this transaction, told at its commit
 
 
 def utcnow() -> datetime:
@@ -297,15 +299,37 @@ def _zones_named(session: Session, doc_ids: tuple[str, ...]) -> list[Zone]:
 
 
 def on_public_data_changed(session: Session, change: PublicDataChanged) -> None:
-    """The events subscriber: inside the write that changed zones or plots, find the land subscribers had
-    not heard of, mail every active subscription whose filter matches it, and remember the new state. With
-    no active subscription it does nothing (confirming one takes the baseline)."""
+    """The events subscriber: note the records that changed; when the transaction commits (before_commit,
+    still inside it), `tell()` looks at them all at once, so an import of many plots sends each subscriber
+    one message, not one per plot."""
+    session.info.setdefault(_CHANGED, []).extend(change.doc_ids)
+
+
+@event.listens_for(Session, "before_commit")
+def _tell_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released inside the write: not yet its end
+        return
+    doc_ids = session.info.pop(_CHANGED, None)
+    if doc_ids:
+        tell(session, tuple(dict.fromkeys(doc_ids)))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the write itself rolled back (not a SAVEPOINT inside it)
+        session.info.pop(_CHANGED, None)
+
+
+def tell(session: Session, doc_ids: tuple[str, ...]) -> None:
+    """Inside the write that changed these records: find the land subscribers had not heard of, mail every
+    active subscription whose filter matches it, and remember the new state. With no active subscription
+    it does nothing (confirming one takes the baseline)."""
     active = session.exec(
         select(func.count()).select_from(AlertSubscription).where(AlertSubscription.status == "active")
     ).one()
     if not active:
         return
-    zones = _zones_named(session, change.doc_ids)
+    zones = _zones_named(session, doc_ids)
     if not zones:
         return
     now = _now(session, zones)

@@ -285,3 +285,41 @@ def test_the_zone_page_subscribes_to_that_zone_alone(client, session, smtp, outb
     outbox()
     [alert] = smtp.messages[sent:]
     assert "Plots now available: T-1" in body(alert)
+
+
+def test_many_plots_in_one_transaction_send_one_message(client, db, session, smtp, outbox, csrf):
+    """An import writes many plots in one transaction: each subscriber hears of them in one message."""
+    from portal.publishing import plots
+    from portal.publishing.schemas import PlotIn
+    from tests.publishing.factories import zone
+
+    _confirmed(client, session, smtp, outbox, csrf, "parks@example.vn", kind="kcn")
+    sent = len(smtp.messages)
+    with db.write() as w:
+        for slug, code in (("kcn-tran-de", "I-1"), ("kcn-tran-de", "I-2"), ("kcn-an-nghiep", "I-3")):
+            plots.create_plot(w, zone=zone(w, slug), data=PlotIn(code=code, area_ha=5, status="available"), actor=None)
+    outbox()
+    [alert] = smtp.messages[sent:]
+    text = body(alert)
+    assert "Plots now available: I-1, I-2" in text and "Plots now available: I-3" in text
+    assert "An Nghiệp Industrial Park" in alert["Subject"] and "Trần Đề Industrial Park" in alert["Subject"]
+
+
+def test_a_savepoint_rolled_back_inside_the_write_keeps_what_was_noted(client, db, session, smtp, outbox, csrf):
+    """A write may roll back a SAVEPOINT (a plot code taken meanwhile) and go on: the changes noted before
+    it are still told when the write commits."""
+    from portal.publishing import plots
+    from portal.publishing.schemas import PlotIn
+    from tests.publishing.factories import zone
+
+    _confirmed(client, session, smtp, outbox, csrf, "parks@example.vn", kind="kcn")
+    sent = len(smtp.messages)
+    with db.write() as w:
+        plots.create_plot(
+            w, zone=zone(w, "kcn-tran-de"), data=PlotIn(code="S-1", area_ha=5, status="available"), actor=None
+        )
+        with pytest.raises(RuntimeError), w.begin_nested():
+            raise RuntimeError("a SAVEPOINT rolled back")
+    outbox()
+    [alert] = smtp.messages[sent:]
+    assert "Plots now available: S-1" in body(alert)
