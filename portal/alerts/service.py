@@ -25,11 +25,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import event, func, or_
+from sqlalchemy import delete, event, func, or_
 from sqlmodel import Session, col, select
 
 from portal import data as refdata
@@ -48,6 +48,9 @@ PER_CLIENT = "10 per 10 minutes"
 PER_EMAIL = "3 per 10 minutes"
 #: what one address may hold at once (pending and active); more is refused without saying why
 MAX_PER_EMAIL = 20
+#: a confirmation link works this long; unconfirmed subscriptions older than that are deleted (the address
+#: of someone who never confirmed is not kept)
+CONFIRM_WITHIN = timedelta(days=7)
 FILTER_FIELDS = ("kind", "locality", "status", "sector", "zone")
 SUBJECT_CONFIRM = N_("Confirm your land alert")
 SUBJECT_ALERT = N_("Land available: %(zones)s")
@@ -180,6 +183,7 @@ def subscribe(
     """A pending subscription and its confirmation mail. The same address and filter again: the pending
     one's confirmation is sent again, an active one is left as it is (nothing mailed). Returns None when
     nothing was done; the page answers the same either way, so it never tells what an address holds."""
+    purge_unconfirmed(session)
     stored = normalise(filters)
     query = query_of(stored)
     same = session.exec(
@@ -225,12 +229,28 @@ def confirm(session: Session, *, token: str, secret: str) -> AlertSubscription |
     """Pending → active, from now on (what is available now is the baseline). Confirming again, or a
     subscription already stopped, changes nothing: a replayed link does not subscribe anyone again."""
     sub = find(session, token=token, purpose="confirm", secret=secret)
-    if sub is None or sub.status != "pending":
+    if sub is None or sub.status != "pending" or expired(sub):
         return sub
     sub.status, sub.confirmed_at = "active", utcnow()
     session.add(sub)
     _remember(session, session.exec(select(Zone)).all())
     return sub
+
+
+def expired(sub: AlertSubscription, *, now: datetime | None = None) -> bool:
+    """A pending subscription whose confirmation link is too old to confirm."""
+    return sub.status == "pending" and notify.aware(sub.created_at) < (now or utcnow()) - CONFIRM_WITHIN
+
+
+def purge_unconfirmed(session: Session, *, now: datetime | None = None) -> int:
+    """Delete the subscriptions nobody confirmed within CONFIRM_WITHIN; returns how many."""
+    cutoff = (now or utcnow()) - CONFIRM_WITHIN
+    result = session.exec(
+        delete(AlertSubscription).where(
+            AlertSubscription.status == "pending", col(AlertSubscription.created_at) < cutoff
+        )
+    )
+    return result.rowcount or 0
 
 
 def unsubscribe(session: Session, *, token: str, secret: str) -> AlertSubscription | None:
@@ -246,7 +266,7 @@ def view(sub: AlertSubscription, session: Session) -> dict:
     """What the confirmation and unsubscribe pages show of a subscription (no address in full)."""
     local, _, domain = sub.email.partition("@")
     return {
-        "status": sub.status,
+        "status": "expired" if expired(sub) else sub.status,
         "email": f"{local[:1]}…@{domain}",
         "criteria": describe(sub.filters, sub.lang, session),
         "list_url": f"/{sub.lang}/zones" + (f"?{sub.query}" if sub.query else ""),

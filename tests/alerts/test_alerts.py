@@ -323,3 +323,21 @@ def test_a_savepoint_rolled_back_inside_the_write_keeps_what_was_noted(client, d
     outbox()
     [alert] = smtp.messages[sent:]
     assert "Plots now available: S-1" in body(alert)
+
+
+def test_a_confirmation_link_expires_and_unconfirmed_addresses_are_not_kept(client, db, session, smtp, outbox, csrf):
+    from datetime import timedelta
+
+    assert subscribe(client, csrf, "en", "late@example.vn").status_code == 303
+    outbox()
+    confirm_url = link(body(smtp.messages[-1]), "confirm")
+    with db.write() as w:
+        [sub] = w.exec(select(AlertSubscription)).all()
+        sub.created_at = sub.created_at - timedelta(days=8)
+        w.add(sub)
+    page = client.post(path(confirm_url), data={"csrf_token": csrf})
+    assert page.status_code == 200 and "This confirmation link has expired" in page.text
+    assert [s.status for s in subscriptions(session)] == ["pending"]  # not confirmed
+    assert subscribe(client, csrf, "en", "someone-else@example.vn").status_code == 303
+    assert [s.email for s in subscriptions(session)] == ["someone-else@example.vn"]  # the stale one is gone
+    assert client.get(path(confirm_url)).status_code == 404
