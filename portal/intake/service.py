@@ -453,7 +453,17 @@ def _verdict_key(zf: Any) -> Any:
     return dataclasses.replace(zf, slug="", name_vi="", name_en="")
 
 
-def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bool) -> list[matching.Candidate]:
+@dataclass
+class _Catalogue:
+    """What one ranking read: the candidates, and for each slug the zone's screening facts (to screen the
+    zones shown again) and the ruleset."""
+
+    candidates: list[matching.Candidate]
+    zone_facts: dict[str, Any]
+    ruleset: Any
+
+
+def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bool) -> _Catalogue:
     zones = screening.published_zones(session)
     land = catalogue.land_figures(session, zones)
     zone_facts = screening.zone_facts_for(session, zones=zones)
@@ -489,7 +499,7 @@ def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bo
                 access=_access(public[zone.id]),
             )
         )
-    return candidates
+    return _Catalogue(candidates, {z.slug: zone_facts[z.id] for z in zones}, ruleset)
 
 
 def _need(request: MatchRequest) -> matching.Need:
@@ -501,8 +511,8 @@ def match(session: Session, *, request: MatchRequest, as_of: date | None = None)
     and findings for that zone (every zone screened)."""
     prepared = check_match(session, request, as_of=as_of)
     request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
-    candidates = _candidates(session, request, day=as_of or date.today(), exact=True)
-    return matching.rank(_need(request), candidates)
+    read = _candidates(session, request, day=as_of or date.today(), exact=True)
+    return matching.rank(_need(request), read.candidates)
 
 
 def match_page(session: Session, *, request: MatchRequest, as_of: date | None = None) -> matching.MatchPage:
@@ -514,18 +524,14 @@ def match_page(session: Session, *, request: MatchRequest, as_of: date | None = 
     day = as_of or date.today()
     need = _need(request)
     options = {"page": request.page, "per_page": request.per_page, "include_planned": request.include_planned}
-    result = matching.rank_page(need, _candidates(session, request, day=day, exact=False), **options)
-    zones = {
-        z.slug: z for z in screening.published_zones(session) if z.slug in {m.candidate.slug for m in result.matches}
-    }
-    zone_facts = screening.zone_facts_for(session, zones=list(zones.values()))
-    ruleset = screening.get_ruleset(session, catalog=screening.get_catalog(session))
+    read = _candidates(session, request, day=day, exact=False)
+    result = matching.rank_page(need, read.candidates, **options)
     shown = []
     for m in result.matches:
-        zone = zones[m.candidate.slug]
-        exact = screen(request.facts_for(zone.slug), zone_facts[zone.id], ruleset, as_of=day)
+        slug = m.candidate.slug
+        exact = screen(request.facts_for(slug), read.zone_facts[slug], read.ruleset, as_of=day)
         if exact.verdict != m.candidate.verdict:  # the ruleset read something else of the zone: rank exactly
-            return matching.rank_page(need, _candidates(session, request, day=day, exact=True), **options)
+            return matching.rank_page(need, _candidates(session, request, day=day, exact=True).candidates, **options)
         candidate = dataclasses.replace(m.candidate, findings=exact.findings)
         shown.append(matching.score(need, candidate))
     return dataclasses.replace(result, matches=shown)

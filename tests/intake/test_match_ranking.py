@@ -158,3 +158,25 @@ def test_the_shortlist_prints(client):
     assert 'media="print"' in r.text
     css = (asset_dir("static") / "css" / "print.css").read_text(encoding="utf-8")
     assert ".shortlist .match" in css and "form" in css
+
+
+def test_a_verdict_the_shortcut_got_wrong_sends_the_ranking_through_exact_screening(client, session, monkeypatch):
+    """If the ruleset read something of a zone that `_verdict_key` leaves out, the zones shown would carry
+    a verdict of another zone: the page checks each and ranks exactly instead."""
+    zone_row = session.exec(select(Zone).where(Zone.slug == "kcn-an-nghiep")).one()
+    zone_row.wastewater_status = "none"  # this zone's verdict differs from the others'
+    session.add(zone_row)
+    session.commit()
+    body = {
+        "sectors": ["1410"],
+        "wastewater_m3_day": 100,
+        **{"technology_level": "high", "treatment": "advanced", "environmental_measures": True},
+        **{"equipment_condition": "new", "hazardous_waste": False, "sensitive_factors": [], "imports_scrap": False},
+        **{"hazardous_waste_treatment": False, "equipment_imported": False},
+        **{"include_planned": True, "per_page": 50},
+    }
+    honest = post(client, **body)["zones"]
+    monkeypatch.setattr(intake, "_verdict_key", lambda zf: "every zone alike")  # a wrong shortcut
+    forced = post(client, **body)["zones"]
+    assert [(z["slug"], z["verdict"]) for z in forced] == [(z["slug"], z["verdict"]) for z in honest]
+    assert len({z["verdict"] for z in honest}) > 1
