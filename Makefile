@@ -63,6 +63,13 @@ bench-screening: install
 golden: install
 	$(PY) scripts/golden.py --update
 
+# Lighthouse over every public page (not part of `make test`): needs Node (`npm ci`) and Chromium.
+.PHONY: lighthouse
+lighthouse: install
+	npm ci --no-audit --no-fund
+	$(PY) scripts/i18n.py compile
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(PY) scripts/lighthouse.py --out var/lighthouse.txt
+
 i18n: install
 	$(PY) scripts/i18n.py update
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from portal.catalogue import labels, service
 from portal.catalogue.present import zone_public
 from portal.catalogue.schemas import SORT_KEYS, ZoneFilters, ZoneList, ZonePublic, parse_zone_filters
+from portal.collation import sort_key
 from portal.data import load
 from portal.db import SessionDep
 from portal.facts import present as facts_present
@@ -202,6 +203,16 @@ def _schema_place(zone, place, lang: str, base_url: str) -> dict:
 @router.get("/sectors")
 def sectors_page(request: Request, lang: Lang, session: SessionDep):
     return render(request, lang, "catalogue/sectors.html", {"sectors": service.list_sectors(session)})
+
+
+@router.get("/sectors/{code}")
+def sector_page(request: Request, lang: Lang, code: str, session: SessionDep):
+    """One VSIC class: what the resolutions say of it, and the zones that name it as a priority."""
+    sector = service.get_sector(session, code=code)
+    if sector is None:
+        raise HTTPException(status_code=404)
+    zones = sorted(service.sector_zones(session, code=code), key=lambda z: sort_key(getattr(z, f"name_{lang}"), lang))
+    return render(request, lang, "catalogue/sector.html", {"sector": sector, "zones": zones, **_label_context()})
 
 
 @router.get("/rules")

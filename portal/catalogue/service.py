@@ -199,6 +199,27 @@ def plots_of(session: Session, *, zone: Zone) -> list[Plot]:
     return list(session.exec(select(Plot).where(Plot.zone_id == zone.id).order_by(Plot.code)).all())
 
 
+def get_sector(session: Session, *, code: str) -> Sector | None:
+    return session.get(Sector, code)
+
+
+def sector_zones(session: Session, *, code: str) -> list[Zone]:
+    """The published zones that name this sector as one of their own priorities."""
+    stmt = (
+        select(Zone)
+        .join(ZoneSector, col(ZoneSector.zone_id) == Zone.id)
+        .where(ZoneSector.sector_code == code, Zone.published == True)  # noqa: E712
+    )
+    return list(session.exec(stmt).all())
+
+
+def sectors_with_pages(session: Session) -> list[str]:
+    """Codes whose sector page has something to say (a province-wide priority, or named by a zone)."""
+    named = set(session.exec(select(ZoneSector.sector_code).distinct()).all())
+    priority = set(session.exec(select(Sector.code).where(Sector.priority == True)).all())  # noqa: E712
+    return sorted(named | priority)
+
+
 def list_sectors(session: Session) -> list[Sector]:
     return list(session.exec(select(Sector).order_by(Sector.code)).all())
 

@@ -64,15 +64,18 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
     params = request.query_params
     values, payload, errors = read_facts(params)
     searched = ("sectors" in params or "sector_filter" in params) and not filtering(params, values)
+    options = _match_options(params)
+    values.update({k: ("yes" if v is True else v) for k, v in options.items() if k != "page"})
     results = None
     if searched:
-        request_model = forms.validate(MatchRequest, _match_payload(payload), errors)
+        request_model = forms.validate(MatchRequest, {**_match_payload(payload), **options}, errors)
         forms.check_codes(session, {"sectors": payload["sectors"], "classification": payload["classification"]}, errors)
         if request_model is not None and not errors:
             try:
-                results = [service.present_match(m, lang) for m in service.match(session, request=request_model)]
+                results = service.match_page(session, request=request_model)
             except ValidationError as exc:
                 forms.from_validation(exc, errors)
+    keep = [(k, v) for k, v in params.multi_items() if k not in ("page", "include_planned")]
     return render(
         request,
         lang,
@@ -81,6 +84,8 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
             "values": values,
             "errors": forms.localize(errors, lang),
             "results": results,
+            "shown": [service.present_match(m, lang) for m in results.matches] if results else [],
+            "keep": keep,
             "note": service.match_note(lang),
             **_context(session, lang, values, errors),
         },
@@ -88,21 +93,44 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
     )
 
 
+def _match_options(params) -> dict[str, Any]:
+    """The ranking's own options on the page: page, planned zones shown, port weighed."""
+    page = params.get("page", "1")
+    return {
+        "page": min(int(page), 1000) if page.isdigit() and int(page) > 0 else 1,
+        "include_planned": params.get("include_planned") == "yes",
+        "near_port": params.get("near_port") == "yes" or None,
+    }
+
+
 def _match_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in ("zone", "inside_zone")}
 
 
-@api.post("/match", response_model=MatchResponse, summary="Rank zones for a project, with reasons and a pre-check")
+@api.post(
+    "/match",
+    response_model=MatchResponse,
+    summary="Rank zones for a project, with reasons and a pre-check (one page: `page`, `per_page`)",
+)
 def api_match(
     body: MatchRequest,
     session: SessionDep,
     lang: Literal["vi", "en"] = Query("vi", description="language of the reasons"),
 ) -> MatchResponse:
     try:
-        zones = [service.present_match(m, lang) for m in service.match(session, request=body)]
+        result = service.match_page(session, request=body)
     except ValidationError as exc:
         raise body_errors(exc) from None
-    return MatchResponse(zones=zones, note=service.match_note(lang))
+    return MatchResponse(
+        zones=[service.present_match(m, lang) for m in result.matches],
+        total=result.total,
+        page=result.page,
+        pages=result.pages,
+        per_page=result.per_page,
+        first_rank=result.first_rank,
+        planned_hidden=result.planned_hidden,
+        note=service.match_note(lang),
+    )
 
 
 # --- the proposal form -----------------------------------------------------------------------------------
