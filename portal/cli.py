@@ -201,6 +201,39 @@ def _after_commit(db) -> None:
     worker.engine.close()
 
 
+@app.command("demo-data")
+def demo_data(
+    zones: int = typer.Option(2000, min=1, help="synthetic zones to add"),
+    plots: int = typer.Option(50000, min=0, help="synthetic plots, spread over the zones"),
+    database_url: str = typer.Option("", help="the (separate) database to fill; default PORTAL_DATABASE_URL"),
+) -> None:
+    """Fill a separate database with a synthetic catalogue (benchmarks, scale tests). Every record is marked
+    synthetic (source = "synthetic"); a database holding real data is refused (exit 2)."""
+    from sqlmodel import SQLModel
+
+    from portal import models  # noqa: F401  every table, for the real-data check
+    from portal.catalogue.demo import RealDataPresent, generate
+    from portal.db import Database
+    from portal.events import public_data_changed
+    from portal.migrate import upgrade
+
+    url = database_url or get_settings().database_url
+    upgrade(url)
+    db = Database(url)
+    try:
+        with db.write() as session:
+            report = generate(session, zones=zones, plots=plots, table_names=list(SQLModel.metadata.tables))
+            public_data_changed(session, ["catalogue:demo-data"])  # the page-cache generation moves on
+    except RealDataPresent as err:
+        typer.echo(f"demo-data refused: {_without_password(url)} holds real data ({err})", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"synthetic catalogue in {_without_password(url)}: {report.zones} zones, {report.plots} plots, "
+        f"{report.zone_sectors} zone sectors (sectors added: {report.sectors_added})"
+    )
+    _after_commit(db)
+
+
 @app.command()
 def routes() -> None:
     """Print every URL: methods, path, handler (module:function) and the roles it demands (or public)."""
