@@ -73,6 +73,12 @@ def generate(session: Session, *, zones: int, plots: int, table_names: list[str]
     problems = real_data(session, table_names)
     if problems:
         raise RealDataPresent("; ".join(problems))
+    return add_synthetic(session, zones=zones, plots=plots, seed=seed)
+
+
+def add_synthetic(session: Session, *, zones: int, plots: int, seed: int = 17) -> DemoReport:
+    """The records themselves, without the real-data check (tests add them inside a rolled-back
+    transaction on top of the seeded data; `generate` is the only other caller)."""
     rng = random.Random(seed)
     sectors_added = 0
     codes = list(session.exec(select(Sector.code).order_by(Sector.code)).all())
@@ -83,7 +89,7 @@ def generate(session: Session, *, zones: int, plots: int, table_names: list[str]
             sectors_added += 1
         session.flush()
         codes = list(session.exec(select(Sector.code).order_by(Sector.code)).all())
-    start = (session.exec(select(func.count()).select_from(Zone)).one() or 0) + 1
+    start = (session.exec(select(func.count()).select_from(Zone).where(Zone.source == SYNTHETIC)).one() or 0) + 1
     now = utcnow()
     rows = []
     for n in range(start, start + zones):

@@ -233,7 +233,7 @@ def _api_filters(request: Request, session):
 def _public_list(request: Request, session, zones) -> list[ZonePublic]:
     land = service.land_figures(session, zones)
     sectors = service.zone_sectors(session, [z.id for z in zones])
-    slugs = {z.id: z.slug for z in service.all_zones(session)}
+    slugs = service.parent_slugs(session, zones)
     base = request.app.state.settings.base_url
     return [zone_public(z, land[z.id], sectors[z.id], parent_slug=slugs.get(z.parent_id), base_url=base) for z in zones]
 

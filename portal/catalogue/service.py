@@ -33,15 +33,24 @@ class LandFigures:
     plot_count: int = 0
 
 
-def _plot_sums(session: Session, zone_ids: list[int]) -> dict[int, dict[str, float]]:
+#: at most this many ids in an `IN (…)` list; more (a whole-catalogue page) reads every zone's sums in one
+#: grouped query instead, so no query's parameters grow with the catalogue (SQLite caps them at 32,766)
+MAX_IN = 50
+
+
+def bounded_ids(zone_ids: list[int]) -> list[int] | None:
+    """`zone_ids` when short enough for an `IN (…)` list, else None ("every zone": filter afterwards)."""
+    return zone_ids if len(zone_ids) <= MAX_IN else None
+
+
+def _plot_sums(session: Session, zone_ids: list[int] | None) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = {}
-    if not zone_ids:
+    if zone_ids is not None and not zone_ids:
         return out
-    rows = session.exec(
-        select(Plot.zone_id, Plot.status, func.sum(Plot.area_ha), func.count())
-        .where(col(Plot.zone_id).in_(zone_ids))
-        .group_by(Plot.zone_id, Plot.status)
-    ).all()
+    stmt = select(Plot.zone_id, Plot.status, func.sum(Plot.area_ha), func.count())
+    if zone_ids is not None:
+        stmt = stmt.where(col(Plot.zone_id).in_(zone_ids))
+    rows = session.exec(stmt.group_by(Plot.zone_id, Plot.status)).all()
     for zone_id, status, area, count in rows:
         sums = out.setdefault(zone_id, {"count": 0})
         sums[status] = float(area or 0)
@@ -49,13 +58,14 @@ def _plot_sums(session: Session, zone_ids: list[int]) -> dict[int, dict[str, flo
     return out
 
 
-def extra_leased(session: Session, zone_ids: list[int]) -> dict[int, float]:
+def extra_leased(session: Session, zone_ids: list[int] | None) -> dict[int, float]:
     """Leased land recorded outside plots (the registry owns this figure: catalogue/ports.py)."""
     return ports.leased_outside_plots(session, zone_ids)
 
 
-def land_figures(session: Session, zones: list[Zone]) -> dict[int, LandFigures]:
-    ids = [z.id for z in zones if z.id is not None]
+def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
+    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
+    ids = bounded_ids([z.id for z in zones if z.id is not None])
     plots = _plot_sums(session, ids)
     extra = extra_leased(session, ids)
     out = {}
@@ -113,9 +123,9 @@ SORTS = {
     "area_asc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).asc(), Zone.slug],
 }
 NAME_SORTS = {
-    "name": lambda lang: lambda z: (sort_key(getattr(z, f"name_{lang}"), lang), z.slug),
+    "name": lambda lang: lambda z: (sort_key(z[2], lang), z.slug),
     # parks, then the economic zone, then clusters; by name within each
-    "kind": lambda lang: lambda z: (KIND_ORDER.get(z.kind, 9), sort_key(getattr(z, f"name_{lang}"), lang), z.slug),
+    "kind": lambda lang: lambda z: (KIND_ORDER.get(z.kind, 9), sort_key(z[2], lang), z.slug),
 }
 
 
@@ -134,8 +144,12 @@ def list_zones(
     page = min(max(page, 1), pages)
     sort = filters.sort or "kind"
     if sort in NAME_SORTS:  # names in the language's collation (ICU), which SQL cannot do portably
-        matching = sorted(session.exec(select(Zone).where(*conds)).all(), key=NAME_SORTS[sort](lang))
-        zones = matching[(page - 1) * per_page : page * per_page]
+        # sort the few columns the order needs, then load only the page's zones
+        names = select(Zone.id, Zone.slug, getattr(Zone, f"name_{lang}"), Zone.kind).where(*conds)
+        matching = sorted(session.exec(names).all(), key=NAME_SORTS[sort](lang))
+        ids = [row.id for row in matching[(page - 1) * per_page : page * per_page]]
+        by_id = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(ids))).all()} if ids else {}
+        zones = [by_id[i] for i in ids]
     else:
         stmt = select(Zone).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
         zones = list(session.exec(stmt).all())
@@ -155,6 +169,18 @@ def all_zones(session: Session, *, include_unpublished: bool = False) -> list[Zo
     return list(session.exec(stmt).all())
 
 
+def parent_slugs(session: Session, zones: list) -> dict[int, str]:
+    """id → slug of the zones' parents (ids and slugs only; no zone object is built)."""
+    ids = sorted({z.parent_id for z in zones if z.parent_id is not None})
+    if not ids:
+        return {}
+    stmt = select(Zone.id, Zone.slug)
+    bounded = bounded_ids(ids)
+    if bounded is not None:
+        stmt = stmt.where(col(Zone.id).in_(bounded))
+    return dict(session.exec(stmt).all())
+
+
 def get_zone(session: Session, *, slug: str, include_unpublished: bool = False) -> Zone | None:
     stmt = select(Zone).where(Zone.slug == slug)
     if not include_unpublished:
@@ -166,14 +192,13 @@ def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector
     out: dict[int, list[Sector]] = {zid: [] for zid in zone_ids}
     if not zone_ids:
         return out
-    rows = session.exec(
-        select(ZoneSector.zone_id, Sector)
-        .join(Sector, col(Sector.code) == ZoneSector.sector_code)
-        .where(col(ZoneSector.zone_id).in_(zone_ids))
-        .order_by(Sector.code)
-    ).all()
-    for zone_id, sector in rows:
-        out[zone_id].append(sector)
+    stmt = select(ZoneSector.zone_id, Sector).join(Sector, col(Sector.code) == ZoneSector.sector_code)
+    bounded = bounded_ids(zone_ids)
+    if bounded is not None:
+        stmt = stmt.where(col(ZoneSector.zone_id).in_(bounded))
+    for zone_id, sector in session.exec(stmt.order_by(Sector.code)).all():
+        if zone_id in out:
+            out[zone_id].append(sector)
     return out
 
 
