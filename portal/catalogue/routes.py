@@ -33,10 +33,7 @@ def _label_context() -> dict:
 
 @router.get("/")
 def home(request: Request, lang: Lang, session: SessionDep):
-    zones = service.all_zones(session)
-    counts: dict[str, int] = {}
-    for z in zones:
-        counts[z.kind] = counts.get(z.kind, 0) + 1
+    counts = service.count_by_kind(session)
     figures = {f["key"]: f for f in load("targets")["key_figures"]}
     return render(
         request,

@@ -162,6 +162,12 @@ def list_zones(
     return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
 
 
+def zone_stamps(session: Session) -> list:
+    """(slug, updated_at) of every published zone, by kind and slug (the sitemap: no zone object)."""
+    stmt = select(Zone.slug, Zone.updated_at).where(col(Zone.published).is_(True)).order_by(Zone.kind, Zone.slug)
+    return list(session.exec(stmt).all())
+
+
 def all_zones(session: Session, *, include_unpublished: bool = False) -> list[Zone]:
     stmt = select(Zone).order_by(Zone.kind, Zone.slug)
     if not include_unpublished:
@@ -179,6 +185,20 @@ def parent_slugs(session: Session, zones: list) -> dict[int, str]:
     if bounded is not None:
         stmt = stmt.where(col(Zone.id).in_(bounded))
     return dict(session.exec(stmt).all())
+
+
+def zones_by_slug(session: Session, slugs: list[str]) -> list[Zone]:
+    """The published zones of `slugs` (a short list: a comparison's zones)."""
+    if not slugs:
+        return []
+    return list(session.exec(select(Zone).where(col(Zone.slug).in_(slugs), col(Zone.published).is_(True))).all())
+
+
+def count_by_kind(session: Session) -> dict[str, int]:
+    """kind → number of published zones (counted in the database)."""
+    stmt = select(Zone.kind, func.count()).where(col(Zone.published).is_(True)).group_by(Zone.kind)
+    rows = session.exec(stmt.order_by(Zone.kind))
+    return {kind: n for kind, n in rows.all()}
 
 
 def get_zone(session: Session, *, slug: str, include_unpublished: bool = False) -> Zone | None:

@@ -22,8 +22,8 @@ GEOJSON = "application/geo+json"
 
 
 @router.get("/map")
-def map_page(request: Request, lang: Lang, session: SessionDep):
-    data = service.map_data(session, lang=lang)
+def map_page(request: Request, lang: Lang, session: SessionDep, page: int = 1):
+    data = service.map_data(session, lang=lang, page=page)
     tile_url = request.app.state.settings.tile_url
     return render(
         request,

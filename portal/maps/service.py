@@ -224,6 +224,10 @@ def plots_geojson(session: Session) -> tuple[dict, list[Plot]]:
     return {"type": "FeatureCollection", "features": features}, plots
 
 
+#: zones per page of the map (its markers and its tables): the page stays small at any catalogue size
+MAP_PAGE = 50
+
+
 @dataclass
 class MapData:
     located: list[Zone]
@@ -231,6 +235,9 @@ class MapData:
     land: dict[int, LandFigures]
     locations: dict[int, Location] = field(default_factory=dict)
     reference: list = field(default_factory=list)  # [(key, places.Point)]
+    page: int = 1
+    pages: int = 1
+    total: int = 0
 
     @property
     def kinds(self) -> list[str]:
@@ -239,8 +246,20 @@ class MapData:
         return [k for k in KIND_COLOURS if k in present]
 
 
-def map_data(session: Session, *, lang: str) -> MapData:
-    zones = sorted(service.all_zones(session), key=lambda z: (z.kind, sort_key(getattr(z, f"name_{lang}"), lang)))
+def map_data(session: Session, *, lang: str, page: int = 1) -> MapData:
+    """One page of zones (by kind, then name in the language's collation): only the columns the order
+    needs are read for every zone; the page's zones are loaded whole."""
+    names = (
+        select(Zone.id, Zone.kind, getattr(Zone, f"name_{lang}"))
+        .where(Zone.published == True)  # noqa: E712
+        .order_by(Zone.kind, Zone.slug)
+    )
+    ordered = sorted(session.exec(names).all(), key=lambda r: (r.kind, sort_key(r[2], lang)))
+    pages = max((len(ordered) + MAP_PAGE - 1) // MAP_PAGE, 1)
+    page = min(max(page, 1), pages)
+    ids = [r.id for r in ordered[(page - 1) * MAP_PAGE : page * MAP_PAGE]]
+    by_id = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(ids))).all()} if ids else {}
+    zones = [by_id[i] for i in ids]
     land = service.land_figures(session, zones)
     where = {z.id: loc for z in zones if (loc := location(z)) is not None}
     return MapData(
@@ -249,4 +268,7 @@ def map_data(session: Session, *, lang: str) -> MapData:
         land,
         where,
         places.reference_places(),
+        page,
+        pages,
+        len(ordered),
     )

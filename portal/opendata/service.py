@@ -354,5 +354,5 @@ class SitemapPage:
 
 def sitemap_pages(session: Session) -> list[SitemapPage]:
     pages = [SitemapPage(p) for p in STATIC_PAGES]
-    pages += [SitemapPage(f"/zones/{z.slug}", z.updated_at) for z in catalogue.all_zones(session)]
+    pages += [SitemapPage(f"/zones/{z.slug}", z.updated_at) for z in catalogue.zone_stamps(session)]
     return pages
