@@ -20,7 +20,7 @@ from portal.facts import service as facts_service
 from portal.i18n import N_, Lang, translate
 from portal.places import service as places
 from portal.spreadsheets import csv_text
-from portal.web.caching import cached_response
+from portal.web.caching import cached_response, catalogue_generation, generation_etag, not_modified
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -320,6 +320,13 @@ def export_rows(items: list[ZonePublic]) -> list[dict]:
     return rows
 
 
+def _unchanged(request: Request, session, name: str):
+    """(etag, last modified, the 304 when the client's copy is current): asked before any body is built."""
+    etag = generation_etag(catalogue_generation(session), name)
+    modified = service.last_modified(session)
+    return etag, modified, not_modified(request, etag, modified)
+
+
 @api.get(
     "/zones.csv",
     summary="All published zones as CSV (open data)",
@@ -327,6 +334,9 @@ def export_rows(items: list[ZonePublic]) -> list[dict]:
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **NOT_MODIFIED},
 )
 def api_zones_csv(request: Request, session: SessionDep):
+    etag, modified, unchanged = _unchanged(request, session, "zones.csv")
+    if unchanged is not None:
+        return unchanged
     items = _public_list(request, session, service.all_zones(session))
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
@@ -337,8 +347,9 @@ def api_zones_csv(request: Request, session: SessionDep):
         request,
         "\ufeff" + buf.getvalue(),
         "text/csv; charset=utf-8",
-        service.last_modified(session),
+        modified,
         headers={"Content-Disposition": 'attachment; filename="zones.csv"'},
+        etag=etag,
     )
 
 
@@ -349,14 +360,18 @@ def api_zones_csv(request: Request, session: SessionDep):
     responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **NOT_MODIFIED},
 )
 def api_zones_json(request: Request, session: SessionDep):
+    etag, modified, unchanged = _unchanged(request, session, "zones.json")
+    if unchanged is not None:
+        return unchanged
     items = _public_list(request, session, service.all_zones(session))
     body = json.dumps({"zones": [i.model_dump(mode="json") for i in items]}, ensure_ascii=False)
     return cached_response(
         request,
         body,
         "application/json",
-        service.last_modified(session),
+        modified,
         headers={"Content-Disposition": 'inline; filename="zones.json"'},
+        etag=etag,
     )
 
 

@@ -248,6 +248,13 @@ def known_values(session: Session) -> dict[str, set[str]]:
     return {"locality": localities, "sector": sector_codes(session)}
 
 
+def plots_modified(session: Session):
+    """The newest updated_at of the plots of published zones (the plot exports' Last-Modified)."""
+    return session.exec(
+        select(func.max(Plot.updated_at)).join(Zone, col(Zone.id) == Plot.zone_id).where(col(Zone.published).is_(True))
+    ).one()
+
+
 def last_modified(session: Session):
     """When the public catalogue last changed (zones and plots), for Last-Modified headers."""
     from sqlalchemy import func as f

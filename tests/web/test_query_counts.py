@@ -16,7 +16,7 @@ BUDGET = {
     "/vi/zones": 13,
     "/en/zones?kind=kcn&sort=name": 13,
     "/vi/zones/kcn-tran-de": 8,
-    "/vi/map": 3,
+    "/vi/map": 4,  # every zone's kind and name (the order), the page's zones, their land (2)
     "/vi/targets": 6,
     "/vi/compare?zones=kcn-tran-de,kcn-an-nghiep": 8,
     "/vi/sectors": 1,
@@ -25,12 +25,12 @@ BUDGET = {
     "/api/v1/zones": 16,
     "/api/v1/zones/kcn-tran-de": 4,
     "/api/v1/compare?zones=kcn-tran-de,kcn-an-nghiep": 8,
-    "/api/v1/zones.csv": 7,
-    "/api/v1/zones.json": 7,
-    "/api/v1/plots.csv": 1,
-    "/api/v1/plots.json": 1,
-    "/api/v1/zones.geojson": 3,
-    "/api/v1/plots.geojson": 1,
+    "/api/v1/zones.csv": 8,  # the generation (for the ETag), then the body
+    "/api/v1/zones.json": 8,
+    "/api/v1/plots.csv": 3,  # the generation, the newest plot, the rows (streamed)
+    "/api/v1/plots.json": 3,
+    "/api/v1/zones.geojson": 6,
+    "/api/v1/plots.geojson": 3,
     "/api/v1/sectors.json": 1,
 }
 PAGES = list(BUDGET)
