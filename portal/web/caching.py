@@ -44,7 +44,8 @@ def http_date(value: datetime) -> str:
     return format_datetime(_utc(value).replace(microsecond=0), usegmt=True)
 
 
-def _etag_matches(header: str, etag: str) -> bool:
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an If-None-Match header names `etag`."""
     if header.strip() == "*":
         return True
     opaque = etag.removeprefix("W/")
@@ -83,7 +84,7 @@ def cached_response(
         validators["Last-Modified"] = http_date(last_modified)
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        fresh = _etag_matches(if_none_match, etag)
+        fresh = etag_matches(if_none_match, etag)
     else:
         fresh = _not_modified_since(request.headers.get("if-modified-since", ""), last_modified)
     if fresh and request.method in ("GET", "HEAD"):
@@ -121,7 +122,7 @@ def not_modified(request: Request, etag: str, last_modified: datetime | None) ->
         validators["Last-Modified"] = http_date(last_modified)
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        fresh = _etag_matches(if_none_match, etag)
+        fresh = etag_matches(if_none_match, etag)
     else:
         fresh = _not_modified_since(request.headers.get("if-modified-since", ""), last_modified)
     if fresh and request.method in ("GET", "HEAD"):

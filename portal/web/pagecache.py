@@ -17,14 +17,49 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from urllib.parse import parse_qsl, urlencode
 
 import anyio
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CACHEABLE = re.compile(r"^/(vi|en)/(zones(/[a-z0-9-]{1,80})?|sectors|rules)?$")
+from portal.web.caching import CACHE_CONTROL, etag_matches, generation_etag
+
+ZONE_FILTERS = ("kind", "locality", "status", "sector", "min_area", "sort", "page")
+#: the public pages and API answers cached per catalogue generation, each with the query parameters it
+#: reads: the key is the path and those parameters sorted by name; a request with any other parameter is
+#: answered by the app and not stored (junk parameters neither create entries nor evict real pages)
+ROUTES: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
+    (re.compile(pattern), frozenset(params))
+    for pattern, params in (
+        (r"^/(vi|en)/$", ()),
+        (r"^/(vi|en)/zones$", (*ZONE_FILTERS, "columns")),
+        (r"^/(vi|en)/(zones/[a-z0-9-]{1,80}|sectors|rules|targets|open-data|registry)$", ()),
+        (r"^/(vi|en)/map$", ("page",)),
+        (r"^/(vi|en)/compare$", ("zones", "pick", "add", "rows")),
+        (r"^/api/v1/zones$", (*ZONE_FILTERS, "lang", "per_page")),
+        (r"^/api/v1/(zones/[a-z0-9-]{1,80}|registry/projects)$", ()),
+        (r"^/api/v1/compare$", ("zones",)),
+        (r"^/api/v1/(zones|plots|sectors|registry)\.(csv|json)$", ()),
+        (r"^/api/v1/(zones|plots)\.geojson$", ()),
+    )
+)
 SESSION_COOKIE = b"portal_session="
 MAX_QUERY = 512
+#: larger bodies (big streamed exports) are not kept: they answer 304 by their own generation ETag
+MAX_BODY = 1024 * 1024
+
+
+def cache_key(path: str, query_string: str) -> str | None:
+    """The entry's key ("path?sorted params") when the page is cacheable with these parameters, else None."""
+    for pattern, accepted in ROUTES:
+        if pattern.match(path):
+            items = parse_qsl(query_string, keep_blank_values=True)
+            if any(name not in accepted for name, _ in items):
+                return None
+            items.sort(key=lambda item: item[0])  # stable: a parameter's repeated values keep their order
+            return path + "?" + urlencode(items)
+    return None
 
 
 def bump_generation(session, change) -> None:
@@ -41,7 +76,7 @@ class PageCache:
         self.db = db
         self.ttl = ttl
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, str], tuple[int, list, bytes]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, list, bytes]] = OrderedDict()
         self._generation: int | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -72,7 +107,7 @@ class PageCache:
             self._checked = now
         return self._generation
 
-    def get(self, key: tuple[str, str], generation: int) -> tuple[list, bytes] | None:
+    def get(self, key: str, generation: int) -> tuple[list, bytes] | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != generation:
@@ -80,7 +115,7 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry[1], entry[2]
 
-    def put(self, key: tuple[str, str], generation: int, headers: list, body: bytes) -> None:
+    def put(self, key: str, generation: int, headers: list, body: bytes) -> None:
         with self._lock:
             self._entries[key] = (generation, headers, body)
             self._entries.move_to_end(key)
@@ -98,13 +133,15 @@ class PageCacheMiddleware:
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = None
         if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or not CACHEABLE.match(scope["path"])
-            or len(scope.get("query_string", b"")) > MAX_QUERY
-            or not _anonymous(scope)
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and len(scope.get("query_string", b"")) <= MAX_QUERY
+            and _anonymous(scope)
         ):
+            key = cache_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        if key is None:
             await self.app(scope, receive, send)
             return
         try:
@@ -114,10 +151,18 @@ class PageCacheMiddleware:
         except Exception:  # database unavailable: let the app answer (it has the 503 page)
             await self.app(scope, receive, send)
             return
-        key = (scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        etag = generation_etag(generation, key)
+        if_none_match = _header(scope, b"if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match, etag):  # the client's copy is current
+            await _not_modified(send, [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())])
+            return
         hit = self.cache.get(key, generation)
         if hit is not None:
             headers, body = hit
+            stored = next((v.decode() for k, v in headers if k == b"etag"), None)
+            if if_none_match is not None and stored is not None and etag_matches(if_none_match, stored):
+                await _not_modified(send, [h for h in headers if h[0] in (b"etag", b"cache-control", b"last-modified")])
+                return
             await send({"type": "http.response.start", "status": 200, "headers": [*headers, (b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": body})
             return
@@ -125,17 +170,40 @@ class PageCacheMiddleware:
         status = 0
         start_headers: list = []
         chunks: list[bytes] = []
+        size = 0
 
         async def capture(message: Message) -> None:
-            nonlocal status, start_headers
+            nonlocal status, start_headers, size
             if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                if status == 200 and not any(k.lower() == b"etag" for k, _ in headers):
+                    headers += [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+                    message = {**message, "headers": headers}
                 # a copy: outer middleware appends to the message's own header list when we pass it on
-                status, start_headers = message["status"], list(message.get("headers", []))
+                start_headers = list(headers)
             elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                cacheable = status == 200 and not any(k.lower() == b"set-cookie" for k, _ in start_headers)
+                body = message.get("body", b"")
+                size += len(body)
+                if size <= MAX_BODY:
+                    chunks.append(body)
+                cacheable = (
+                    status == 200 and size <= MAX_BODY and not any(k.lower() == b"set-cookie" for k, _ in start_headers)
+                )
                 if not message.get("more_body") and cacheable:
                     self.cache.put(key, generation, start_headers, b"".join(chunks))
             await send(message)
 
         await self.app(scope, receive, capture)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _not_modified(send: Send, headers: list) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": [*headers, (b"x-cache", b"hit")]})
+    await send({"type": "http.response.body", "body": b""})
