@@ -100,17 +100,26 @@ def serve(
         )
         raise typer.Exit(1)
 
-    uvicorn.run(
-        "portal.main:app",
-        host=host,
-        port=port,
-        fd=fd,
-        workers=workers,
-        reload=reload,
-        proxy_headers=False,  # the app applies X-Forwarded-* from PORTAL_FORWARDED_ALLOW_IPS only (portal/app.py)
-        access_log=False,  # the portal writes its own line per request, with its id and tokens redacted
-        log_config=log_config(),
-    )
+    options = {
+        "proxy_headers": False,  # the app applies X-Forwarded-* from PORTAL_FORWARDED_ALLOW_IPS only (portal/app.py)
+        "access_log": False,  # the portal writes its own line per request, with its id and tokens redacted
+        "log_config": log_config(),
+    }
+    if fd is not None and not reload:
+        # uvicorn's own --fd wraps the socket as AF_UNIX, so asyncio never sets TCP_NODELAY on its connections
+        # and each keep-alive response waits ~40 ms for the client's delayed ACK: wrap it with its real family.
+        import socket
+
+        from uvicorn.supervisors import Multiprocess
+
+        sock = socket.socket(fileno=fd)
+        config = uvicorn.Config("portal.main:app", workers=workers, **options)
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            uvicorn.Server(config).run(sockets=[sock])
+        return
+    uvicorn.run("portal.main:app", host=host, port=port, fd=fd, workers=workers, reload=reload, **options)
 
 
 def log_config() -> dict:
