@@ -88,7 +88,7 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "filters": parsed.filters,
             "errors": parsed.errors,
             "sectors": sectors,
-            "all_sectors": service.list_sectors(session),
+            "all_sectors": service.sector_infos(session),
             "sort_keys": SORT_KEYS,
             **_label_context(),
             "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
@@ -146,7 +146,7 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             **public,
             **place_ctx,
             "schema_place": _schema_place(zone, place_ctx["place"], lang, request.app.state.settings.base_url),
-            "province_priorities": [s for s in service.list_sectors(session) if s.priority],
+            "province_priorities": [s for s in service.sector_infos(session) if s.priority],
             **_label_context(),
         },
     )
@@ -197,12 +197,12 @@ def _schema_place(zone, place, lang: str, base_url: str) -> dict:
 
 @router.get("/sectors")
 def sectors_page(request: Request, lang: Lang, session: SessionDep):
-    return render(request, lang, "catalogue/sectors.html", {"sectors": service.list_sectors(session)})
+    return render(request, lang, "catalogue/sectors.html", {"sectors": service.sector_infos(session)})
 
 
 @router.get("/rules")
 def rules_page(request: Request, lang: Lang, session: SessionDep):
-    sensitive = [s for s in service.list_sectors(session) if s.sensitive]
+    sensitive = [s for s in service.sector_infos(session) if s.sensitive]
     return render(request, lang, "catalogue/rules.html", {"sensitive": sensitive})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -11,6 +11,7 @@ from portal.catalogue import ports
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone, ZoneSector
 from portal.catalogue.schemas import ZoneFilters
 from portal.collation import sort_key
+from portal.web.caching import catalogue_generation
 
 PAGE_SIZE = 20
 
@@ -117,6 +118,7 @@ def _conditions(filters: ZoneFilters, *, include_unpublished: bool = False) -> l
 
 
 KIND_ORDER = {"kcn": 0, "kkt": 1, "ccn": 2}
+FACETS = ("kind", "status", "locality")
 
 SORTS = {
     "area_desc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).desc(), Zone.slug],
@@ -139,7 +141,30 @@ def list_zones(
     include_unpublished: bool = False,
 ) -> ZonePage:
     conds = _conditions(filters, include_unpublished=include_unpublished)
-    total = session.exec(select(func.count()).select_from(Zone).where(*conds)).one()
+    # One grouped query gives the total and the three facets: the zones matching every filter but kind,
+    # status and locality, counted per (kind, status, locality); each facet then applies the other two.
+    base = _conditions(
+        filters.without("kind").without("status").without("locality"), include_unpublished=include_unpublished
+    )
+    grid = session.exec(
+        select(Zone.kind, Zone.status, Zone.locality, func.count())
+        .where(*base)
+        .group_by(Zone.kind, Zone.status, Zone.locality)
+    ).all()
+    chosen = {name: set(getattr(filters, name)) for name in FACETS}
+
+    def matches(row, skip: str | None) -> bool:
+        values = dict(zip(FACETS, row[:3], strict=True))
+        return all(not chosen[n] or values[n] in chosen[n] for n in FACETS if n != skip)
+
+    total = sum(row[3] for row in grid if matches(row, None))
+    facets: dict[str, dict[str, int]] = {}
+    for i, name in enumerate(FACETS):  # each facet counted with the other filters only
+        counts: dict[str, int] = {}
+        for row in grid:
+            if row[i] is not None and matches(row, name):
+                counts[str(row[i])] = counts.get(str(row[i]), 0) + row[3]
+        facets[name] = dict(sorted(counts.items()))
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     sort = filters.sort or "kind"
@@ -153,12 +178,6 @@ def list_zones(
     else:
         stmt = select(Zone).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
         zones = list(session.exec(stmt).all())
-    facets = {}
-    for name in ("kind", "status", "locality"):  # each facet counted with the other filters only
-        column = getattr(Zone, name)
-        others = _conditions(filters.without(name), include_unpublished=include_unpublished)
-        rows = session.exec(select(column, func.count()).where(*others).group_by(column)).all()
-        facets[name] = {str(k): n for k, n in rows if k is not None}
     return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
 
 
@@ -242,10 +261,67 @@ def sector_codes(session: Session) -> set[str]:
     return set(session.exec(select(Sector.code)).all())
 
 
+# --- reference data, read once per catalogue generation ------------------------------------------
+
+_per_generation: dict[str, tuple[int, object]] = {}
+
+
+def _generation(session: Session) -> int:
+    """The catalogue generation, read once per session (request)."""
+    if "catalogue.generation" not in session.info:
+        session.info["catalogue.generation"] = catalogue_generation(session)
+    return session.info["catalogue.generation"]
+
+
+def per_generation(session: Session, name: str, build):
+    """`build(session)`, kept until the catalogue generation moves on (every public-data change moves it).
+    The value must be plain data (no ORM object: it outlives the session)."""
+    generation = _generation(session)
+    hit = _per_generation.get(name)
+    if hit is not None and hit[0] == generation:
+        return hit[1]
+    value = build(session)
+    _per_generation[name] = (generation, value)
+    return value
+
+
+@dataclass(frozen=True)
+class SectorInfo:
+    """A sector's columns as plain data (what pages show; cached per generation)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    priority: bool
+    sensitive: bool
+    pollution_risk: bool
+    pollution_risk_confirmed: bool
+    sources: tuple
+    sensitive_basis: str | None
+    name_en_source: str
+    isic_code: str | None
+    keywords: tuple
+
+
+def sector_infos(session: Session) -> tuple[SectorInfo, ...]:
+    """Every sector by code, as plain data, read once per catalogue generation."""
+
+    def build(s: Session) -> tuple[SectorInfo, ...]:
+        columns = [getattr(Sector, f.name) for f in fields(SectorInfo)]
+        rows = s.exec(select(*columns).order_by(Sector.code)).all()
+        return tuple(SectorInfo(*(tuple(v) if isinstance(v, list) else v for v in row)) for row in rows)
+
+    return per_generation(session, "sectors", build)
+
+
 def known_values(session: Session) -> dict[str, set[str]]:
-    """Allowed filter values (for validating query strings)."""
-    localities = {x for x in session.exec(select(Zone.locality).distinct()).all() if x}
-    return {"locality": localities, "sector": sector_codes(session)}
+    """Allowed filter values (for validating query strings), read once per catalogue generation."""
+
+    def build(s: Session) -> dict[str, frozenset[str]]:
+        localities = frozenset(x for x in s.exec(select(Zone.locality).distinct()).all() if x)
+        return {"locality": localities, "sector": frozenset(x.code for x in sector_infos(s))}
+
+    return per_generation(session, "known_values", build)
 
 
 def plots_modified(session: Session):
