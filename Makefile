@@ -6,7 +6,7 @@ PORTAL := $(VENV)/bin/portal
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: browser run test test-sqlite test-postgres lint install bench bench-search bench-screening i18n lock clean golden
+.PHONY: browser run test test-sqlite test-postgres lint install bench bench-all bench-http bench-search bench-screening i18n lock clean golden
 
 $(VENV)/.installed: pyproject.toml setup.py requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +50,15 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 
-bench: bench-search bench-screening
+# The visitor mix, uncached pages, thread pool and the scale table (seeded vs 2,000 synthetic zones), as ratios to
+# a bare FastAPI page measured in the same run (a few minutes; prints the load average).
+bench: install
+	$(PY) scripts/i18n.py compile
+	$(PY) tests/bench/perf_bench.py
+
+bench-all: bench bench-http bench-search bench-screening
+
+bench-http: install
 	$(PY) tests/bench/http_bench.py
 
 bench-search: install

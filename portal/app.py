@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -133,6 +134,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         from portal.intake.uploads import clean_incoming
 
         clean_incoming(settings.upload_dir)  # what a crash left half-written
+        # the routes' thread pool (anyio's default is 40 threads fighting over the GIL: PORTAL_THREADS)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_count
         worker.start()
         mailer.start()
         yield

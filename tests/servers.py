@@ -136,13 +136,19 @@ def server_env(
 
 
 def run_cli(
-    args: list[str], environ: dict[str, str], *, timeout: float = 120, check: bool = True, input_text: str | None = None
+    args: list[str],
+    environ: dict[str, str],
+    *,
+    timeout: float = 120,
+    check: bool = True,
+    input_text: str | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess:
-    """`portal <args>` in a subprocess with the server's environment."""
+    """`portal <args>` in a subprocess with the server's environment (`cwd`: the code to run, default ROOT)."""
     result = subprocess.run(
         [sys.executable, "-m", "portal.cli", *args],
         env=environ,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -151,6 +157,19 @@ def run_cli(
     if check and result.returncode != 0:
         raise ServerError(f"portal {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+#: uvicorn on an inherited socket, as `uvicorn --fd` but with the socket's real family: `--fd` wraps it as
+#: AF_UNIX, so asyncio never sets TCP_NODELAY on the connections and every keep-alive response waits ~40 ms
+#: for the client's delayed ACK (Nagle). argv: app, fd, app_dir ("" for none); code from the cwd.
+NODELAY_LAUNCHER = """
+import os, socket, sys
+import uvicorn
+app, fd, app_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sys.path.insert(0, app_dir or os.getcwd())
+config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
+uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
+"""
 
 
 class LiveServer:
@@ -171,9 +190,14 @@ class LiveServer:
         workers: int = 1,
         startup_timeout: float = 60,
         via_cli: bool = False,
+        code_dir: Path | None = None,
+        nodelay: bool = False,
     ) -> None:
         """`via_cli=True`: start it as production does, `portal serve --fd … --workers …` (its settings,
-        its logging), instead of uvicorn directly."""
+        its logging), instead of uvicorn directly. `code_dir`: serve the portal package found there (the
+        benchmark's "before" run serves an export of main), default this checkout."""
+        self.code_dir = Path(code_dir) if code_dir else ROOT
+        self.nodelay = nodelay  # one worker through NODELAY_LAUNCHER (the benchmarks: no Nagle stalls)
         self.database_url = database_url
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -205,13 +229,15 @@ class LiveServer:
         return self.base_url + path
 
     def bootstrap(self) -> None:
-        run_cli(["bootstrap"], self.environ)
+        run_cli(["bootstrap"], self.environ, cwd=self.code_dir, timeout=600)
         self._bootstrapped = True
 
     def cli(
         self, *args: str, extra_env: dict[str, str] | None = None, check: bool = True, input_text: str | None = None
     ) -> subprocess.CompletedProcess:
-        return run_cli(list(args), {**self.environ, **(extra_env or {})}, check=check, input_text=input_text)
+        return run_cli(
+            list(args), {**self.environ, **(extra_env or {})}, check=check, input_text=input_text, cwd=self.code_dir
+        )
 
     def start(self) -> LiveServer:
         if self.proc is not None and self.proc.poll() is None:
@@ -234,6 +260,8 @@ class LiveServer:
         ]
         if self.app_dir is not None:
             cmd += ["--app-dir", str(self.app_dir)]
+        if self.nodelay:
+            cmd = [sys.executable, "-c", NODELAY_LAUNCHER, self.app, str(self.socket.fileno()), str(self.app_dir or "")]
         if self.via_cli:
             cmd = [sys.executable, "-m", "portal.cli", "serve", "--fd", str(self.socket.fileno())]
             cmd += ["--workers", str(self.workers)]
@@ -241,7 +269,7 @@ class LiveServer:
         self.proc = subprocess.Popen(
             cmd,
             env=self.environ,
-            cwd=ROOT,
+            cwd=self.code_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
