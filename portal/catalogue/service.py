@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func
+from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
 from portal.catalogue import ports
@@ -279,9 +279,9 @@ def sector_zones(session: Session, *, code: str) -> list[Zone]:
 
 def sectors_with_pages(session: Session) -> list[str]:
     """Codes whose sector page has something to say (a province-wide priority, or named by a zone)."""
-    named = set(session.exec(select(ZoneSector.sector_code).distinct()).all())
-    priority = set(session.exec(select(Sector.code).where(Sector.priority == True)).all())  # noqa: E712
-    return sorted(named | priority)
+    named = select(ZoneSector.sector_code.label("code"))
+    priority = select(Sector.code).where(Sector.priority == True)  # noqa: E712
+    return sorted(session.exec(union(named, priority)).scalars().all())
 
 
 def list_sectors(session: Session) -> list[Sector]:
