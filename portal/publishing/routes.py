@@ -32,7 +32,6 @@ from portal.publishing.schemas import (
     PRICE_UNITS,
     ZONE_SCALAR_FIELDS,
     Parsed,
-    field_errors,
     form_value,
     parse_plot_form,
     parse_zone_form,
@@ -116,7 +115,7 @@ def _zone_form_page(
     zone: Zone,
     *,
     values: dict[str, Any],
-    errors: dict[str, str],
+    errors: dict[str, list[str]],
     version: int,
     status_code: int = 200,
     stale: str | None = None,
@@ -182,10 +181,8 @@ def zone_save(
         today=clock.today(),
     )
     page = partial(_zone_form_page, request, lang, session)
-    if parsed.problems:
-        return page(
-            zone, values=parsed.raw, errors=field_errors(parsed.problems, lang), version=version, status_code=422
-        )
+    if parsed.errors:
+        return page(zone, values=parsed.values, errors=parsed.errors.localize(lang), version=version, status_code=422)
     expected, data = _on_top(
         session,
         form,
@@ -212,7 +209,7 @@ def zone_save(
         zone = _zone_or_404(session, slug)
         theirs = versioning.revisions_since(session, object_type="zone", object_id=zone.id, version=version)
         stale = _stale_message(lang, err)
-        return page(zone, values=parsed.raw, errors={}, version=version, status_code=409, stale=stale, theirs=theirs)
+        return page(zone, values=parsed.values, errors={}, version=version, status_code=409, stale=stale, theirs=theirs)
     state = ("published" if publish else "draft") if changes else "unchanged"
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/edit?saved={state}", status_code=303)
 
@@ -315,8 +312,8 @@ def plot_create(
     zone = _zone_or_404(session, slug)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
     page = partial(_plot_form_page, request, lang, session)
-    if parsed.problems:
-        return page(zone, None, values=parsed.raw, errors=field_errors(parsed.problems, lang), status_code=422)
+    if parsed.errors:
+        return page(zone, None, values=parsed.values, errors=parsed.errors.localize(lang), status_code=422)
     try:
         with db.write() as w:
             plots.create_plot(
@@ -325,7 +322,7 @@ def plot_create(
     except service.PublishingError as err:
         session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
-        return page(zone, None, values=parsed.raw, errors={err.field: _service_error(lang, err)}, status_code=422)
+        return page(zone, None, values=parsed.values, errors={err.field: [_service_error(lang, err)]}, status_code=422)
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/plots?saved=created", status_code=303)
 
 
@@ -352,9 +349,9 @@ def plot_save(
     plot = _plot_or_404(session, zone, plot_id)
     version = _version(form)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
-    page = partial(_plot_form_page, request, lang, session, values=parsed.raw, version=version)
-    if parsed.problems:
-        return page(zone, plot, errors=field_errors(parsed.problems, lang), status_code=422)
+    page = partial(_plot_form_page, request, lang, session, values=parsed.values, version=version)
+    if parsed.errors:
+        return page(zone, plot, errors=parsed.errors.localize(lang), status_code=422)
     expected, data = _on_top(
         session,
         form,
@@ -383,7 +380,7 @@ def plot_save(
     except service.PublishingError as err:
         session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
-        return page(zone, plot, errors={err.field: _service_error(lang, err)}, status_code=422)
+        return page(zone, plot, errors={err.field: [_service_error(lang, err)]}, status_code=422)
     return RedirectResponse(
         f"/{lang}/staff/zones/{zone.slug}/plots?saved={'updated' if changes else 'unchanged'}", status_code=303
     )

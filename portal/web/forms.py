@@ -63,6 +63,13 @@ class FieldError:
 class Errors(dict[str, list[FieldError]]):
     """Form field → its problems, in the order found (a problem is listed once)."""
 
+    @classmethod
+    def one(cls, name: str, message: str, /, **params: Any) -> Errors:
+        """The errors of a form refused for one reason (a service's refusal naming its field)."""
+        errors = cls()
+        errors.add(name, message, **params)
+        return errors
+
     def add(self, name: str, message: str, /, **params: Any) -> None:
         items = self.setdefault(name, [])
         error = FieldError(message, params)
