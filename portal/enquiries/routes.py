@@ -11,7 +11,7 @@ from portal.accounts.deps import StaffUser
 from portal.audit.service import client_address
 from portal.catalogue import service as catalogue
 from portal.db import DatabaseDep, SessionDep
-from portal.enquiries import service
+from portal.enquiries import schemas, service
 from portal.enquiries.models import Enquiry
 from portal.i18n import Lang, translate
 from portal.web.formdata import FormDep
@@ -33,7 +33,7 @@ def ask(request: Request, lang: Lang, slug: str, session: SessionDep, db: Databa
     zone = catalogue.get_zone(session, slug=slug)
     if zone is None:
         raise HTTPException(status_code=404)
-    parsed = service.parse(form)
+    parsed = schemas.parse(form)
     address = client_address(request) or "unknown"
     for name, limit, key in (
         ("enquiry-address", service.PER_ADDRESS, address),
@@ -42,17 +42,16 @@ def ask(request: Request, lang: Lang, slug: str, session: SessionDep, db: Databa
         allowed, retry_after = ratelimit.for_app(request.app, name, limit).hit(key)
         if not allowed:
             raise _too_many(lang, retry_after)
-    if parsed.errors:
-        errors = {k: translate(lang, v, n=120 if k == "name" else 2000) for k, v in parsed.errors.items()}
+    if parsed.value is None:
         return render(
             request,
             lang,
             "enquiries/form_page.html",
-            {"zone": zone, "values": parsed.values, "errors": errors},
+            {"zone": zone, "values": parsed.values, "errors": parsed.errors.localize(lang)},
             status_code=422,
         )
     with db.write() as w:
-        service.create(w, zone=zone, values=parsed.values, lang=lang, address=address)
+        service.create(w, zone=zone, values=parsed.value, lang=lang, address=address)
     return RedirectResponse(f"/{lang}/zones/{slug}?asked=1#ask", status_code=303)
 
 
