@@ -14,6 +14,7 @@ from portal.db import DatabaseDep, SessionDep
 from portal.enquiries import schemas, service
 from portal.enquiries.models import Enquiry
 from portal.i18n import Lang, translate
+from portal.web import forms
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -67,11 +68,8 @@ def staff_answer(
     enquiry = session.get(Enquiry, enquiry_id)
     if enquiry is None:
         raise HTTPException(status_code=404)
-    text = str(form.get("answer", "")).strip()
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        raise HTTPException(status_code=400) from None
+    text = forms.text(form, "answer")
+    version = forms.version(form)
     if not text or len(text) > 4000:
         raise HTTPException(status_code=422, detail=translate(lang, "Write the answer (at most 4,000 characters)."))
     try:

@@ -308,7 +308,7 @@ def links_send(request: Request, lang: Lang, db: DatabaseDep, form: FormDep):
     """Always the same answer for a well-formed address, whether or not it has proposals and whether or not
     its own limit was reached; only the requesting client's limit answers 429 (it says nothing of the
     address)."""
-    email = str(form.get("email") or "").strip()
+    email = web_forms.text(form, "email", 1000)
     if not re.match(EMAIL, email) or len(email) > 254:
         return _links_page(request, lang, value=email[:254], error=N_("Enter a valid e-mail address."))
     allowed, retry_after = for_app(request.app, "intake-links-client", LINKS_LIMIT_PER_CLIENT).hit(

@@ -37,6 +37,7 @@ from portal.publishing.schemas import (
     parse_zone_form,
 )
 from portal.versioning import service as versioning
+from portal.web import forms as web_forms
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -90,13 +91,6 @@ def _zone_or_404(session, slug: str) -> Zone:
     if zone is None:
         raise HTTPException(status_code=404)
     return zone
-
-
-def _version(form: FormData) -> int:
-    try:
-        return int(str(form.get("version", "")))
-    except ValueError:
-        raise HTTPException(status_code=400) from None
 
 
 # --- zones ------------------------------------------------------------------------------------------
@@ -170,7 +164,7 @@ def zone_save(
     request: Request, lang: Lang, slug: str, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
 ):
     zone = _zone_or_404(session, slug)
-    version = _version(form)
+    version = web_forms.version(form)
     raw = {k: form.get(k) for k in ZONE_SCALAR_FIELDS}
     sectors = [str(s) for s in form.getlist("priority_sectors")]
     parsed: Parsed = parse_zone_form(
@@ -347,7 +341,7 @@ def plot_save(
 ):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
-    version = _version(form)
+    version = web_forms.version(form)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
     page = partial(_plot_form_page, request, lang, session, values=parsed.values, version=version)
     if parsed.errors:
@@ -406,7 +400,7 @@ def plot_delete(
 ):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
-    version = _version(form)
+    version = web_forms.version(form)
     try:
         with db.write() as w:
             plots.delete_plot(
@@ -498,7 +492,7 @@ def import_form(request: Request, lang: Lang, user: StaffUser, kind: str = "plot
 
 @router.post("/staff/import")
 def import_upload(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep):
-    kind = str(form.get("kind") or "")
+    kind = web_forms.text(form, "kind", 40)
     upload = form.get("file")
     if kind not in importer.KINDS:
         return _import_page(
@@ -582,7 +576,7 @@ def import_apply(
     request: Request, lang: Lang, import_id: str, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
 ):
     pending = _pending_or_404(session, import_id, user)
-    skip = str(form.get("skip_bad_rows") or "") in ("1", "on", "true")
+    skip = web_forms.checked(form, "skip_bad_rows")
     kind = pending.kind
     try:
         with db.write() as w:

@@ -23,6 +23,7 @@ from portal.publishing.schemas import CURRENCIES, form_value
 from portal.registry import labels, service
 from portal.registry.schemas import FORM_FIELDS, ProjectList, countries, parse_project_form
 from portal.versioning import service as versioning
+from portal.web import forms
 from portal.web.formdata import FormDep
 from portal.web.forms import Errors
 from portal.web.render import render
@@ -151,10 +152,7 @@ def project_save(
     request: Request, lang: Lang, project_id: int, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
 ):
     project = _project_or_404(session, project_id)
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        raise HTTPException(status_code=400) from None
+    version = forms.version(form)
     parsed = _parse(session, form)
     page = partial(_form_page, request, lang, session, values=parsed.values, version=version)
     if parsed.errors:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from portal.i18n import N_
 from portal.publishing.schemas import CURRENCIES, clean_text, parse_choice, parse_number
 from portal.registry.models import ProjectStatus
-from portal.web.forms import Errors, Invalid, Parsed, collect, kept
+from portal.web.forms import Errors, Invalid, Parsed, checked, collect, kept
 
 MAX_CAPITAL = 1e16
 MAX_JOBS = 1_000_000
@@ -94,7 +94,7 @@ def parse_project_form(
         "status": lambda v: parse_choice(v, [s.value for s in ProjectStatus], required=True),
     }
     values = collect(raw, parsers, errors)
-    values["published"] = str(raw.get("published") or "") in ("1", "on", "true")
+    values["published"] = checked(raw, "published")
     typed = kept(raw, FORM_FIELDS)
     if not errors:
         if values["plot_id"] is not None and plots.get(values["plot_id"]) != values["zone"]:

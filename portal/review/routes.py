@@ -43,6 +43,7 @@ from portal.review.schemas import (
 )
 from portal.review.workflow import ACTION_LABELS, STATE_LABELS, IllegalTransition
 from portal.screening import service as screening
+from portal.web import forms as web_forms
 from portal.web.formdata import FormDep
 from portal.web.forms import Errors
 from portal.web.render import render
@@ -191,7 +192,7 @@ def bulk_assign(request: Request, lang: Lang, session: SessionDep, db: DatabaseD
     """Assign the ticked cases to one screener in one transaction; closed cases are skipped and counted."""
     form, errors = AssignForm.parse(raw, me=user.id)
     ids = sorted({int(v) for v in raw.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 12})
-    back = str(raw.get("back") or "")
+    back = web_forms.text(raw, "back", 2000)
     back = back if back.startswith("applied=") and "\n" not in back and "\r" not in back else ""
     screener = None if errors else service.get_user(session, user_id=form.screener_id)
     if not ids or screener is None:
@@ -298,7 +299,7 @@ def fill_template(
     if use not in FILL_FORMS:
         raise HTTPException(status_code=404)
     proposal = _proposal_or_404(session, proposal_id)
-    key = str(raw.get("template") or "")
+    key = web_forms.text(raw, "template", 80)
     template = None
     if use == "decision":
         form, _errors = DecisionForm.parse(raw)

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from fastapi import HTTPException
 from pydantic import BaseModel, ValidationError
 
 from portal.i18n import N_, fmt_number, translate
@@ -192,6 +193,14 @@ def idempotency_key(raw: str | None) -> str | None:
 
 def new_key() -> str:
     return str(uuid.uuid4())
+
+
+def version(form: Any, name: str = "version") -> int:
+    """The record version an edit form was opened at (compare-and-set); a missing or forged one is a 400."""
+    raw = text(form, name, 20)
+    if not raw.isdigit():
+        raise HTTPException(status_code=400)
+    return int(raw)
 
 
 def kept(raw: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
