@@ -203,12 +203,6 @@ def sectors_page(request: Request, lang: Lang, session: SessionDep):
     return render(request, lang, "catalogue/sectors.html", {"sectors": service.list_sectors(session)})
 
 
-@router.get("/rules")
-def rules_page(request: Request, lang: Lang, session: SessionDep):
-    sensitive = [s for s in service.list_sectors(session) if s.sensitive]
-    return render(request, lang, "catalogue/rules.html", {"sensitive": sensitive})
-
-
 # --- API --------------------------------------------------------------------------------------
 
 FILTER_DOC = {
