@@ -36,6 +36,7 @@ from portal.publishing import routes as publishing
 from portal.registry import routes as registry
 from portal.resources import asset_dir
 from portal.review import routes as review
+from portal.screening import routes as screening
 from portal.searchindex.sync import SyncWorker
 from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
@@ -60,6 +61,7 @@ API = "/api/v1"
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (catalogue.api, API),
     (catalogue.router, ""),
+    (screening.router, ""),
     (opendata.api, API),
     (opendata.router, ""),
     (accounts.router, ""),

@@ -212,12 +212,6 @@ def sector_page(request: Request, lang: Lang, code: str, session: SessionDep):
     return render(request, lang, "catalogue/sector.html", {"sector": sector, "zones": zones, **_label_context()})
 
 
-@router.get("/rules")
-def rules_page(request: Request, lang: Lang, session: SessionDep):
-    sensitive = [s for s in service.sector_infos(session) if s.sensitive]
-    return render(request, lang, "catalogue/rules.html", {"sensitive": sensitive})
-
-
 # --- API --------------------------------------------------------------------------------------
 
 FILTER_DOC = {

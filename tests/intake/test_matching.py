@@ -241,6 +241,6 @@ def test_match_page_labels_planned_zones(client):
 def test_match_page_errors_by_the_field(client):
     r = client.get("/en/match", params={"sectors": "9999", "land_ha": "-3"})
     assert r.status_code == 422
-    assert 'id="err-sectors"' in r.text and 'id="err-land_ha"' in r.text
+    assert 'id="f-sectors-error"' in r.text and 'id="f-land_ha-error"' in r.text
     assert 'value="-3"' in r.text
     assert '<li class="match' not in r.text
