@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +36,7 @@ from portal.publishing import routes as publishing
 from portal.registry import routes as registry
 from portal.resources import asset_dir
 from portal.review import routes as review
+from portal.screening import routes as screening
 from portal.searchindex.sync import SyncWorker
 from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
@@ -59,6 +61,7 @@ API = "/api/v1"
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (catalogue.api, API),
     (catalogue.router, ""),
+    (screening.router, ""),
     (opendata.api, API),
     (opendata.router, ""),
     (accounts.router, ""),
@@ -133,6 +136,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         from portal.intake.uploads import clean_incoming
 
         clean_incoming(settings.upload_dir)  # what a crash left half-written
+        # the routes' thread pool (anyio's default is 40 threads fighting over the GIL: PORTAL_THREADS)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_count
         worker.start()
         mailer.start()
         yield

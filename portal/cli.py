@@ -101,17 +101,26 @@ def serve(
         )
         raise typer.Exit(1)
 
-    uvicorn.run(
-        "portal.main:app",
-        host=host,
-        port=port,
-        fd=fd,
-        workers=workers,
-        reload=reload,
-        proxy_headers=False,  # the app applies X-Forwarded-* from PORTAL_FORWARDED_ALLOW_IPS only (portal/app.py)
-        access_log=False,  # the portal writes its own line per request, with its id and tokens redacted
-        log_config=log_config(),
-    )
+    options = {
+        "proxy_headers": False,  # the app applies X-Forwarded-* from PORTAL_FORWARDED_ALLOW_IPS only (portal/app.py)
+        "access_log": False,  # the portal writes its own line per request, with its id and tokens redacted
+        "log_config": log_config(),
+    }
+    if fd is not None and not reload:
+        # uvicorn's own --fd wraps the socket as AF_UNIX, so asyncio never sets TCP_NODELAY on its connections
+        # and each keep-alive response waits ~40 ms for the client's delayed ACK: wrap it with its real family.
+        import socket
+
+        from uvicorn.supervisors import Multiprocess
+
+        sock = socket.socket(fileno=fd)
+        config = uvicorn.Config("portal.main:app", workers=workers, **options)
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            uvicorn.Server(config).run(sockets=[sock])
+        return
+    uvicorn.run("portal.main:app", host=host, port=port, fd=fd, workers=workers, reload=reload, **options)
 
 
 def log_config() -> dict:
@@ -200,6 +209,39 @@ def _after_commit(db) -> None:
     except SearchUnavailable as err:
         typer.echo(f"search index not updated now ({err}); the server's worker will catch up")
     worker.engine.close()
+
+
+@app.command("demo-data")
+def demo_data(
+    zones: int = typer.Option(2000, min=1, help="synthetic zones to add"),
+    plots: int = typer.Option(50000, min=0, help="synthetic plots, spread over the zones"),
+    database_url: str = typer.Option("", help="the (separate) database to fill; default PORTAL_DATABASE_URL"),
+) -> None:
+    """Fill a separate database with a synthetic catalogue (benchmarks, scale tests). Every record is marked
+    synthetic (source = "synthetic"); a database holding real data is refused (exit 2)."""
+    from sqlmodel import SQLModel
+
+    from portal import models  # noqa: F401  every table, for the real-data check
+    from portal.catalogue.demo import RealDataPresent, generate
+    from portal.db import Database
+    from portal.events import public_data_changed
+    from portal.migrate import upgrade
+
+    url = database_url or get_settings().database_url
+    upgrade(url)
+    db = Database(url)
+    try:
+        with db.write() as session:
+            report = generate(session, zones=zones, plots=plots, table_names=list(SQLModel.metadata.tables))
+            public_data_changed(session, ["catalogue:demo-data"])  # the page-cache generation moves on
+    except RealDataPresent as err:
+        typer.echo(f"demo-data refused: {_without_password(url)} holds real data ({err})", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"synthetic catalogue in {_without_password(url)}: {report.zones} zones, {report.plots} plots, "
+        f"{report.zone_sectors} zone sectors (sectors added: {report.sectors_added})"
+    )
+    _after_commit(db)
 
 
 @app.command()

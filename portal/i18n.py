@@ -12,9 +12,10 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated
 
+from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
 from babel.support import NullTranslations, Translations
 from fastapi import Depends, HTTPException, Path
 
@@ -81,12 +82,22 @@ Lang = Annotated[str, Depends(_lang_dependency)]
 # --- formatting -------------------------------------------------------------------------------
 
 
+@cache
+def _babel_locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+@cache
+def _number_pattern(digits: int) -> NumberPattern:
+    """Parsed once (format_decimal parses its pattern and locale on every call: a page formats hundreds)."""
+    return parse_pattern("#,##0" + ("." + "#" * digits if digits else ""))
+
+
 def fmt_number(value: float | int | Decimal | None, locale: str, digits: int = 2) -> str | None:
     """Locale number; None stays None so templates can say 'not published'."""
     if value is None:
         return None
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale)
+    return _number_pattern(digits).apply(value, _babel_locale(locale))
 
 
 def fmt_area(value: float | int | Decimal | None, locale: str) -> str | None:
@@ -95,10 +106,13 @@ def fmt_area(value: float | int | Decimal | None, locale: str) -> str | None:
     return f"{fmt_number(value, locale)}\u00a0ha"
 
 
+_PERCENT = parse_pattern("#,##0.#%")
+
+
 def fmt_percent(value: float | None, locale: str) -> str | None:
     if value is None:
         return None
-    return format_percent(value, format="#,##0.#%", locale=locale)
+    return _PERCENT.apply(value, _babel_locale(locale))
 
 
 #: Viet Nam's time (Asia/Ho_Chi_Minh: UTC+7, no daylight saving), for every date and time shown

@@ -6,6 +6,7 @@ suitable for `make run` on a fresh machine. Production sets PORTAL_ENV=productio
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import date
 from functools import lru_cache
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
     search_breaker_failures: int = 5  # failures in a row that open the circuit breaker …
     search_breaker_reset: float = 30.0  # … for this many seconds
     page_cache: bool = True  # cache rendered public catalogue pages for anonymous visitors
+    # Threads running the routes (plain `def`) in each worker. Page work is CPU-bound Python under the GIL, so
+    # a big pool only adds contention; but a search waiting on its engine holds a thread (at most
+    # search_max_concurrent of them). 0 = search_max_concurrent + 2 per core (anyio's default is 40).
+    threads: int = Field(default=0, ge=0, le=256)
     secret_key: str = ""  # production: required; elsewhere empty → <var_dir>/secret_key (made once)
     ratelimit_url: str = "memory://"  # or redis://127.0.0.1:6379/0
     tile_url: str = ""  # e.g. https://tile.example/{z}/{x}/{y}.png; empty → no base tiles
@@ -104,6 +109,10 @@ class Settings(BaseSettings):
         if self.upload_dir is None:
             self.upload_dir = self.var_dir / "uploads"
         return self
+
+    @property
+    def thread_count(self) -> int:
+        return self.threads or self.search_max_concurrent + 2 * (os.cpu_count() or 1)
 
     @property
     def is_sqlite(self) -> bool:

@@ -136,13 +136,19 @@ def server_env(
 
 
 def run_cli(
-    args: list[str], environ: dict[str, str], *, timeout: float = 120, check: bool = True, input_text: str | None = None
+    args: list[str],
+    environ: dict[str, str],
+    *,
+    timeout: float = 120,
+    check: bool = True,
+    input_text: str | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess:
-    """`portal <args>` in a subprocess with the server's environment."""
+    """`portal <args>` in a subprocess with the server's environment (`cwd`: the code to run, default ROOT)."""
     result = subprocess.run(
         [sys.executable, "-m", "portal.cli", *args],
         env=environ,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -151,6 +157,19 @@ def run_cli(
     if check and result.returncode != 0:
         raise ServerError(f"portal {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+#: uvicorn on an inherited socket, as `uvicorn --fd` but with the socket's real family: `--fd` wraps it as
+#: AF_UNIX, so asyncio never sets TCP_NODELAY on the connections and every keep-alive response waits ~40 ms
+#: for the client's delayed ACK (Nagle). argv: app, fd, app_dir ("" for none); code from the cwd.
+NODELAY_LAUNCHER = """
+import os, socket, sys
+import uvicorn
+app, fd, app_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sys.path.insert(0, app_dir or os.getcwd())
+config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
+uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
+"""
 
 
 class LiveServer:
@@ -171,9 +190,14 @@ class LiveServer:
         workers: int = 1,
         startup_timeout: float = 60,
         via_cli: bool = False,
+        code_dir: Path | None = None,
+        nodelay: bool = False,
     ) -> None:
         """`via_cli=True`: start it as production does, `portal serve --fd … --workers …` (its settings,
-        its logging), instead of uvicorn directly."""
+        its logging), instead of uvicorn directly. `code_dir`: serve the portal package found there (the
+        benchmark's "before" run serves an export of main), default this checkout."""
+        self.code_dir = Path(code_dir) if code_dir else ROOT
+        self.nodelay = nodelay  # one worker through NODELAY_LAUNCHER (the benchmarks: no Nagle stalls)
         self.database_url = database_url
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -205,13 +229,15 @@ class LiveServer:
         return self.base_url + path
 
     def bootstrap(self) -> None:
-        run_cli(["bootstrap"], self.environ)
+        run_cli(["bootstrap"], self.environ, cwd=self.code_dir, timeout=600)
         self._bootstrapped = True
 
     def cli(
         self, *args: str, extra_env: dict[str, str] | None = None, check: bool = True, input_text: str | None = None
     ) -> subprocess.CompletedProcess:
-        return run_cli(list(args), {**self.environ, **(extra_env or {})}, check=check, input_text=input_text)
+        return run_cli(
+            list(args), {**self.environ, **(extra_env or {})}, check=check, input_text=input_text, cwd=self.code_dir
+        )
 
     def start(self) -> LiveServer:
         if self.proc is not None and self.proc.poll() is None:
@@ -234,6 +260,8 @@ class LiveServer:
         ]
         if self.app_dir is not None:
             cmd += ["--app-dir", str(self.app_dir)]
+        if self.nodelay:
+            cmd = [sys.executable, "-c", NODELAY_LAUNCHER, self.app, str(self.socket.fileno()), str(self.app_dir or "")]
         if self.via_cli:
             cmd = [sys.executable, "-m", "portal.cli", "serve", "--fd", str(self.socket.fileno())]
             cmd += ["--workers", str(self.workers)]
@@ -241,7 +269,7 @@ class LiveServer:
         self.proc = subprocess.Popen(
             cmd,
             env=self.environ,
-            cwd=ROOT,
+            cwd=self.code_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -271,10 +299,9 @@ class LiveServer:
         """SIGKILL the whole process group: no shutdown handlers run, as in a power cut."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):  # the group outlives a killed master (its orphans)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
         self.proc = None
 
     def stop(self, timeout: float = 10) -> None:
@@ -288,11 +315,50 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.kill()
                 return
+        with contextlib.suppress(ProcessLookupError):  # whatever a killed master left in its group
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc = None
 
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def worker_pids(self) -> list[int]:
+        """The live uvicorn worker processes of a `workers > 1` server (children of its master)."""
+        if self.proc is None:
+            return []
+        return [
+            pid
+            for pid in _children(self.proc.pid)
+            if "multiprocessing" in _cmdline(pid) and "resource_tracker" not in _cmdline(pid)
+        ]
+
+    def wait_workers(self, count: int, timeout: float = 60) -> list[int]:
+        """Until `count` workers answer on the socket's accept queue (the master replaces dead ones)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            if len(pids) == count and all(_listening(pid, self.socket) for pid in pids):
+                return pids
+            time.sleep(0.1)
+        raise ServerError(f"{count} workers not up after {timeout}s: {self.worker_pids()}\n{self.log_tail()}")
+
+    def kill_master(self) -> None:
+        """SIGKILL the master process alone: its workers live on, orphaned, still serving the socket."""
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def connection_owner(self, client_port: int) -> int | None:
+        """The pid of the process holding the server side of the connection from `client_port`."""
+        inode = _tcp_inode(self.port, client_port)
+        if inode is None or self.proc is None:
+            return None
+        for pid in _group_members(self.proc.pid):  # the master, its workers, orphans of a killed master
+            if _holds_socket(pid, inode):
+                return pid
+        return None
 
     @property
     def running(self) -> bool:
@@ -314,3 +380,77 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# --- processes, from /proc (Linux) -------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Every process of the process group (orphaned workers of a killed master included)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                members.append(int(stat.parent.name))
+    return members
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _holds_socket(pid: int, inode: int) -> bool:
+    return inode in _socket_inodes(pid)
+
+
+def _listening(pid: int, sock: socket.socket) -> bool:
+    """The process holds the listening socket (a spawned worker has started and inherited it)."""
+    inode = os.fstat(sock.fileno()).st_ino
+    return _holds_socket(pid, inode)
+
+
+def _tcp_inode(server_port: int, client_port: int) -> int | None:
+    """Inode of the server-side socket of 127.0.0.1:client_port → 127.0.0.1:server_port."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], int(fields[9])
+        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port and inode:
+            return inode
+    return None
+
+
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def redis_available() -> Exception | None:
+    """None when Redis answers, otherwise the error (for `service_unavailable`)."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        return None
+    except Exception as err:  # any failure means "not available here"
+        return err

@@ -118,7 +118,7 @@ class Plot(SQLModel, table=True):
     price_amount: float | None = None
     price_currency: str | None = Field(default=None, max_length=3)
     price_unit: str | None = Field(default=None, max_length=24)  # e.g. m2_year, m2_lease_term
-    geometry: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    geometry: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     source: str = Field(default="staff", max_length=40)
     source_ref: str = Field(default="", max_length=80)
     verified_on: date | None = None

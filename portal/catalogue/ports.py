@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from portal.events import NotWired
 
-LeasedOutsidePlots = Callable[[Session, list[int]], dict[int, float]]
+#: zone ids, or None for every zone (a whole-catalogue page: no `IN (…)` list of every id)
+LeasedOutsidePlots = Callable[[Session, list[int] | None], dict[int, float]]
 
 _leased_outside_plots: LeasedOutsidePlots | None = None
 
@@ -23,7 +24,7 @@ def provide_leased_outside_plots(provider: LeasedOutsidePlots) -> None:
     _leased_outside_plots = provider
 
 
-def leased_outside_plots(session: Session, zone_ids: list[int]) -> dict[int, float]:
+def leased_outside_plots(session: Session, zone_ids: list[int] | None) -> dict[int, float]:
     if _leased_outside_plots is None:
         raise NotWired("no provider of leased land outside plots: call portal.wiring.wire() at start-up")
     return _leased_outside_plots(session, zone_ids)

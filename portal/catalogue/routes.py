@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from portal.catalogue import labels, service
 from portal.catalogue.present import zone_public
 from portal.catalogue.schemas import SORT_KEYS, ZoneFilters, ZoneList, ZonePublic, parse_zone_filters
+from portal.collation import sort_key
 from portal.data import load
 from portal.db import SessionDep
 from portal.facts import present as facts_present
@@ -20,7 +21,7 @@ from portal.facts import service as facts_service
 from portal.i18n import N_, Lang, translate
 from portal.places import service as places
 from portal.spreadsheets import csv_text
-from portal.web.caching import cached_response
+from portal.web.caching import cached_response, catalogue_generation, generation_etag, not_modified
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -33,10 +34,7 @@ def _label_context() -> dict:
 
 @router.get("/")
 def home(request: Request, lang: Lang, session: SessionDep):
-    zones = service.all_zones(session)
-    counts: dict[str, int] = {}
-    for z in zones:
-        counts[z.kind] = counts.get(z.kind, 0) + 1
+    counts = service.count_by_kind(session)
     figures = {f["key"]: f for f in load("targets")["key_figures"]}
     return render(
         request,
@@ -91,7 +89,7 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "filters": parsed.filters,
             "errors": parsed.errors,
             "sectors": sectors,
-            "all_sectors": service.list_sectors(session),
+            "all_sectors": service.sector_infos(session),
             "sort_keys": SORT_KEYS,
             **_label_context(),
             "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
@@ -149,7 +147,7 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             **public,
             **place_ctx,
             "schema_place": _schema_place(zone, place_ctx["place"], lang, request.app.state.settings.base_url),
-            "province_priorities": [s for s in service.list_sectors(session) if s.priority],
+            "province_priorities": [s for s in service.sector_infos(session) if s.priority],
             "alert_filters": ZoneFilters(zone=(zone.slug,)),  # the land alert for this zone (portal/alerts)
             **_label_context(),
         },
@@ -201,13 +199,17 @@ def _schema_place(zone, place, lang: str, base_url: str) -> dict:
 
 @router.get("/sectors")
 def sectors_page(request: Request, lang: Lang, session: SessionDep):
-    return render(request, lang, "catalogue/sectors.html", {"sectors": service.list_sectors(session)})
+    return render(request, lang, "catalogue/sectors.html", {"sectors": service.sector_infos(session)})
 
 
-@router.get("/rules")
-def rules_page(request: Request, lang: Lang, session: SessionDep):
-    sensitive = [s for s in service.list_sectors(session) if s.sensitive]
-    return render(request, lang, "catalogue/rules.html", {"sensitive": sensitive})
+@router.get("/sectors/{code}")
+def sector_page(request: Request, lang: Lang, code: str, session: SessionDep):
+    """One VSIC class: what the resolutions say of it, and the zones that name it as a priority."""
+    sector = service.get_sector(session, code=code)
+    if sector is None:
+        raise HTTPException(status_code=404)
+    zones = sorted(service.sector_zones(session, code=code), key=lambda z: sort_key(getattr(z, f"name_{lang}"), lang))
+    return render(request, lang, "catalogue/sector.html", {"sector": sector, "zones": zones, **_label_context()})
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -235,7 +237,7 @@ def _api_filters(request: Request, session):
 def _public_list(request: Request, session, zones) -> list[ZonePublic]:
     land = service.land_figures(session, zones)
     sectors = service.zone_sectors(session, [z.id for z in zones])
-    slugs = {z.id: z.slug for z in service.all_zones(session)}
+    slugs = service.parent_slugs(session, zones)
     base = request.app.state.settings.base_url
     return [zone_public(z, land[z.id], sectors[z.id], parent_slug=slugs.get(z.parent_id), base_url=base) for z in zones]
 
@@ -326,6 +328,13 @@ def export_rows(items: list[ZonePublic]) -> list[dict]:
     return rows
 
 
+def _unchanged(request: Request, session, name: str):
+    """(etag, last modified, the 304 when the client's copy is current): asked before any body is built."""
+    etag = generation_etag(catalogue_generation(session), name)
+    modified = service.last_modified(session)
+    return etag, modified, not_modified(request, etag, modified)
+
+
 @api.get(
     "/zones.csv",
     summary="All published zones as CSV (open data)",
@@ -333,6 +342,9 @@ def export_rows(items: list[ZonePublic]) -> list[dict]:
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **NOT_MODIFIED},
 )
 def api_zones_csv(request: Request, session: SessionDep):
+    etag, modified, unchanged = _unchanged(request, session, "zones.csv")
+    if unchanged is not None:
+        return unchanged
     items = _public_list(request, session, service.all_zones(session))
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
@@ -343,8 +355,9 @@ def api_zones_csv(request: Request, session: SessionDep):
         request,
         "\ufeff" + buf.getvalue(),
         "text/csv; charset=utf-8",
-        service.last_modified(session),
+        modified,
         headers={"Content-Disposition": 'attachment; filename="zones.csv"'},
+        etag=etag,
     )
 
 
@@ -355,14 +368,18 @@ def api_zones_csv(request: Request, session: SessionDep):
     responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **NOT_MODIFIED},
 )
 def api_zones_json(request: Request, session: SessionDep):
+    etag, modified, unchanged = _unchanged(request, session, "zones.json")
+    if unchanged is not None:
+        return unchanged
     items = _public_list(request, session, service.all_zones(session))
     body = json.dumps({"zones": [i.model_dump(mode="json") for i in items]}, ensure_ascii=False)
     return cached_response(
         request,
         body,
         "application/json",
-        service.last_modified(session),
+        modified,
         headers={"Content-Disposition": 'inline; filename="zones.json"'},
+        etag=etag,
     )
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func
+from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
 from portal.catalogue import ports
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone, ZoneSector
 from portal.catalogue.schemas import ZoneFilters
 from portal.collation import sort_key
+from portal.web.caching import catalogue_generation
 
 PAGE_SIZE = 20
 
@@ -33,15 +34,24 @@ class LandFigures:
     plot_count: int = 0
 
 
-def _plot_sums(session: Session, zone_ids: list[int]) -> dict[int, dict[str, float]]:
+#: at most this many ids in an `IN (…)` list; more (a whole-catalogue page) reads every zone's sums in one
+#: grouped query instead, so no query's parameters grow with the catalogue (SQLite caps them at 32,766)
+MAX_IN = 50
+
+
+def bounded_ids(zone_ids: list[int]) -> list[int] | None:
+    """`zone_ids` when short enough for an `IN (…)` list, else None ("every zone": filter afterwards)."""
+    return zone_ids if len(zone_ids) <= MAX_IN else None
+
+
+def _plot_sums(session: Session, zone_ids: list[int] | None) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = {}
-    if not zone_ids:
+    if zone_ids is not None and not zone_ids:
         return out
-    rows = session.exec(
-        select(Plot.zone_id, Plot.status, func.sum(Plot.area_ha), func.count())
-        .where(col(Plot.zone_id).in_(zone_ids))
-        .group_by(Plot.zone_id, Plot.status)
-    ).all()
+    stmt = select(Plot.zone_id, Plot.status, func.sum(Plot.area_ha), func.count())
+    if zone_ids is not None:
+        stmt = stmt.where(col(Plot.zone_id).in_(zone_ids))
+    rows = session.exec(stmt.group_by(Plot.zone_id, Plot.status)).all()
     for zone_id, status, area, count in rows:
         sums = out.setdefault(zone_id, {"count": 0})
         sums[status] = float(area or 0)
@@ -49,13 +59,14 @@ def _plot_sums(session: Session, zone_ids: list[int]) -> dict[int, dict[str, flo
     return out
 
 
-def extra_leased(session: Session, zone_ids: list[int]) -> dict[int, float]:
+def extra_leased(session: Session, zone_ids: list[int] | None) -> dict[int, float]:
     """Leased land recorded outside plots (the registry owns this figure: catalogue/ports.py)."""
     return ports.leased_outside_plots(session, zone_ids)
 
 
-def land_figures(session: Session, zones: list[Zone]) -> dict[int, LandFigures]:
-    ids = [z.id for z in zones if z.id is not None]
+def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
+    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
+    ids = bounded_ids([z.id for z in zones if z.id is not None])
     plots = _plot_sums(session, ids)
     extra = extra_leased(session, ids)
     out = {}
@@ -117,15 +128,16 @@ def matching_zone_ids(session: Session, *, filters: ZoneFilters, zone_ids: list[
 
 
 KIND_ORDER = {"kcn": 0, "kkt": 1, "ccn": 2}
+FACETS = ("kind", "status", "locality")
 
 SORTS = {
     "area_desc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).desc(), Zone.slug],
     "area_asc": lambda lang: [col(Zone.total_area_ha).is_(None), col(Zone.total_area_ha).asc(), Zone.slug],
 }
 NAME_SORTS = {
-    "name": lambda lang: lambda z: (sort_key(getattr(z, f"name_{lang}"), lang), z.slug),
+    "name": lambda lang: lambda z: (sort_key(z[2], lang), z.slug),
     # parks, then the economic zone, then clusters; by name within each
-    "kind": lambda lang: lambda z: (KIND_ORDER.get(z.kind, 9), sort_key(getattr(z, f"name_{lang}"), lang), z.slug),
+    "kind": lambda lang: lambda z: (KIND_ORDER.get(z.kind, 9), sort_key(z[2], lang), z.slug),
 }
 
 
@@ -139,23 +151,50 @@ def list_zones(
     include_unpublished: bool = False,
 ) -> ZonePage:
     conds = _conditions(filters, include_unpublished=include_unpublished)
-    total = session.exec(select(func.count()).select_from(Zone).where(*conds)).one()
+    # One grouped query gives the total and the three facets: the zones matching every filter but kind,
+    # status and locality, counted per (kind, status, locality); each facet then applies the other two.
+    base = _conditions(
+        filters.without("kind").without("status").without("locality"), include_unpublished=include_unpublished
+    )
+    grid = session.exec(
+        select(Zone.kind, Zone.status, Zone.locality, func.count())
+        .where(*base)
+        .group_by(Zone.kind, Zone.status, Zone.locality)
+    ).all()
+    chosen = {name: set(getattr(filters, name)) for name in FACETS}
+
+    def matches(row, skip: str | None) -> bool:
+        values = dict(zip(FACETS, row[:3], strict=True))
+        return all(not chosen[n] or values[n] in chosen[n] for n in FACETS if n != skip)
+
+    total = sum(row[3] for row in grid if matches(row, None))
+    facets: dict[str, dict[str, int]] = {}
+    for i, name in enumerate(FACETS):  # each facet counted with the other filters only
+        counts: dict[str, int] = {}
+        for row in grid:
+            if row[i] is not None and matches(row, name):
+                counts[str(row[i])] = counts.get(str(row[i]), 0) + row[3]
+        facets[name] = dict(sorted(counts.items()))
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     sort = filters.sort or "kind"
     if sort in NAME_SORTS:  # names in the language's collation (ICU), which SQL cannot do portably
-        matching = sorted(session.exec(select(Zone).where(*conds)).all(), key=NAME_SORTS[sort](lang))
-        zones = matching[(page - 1) * per_page : page * per_page]
+        # sort the few columns the order needs, then load only the page's zones
+        names = select(Zone.id, Zone.slug, getattr(Zone, f"name_{lang}"), Zone.kind).where(*conds)
+        matching = sorted(session.exec(names).all(), key=NAME_SORTS[sort](lang))
+        ids = [row.id for row in matching[(page - 1) * per_page : page * per_page]]
+        by_id = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(ids))).all()} if ids else {}
+        zones = [by_id[i] for i in ids]
     else:
         stmt = select(Zone).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
         zones = list(session.exec(stmt).all())
-    facets = {}
-    for name in ("kind", "status", "locality"):  # each facet counted with the other filters only
-        column = getattr(Zone, name)
-        others = _conditions(filters.without(name), include_unpublished=include_unpublished)
-        rows = session.exec(select(column, func.count()).where(*others).group_by(column)).all()
-        facets[name] = {str(k): n for k, n in rows if k is not None}
     return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
+
+
+def zone_stamps(session: Session) -> list:
+    """(slug, updated_at) of every published zone, by kind and slug (the sitemap: no zone object)."""
+    stmt = select(Zone.slug, Zone.updated_at).where(col(Zone.published).is_(True)).order_by(Zone.kind, Zone.slug)
+    return list(session.exec(stmt).all())
 
 
 def all_zones(session: Session, *, include_unpublished: bool = False) -> list[Zone]:
@@ -163,6 +202,32 @@ def all_zones(session: Session, *, include_unpublished: bool = False) -> list[Zo
     if not include_unpublished:
         stmt = stmt.where(Zone.published == True)  # noqa: E712
     return list(session.exec(stmt).all())
+
+
+def parent_slugs(session: Session, zones: list) -> dict[int, str]:
+    """id → slug of the zones' parents (ids and slugs only; no zone object is built)."""
+    ids = sorted({z.parent_id for z in zones if z.parent_id is not None})
+    if not ids:
+        return {}
+    stmt = select(Zone.id, Zone.slug)
+    bounded = bounded_ids(ids)
+    if bounded is not None:
+        stmt = stmt.where(col(Zone.id).in_(bounded))
+    return dict(session.exec(stmt).all())
+
+
+def zones_by_slug(session: Session, slugs: list[str]) -> list[Zone]:
+    """The published zones of `slugs` (a short list: a comparison's zones)."""
+    if not slugs:
+        return []
+    return list(session.exec(select(Zone).where(col(Zone.slug).in_(slugs), col(Zone.published).is_(True))).all())
+
+
+def count_by_kind(session: Session) -> dict[str, int]:
+    """kind → number of published zones (counted in the database)."""
+    stmt = select(Zone.kind, func.count()).where(col(Zone.published).is_(True)).group_by(Zone.kind)
+    rows = session.exec(stmt.order_by(Zone.kind))
+    return {kind: n for kind, n in rows.all()}
 
 
 def get_zone(session: Session, *, slug: str, include_unpublished: bool = False) -> Zone | None:
@@ -176,14 +241,13 @@ def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector
     out: dict[int, list[Sector]] = {zid: [] for zid in zone_ids}
     if not zone_ids:
         return out
-    rows = session.exec(
-        select(ZoneSector.zone_id, Sector)
-        .join(Sector, col(Sector.code) == ZoneSector.sector_code)
-        .where(col(ZoneSector.zone_id).in_(zone_ids))
-        .order_by(Sector.code)
-    ).all()
-    for zone_id, sector in rows:
-        out[zone_id].append(sector)
+    stmt = select(ZoneSector.zone_id, Sector).join(Sector, col(Sector.code) == ZoneSector.sector_code)
+    bounded = bounded_ids(zone_ids)
+    if bounded is not None:
+        stmt = stmt.where(col(ZoneSector.zone_id).in_(bounded))
+    for zone_id, sector in session.exec(stmt.order_by(Sector.code)).all():
+        if zone_id in out:
+            out[zone_id].append(sector)
     return out
 
 
@@ -199,6 +263,27 @@ def plots_of(session: Session, *, zone: Zone) -> list[Plot]:
     return list(session.exec(select(Plot).where(Plot.zone_id == zone.id).order_by(Plot.code)).all())
 
 
+def get_sector(session: Session, *, code: str) -> Sector | None:
+    return session.get(Sector, code)
+
+
+def sector_zones(session: Session, *, code: str) -> list[Zone]:
+    """The published zones that name this sector as one of their own priorities."""
+    stmt = (
+        select(Zone)
+        .join(ZoneSector, col(ZoneSector.zone_id) == Zone.id)
+        .where(ZoneSector.sector_code == code, Zone.published == True)  # noqa: E712
+    )
+    return list(session.exec(stmt).all())
+
+
+def sectors_with_pages(session: Session) -> list[str]:
+    """Codes whose sector page has something to say (a province-wide priority, or named by a zone)."""
+    named = select(ZoneSector.sector_code.label("code"))
+    priority = select(Sector.code).where(Sector.priority == True)  # noqa: E712
+    return sorted(session.exec(union(named, priority)).scalars().all())
+
+
 def list_sectors(session: Session) -> list[Sector]:
     return list(session.exec(select(Sector).order_by(Sector.code)).all())
 
@@ -207,10 +292,78 @@ def sector_codes(session: Session) -> set[str]:
     return set(session.exec(select(Sector.code)).all())
 
 
+# --- reference data, read once per catalogue generation ------------------------------------------
+
+_per_generation: dict[str, tuple[int, object]] = {}
+
+
+def _generation(session: Session) -> int:
+    """The catalogue generation, read once per session (request)."""
+    if "catalogue.generation" not in session.info:
+        session.info["catalogue.generation"] = catalogue_generation(session)
+    return session.info["catalogue.generation"]
+
+
+def per_generation(session: Session, name: str, build):
+    """`build(session)`, kept until the catalogue generation moves on (every public-data change moves it).
+    The value must be plain data (no ORM object: it outlives the session)."""
+    generation = _generation(session)
+    hit = _per_generation.get(name)
+    if hit is not None and hit[0] == generation:
+        return hit[1]
+    value = build(session)
+    _per_generation[name] = (generation, value)
+    return value
+
+
+@dataclass(frozen=True)
+class SectorInfo:
+    """A sector's columns as plain data (what pages show; cached per generation)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    priority: bool
+    sensitive: bool
+    pollution_risk: bool
+    pollution_risk_confirmed: bool
+    sources: tuple
+    sensitive_basis: str | None
+    name_en_source: str
+    isic_code: str | None
+    keywords: tuple
+
+
+def sector_infos(session: Session) -> tuple[SectorInfo, ...]:
+    """Every sector by code, as plain data, read once per catalogue generation."""
+
+    def build(s: Session) -> tuple[SectorInfo, ...]:
+        columns = [getattr(Sector, f.name) for f in fields(SectorInfo)]
+        rows = s.exec(select(*columns).order_by(Sector.code)).all()
+        return tuple(SectorInfo(*(tuple(v) if isinstance(v, list) else v for v in row)) for row in rows)
+
+    return per_generation(session, "sectors", build)
+
+
 def known_values(session: Session) -> dict[str, set[str]]:
-    """Allowed filter values (for validating query strings)."""
-    localities = {x for x in session.exec(select(Zone.locality).distinct()).all() if x}
-    return {"locality": localities, "sector": sector_codes(session), "zone": set(session.exec(select(Zone.slug)).all())}
+    """Allowed filter values (for validating query strings), read once per catalogue generation."""
+
+    def build(s: Session) -> dict[str, frozenset[str]]:
+        localities = frozenset(x for x in s.exec(select(Zone.locality).distinct()).all() if x)
+        return {
+            "locality": localities,
+            "sector": frozenset(x.code for x in sector_infos(s)),
+            "zone": frozenset(s.exec(select(Zone.slug)).all()),
+        }
+
+    return per_generation(session, "known_values", build)
+
+
+def plots_modified(session: Session):
+    """The newest updated_at of the plots of published zones (the plot exports' Last-Modified)."""
+    return session.exec(
+        select(func.max(Plot.updated_at)).join(Zone, col(Zone.id) == Plot.zone_id).where(col(Zone.published).is_(True))
+    ).one()
 
 
 def last_modified(session: Session):

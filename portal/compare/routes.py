@@ -47,7 +47,7 @@ def _page(
     status_code: int = 200,
 ):
     unique = list(dict.fromkeys(chosen))
-    names = {z.slug: z for z in catalogue.all_zones(session) if z.slug in unique}
+    names = {z.slug: z for z in catalogue.zones_by_slug(session, unique[: MAX_ZONES * 2])}
     chosen_zones = [names[s] for s in unique if s in names]
     chosen_slugs = [z.slug for z in chosen_zones]
     removal = {s: compare_url(lang, [x for x in chosen_slugs if x != s]) for s in chosen_slugs}
@@ -144,7 +144,7 @@ def api_compare(
         )
     comparison = service.compare(session, slugs=slugs)
     sectors = catalogue.zone_sectors(session, [z.id for z in comparison.zones])
-    slugs_by_id = {z.id: z.slug for z in catalogue.all_zones(session)}
+    slugs_by_id = catalogue.parent_slugs(session, comparison.zones)
     base = request.app.state.settings.base_url
     items = [
         zone_public(

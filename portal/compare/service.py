@@ -209,7 +209,12 @@ def add_slug(slugs: list[str], add: str | None) -> list[str]:
     return [*slugs, extra] if extra else list(slugs)
 
 
-def options(session: Session, *, exclude: list[str], lang: str) -> list[Zone]:
-    """Zones that can still be added, by kind then name."""
-    zones = [z for z in catalogue.all_zones(session) if z.slug not in exclude]
+def options(session: Session, *, exclude: list[str], lang: str) -> list:
+    """Zones that can still be added, by kind then name (rows of slug, kind and both names: no zone object)."""
+    rows = session.exec(
+        select(Zone.slug, Zone.kind, Zone.name_vi, Zone.name_en)
+        .where(Zone.published == True)  # noqa: E712
+        .order_by(Zone.kind, Zone.slug)
+    ).all()
+    zones = [z for z in rows if z.slug not in exclude]
     return sorted(zones, key=lambda z: (z.kind, sort_key(getattr(z, f"name_{lang}"), lang)))

@@ -35,7 +35,7 @@ class PublicFact(SQLModel, table=True):
     zone_id: int | None = Field(default=None, foreign_key="zone.id", index=True)
     topic: str = Field(index=True, max_length=60)
     position: int = 0  # order within the topic, as in the file
-    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    value: Any = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     unit: str | None = Field(default=None, max_length=80)
     quote: str = Field(sa_column=Column(Text, nullable=False))
     quote_lang: str = Field(default="vi", max_length=4)

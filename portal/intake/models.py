@@ -51,8 +51,9 @@ class Proposal(SQLModel, table=True):
     hazardous_waste: bool | None = None
     environmental_measures: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     sector_system: str = Field(default="vsic-2025", max_length=12)  # the system the investor's codes were in
-    capacity: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # {amount, unit, per, …}
-    sensitive_factors: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # {amount, unit, per, …}
+    capacity: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    sensitive_factors: list | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     imports_scrap: bool | None = None
     hazardous_waste_treatment: bool | None = None
 

@@ -9,10 +9,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from portal.catalogue import labels
+from portal.catalogue import service as catalogue
 from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.maps import service
-from portal.web.caching import cached_response, export_responses, last_modified
+from portal.web.caching import (
+    cached_response,
+    catalogue_generation,
+    export_responses,
+    generation_etag,
+    json_array_chunks,
+    last_modified,
+    not_modified,
+    streamed_response,
+)
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -22,8 +32,8 @@ GEOJSON = "application/geo+json"
 
 
 @router.get("/map")
-def map_page(request: Request, lang: Lang, session: SessionDep):
-    data = service.map_data(session, lang=lang)
+def map_page(request: Request, lang: Lang, session: SessionDep, page: int = 1):
+    data = service.map_data(session, lang=lang, page=page)
     tile_url = request.app.state.settings.tile_url
     return render(
         request,
@@ -39,17 +49,6 @@ def map_page(request: Request, lang: Lang, session: SessionDep):
     )
 
 
-def _geojson_response(request: Request, collection: dict, rows, filename: str):
-    body = json.dumps(collection, ensure_ascii=False)
-    return cached_response(
-        request,
-        body,
-        GEOJSON,
-        last_modified(r.updated_at for r in rows),
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
-
-
 @api.get(
     "/zones.geojson",
     response_class=Response,
@@ -61,8 +60,20 @@ def _geojson_response(request: Request, collection: dict, rows, filename: str):
     "with the source of each record.",
 )
 def zones_geojson(request: Request, session: SessionDep):
-    collection, zones = service.zones_geojson(session, base_url=request.app.state.settings.base_url)
-    return _geojson_response(request, collection, zones, "zones.geojson")
+    etag = generation_etag(catalogue_generation(session), "zones.geojson")
+    modified = catalogue.last_modified(session)
+    unchanged = not_modified(request, etag, modified)
+    if unchanged is not None:  # nothing built
+        return unchanged
+    collection, _zones = service.zones_geojson(session, base_url=request.app.state.settings.base_url)
+    return cached_response(
+        request,
+        json.dumps(collection, ensure_ascii=False),
+        GEOJSON,
+        modified,
+        headers={"Content-Disposition": 'inline; filename="zones.geojson"'},
+        etag=etag,
+    )
 
 
 @api.get(
@@ -73,5 +84,18 @@ def zones_geojson(request: Request, session: SessionDep):
     description="Only plots (of published zones) whose geometry staff entered; every plot is in plots.csv/json.",
 )
 def plots_geojson(request: Request, session: SessionDep):
-    collection, plots = service.plots_geojson(session)
-    return _geojson_response(request, collection, plots, "plots.geojson")
+    db = request.app.state.db
+
+    def chunks():
+        with db.session(read_only=True) as s:
+            features = service.iter_plot_features(s)
+            yield from json_array_chunks("features", features, head='"type": "FeatureCollection", ')
+
+    return streamed_response(
+        request,
+        chunks,
+        GEOJSON,
+        etag=generation_etag(catalogue_generation(session), "plots.geojson"),
+        last_modified=last_modified([catalogue.plots_modified(session)]),
+        headers={"Content-Disposition": 'inline; filename="plots.geojson"'},
+    )

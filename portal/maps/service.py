@@ -16,6 +16,7 @@ Decisions:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,6 +186,57 @@ def zones_geojson(session: Session, *, base_url: str = "") -> tuple[dict, list[Z
     return {"type": "FeatureCollection", "features": features}, zones
 
 
+def iter_plot_features(session: Session, *, batch: int = 1000) -> Iterator[dict]:
+    """The features of `plots_geojson`, one at a time, read `batch` rows per round trip from the columns
+    they show (constant memory for any number of plots)."""
+    stmt = (
+        select(
+            Zone.slug,
+            Zone.name_vi,
+            Zone.name_en,
+            Plot.code,
+            Plot.area_ha,
+            Plot.status,
+            Plot.price_amount,
+            Plot.price_currency,
+            Plot.price_unit,
+            Plot.source,
+            Plot.source_ref,
+            Plot.verified_on,
+            Plot.geometry,
+        )
+        .join(Zone, col(Zone.id) == Plot.zone_id)
+        .where(Zone.published == True, col(Plot.geometry).is_not(None))  # noqa: E712
+        .order_by(Zone.slug, Plot.code)
+        .execution_options(yield_per=batch)
+    )
+    status_labels = {key: _both(msgid, "status_label") for key, msgid in labels.PLOT_STATUS.items()}
+    for r in session.exec(stmt):
+        geometry = plot_geometry(r)
+        if geometry is None:
+            continue
+        yield {
+            "type": "Feature",
+            "id": f"{r.slug}/{r.code}",
+            "geometry": geometry,
+            "properties": {
+                "zone": r.slug,
+                "zone_name_vi": r.name_vi,
+                "zone_name_en": r.name_en,
+                "code": r.code,
+                "area_ha": r.area_ha,
+                "status": r.status,
+                **status_labels.get(r.status, _both(None, "status_label")),
+                "price_amount": r.price_amount,
+                "price_currency": r.price_currency,
+                "price_unit": r.price_unit,
+                "source": r.source,
+                "source_ref": r.source_ref,
+                "verified_on": r.verified_on.isoformat() if r.verified_on else None,
+            },
+        }
+
+
 def plots_geojson(session: Session) -> tuple[dict, list[Plot]]:
     """FeatureCollection of the plots (of published zones) that have a valid geometry."""
     rows = session.exec(
@@ -224,6 +276,10 @@ def plots_geojson(session: Session) -> tuple[dict, list[Plot]]:
     return {"type": "FeatureCollection", "features": features}, plots
 
 
+#: zones per page of the map (its markers and its tables): the page stays small at any catalogue size
+MAP_PAGE = 50
+
+
 @dataclass
 class MapData:
     located: list[Zone]
@@ -231,6 +287,9 @@ class MapData:
     land: dict[int, LandFigures]
     locations: dict[int, Location] = field(default_factory=dict)
     reference: list = field(default_factory=list)  # [(key, places.Point)]
+    page: int = 1
+    pages: int = 1
+    total: int = 0
 
     @property
     def kinds(self) -> list[str]:
@@ -239,8 +298,20 @@ class MapData:
         return [k for k in KIND_COLOURS if k in present]
 
 
-def map_data(session: Session, *, lang: str) -> MapData:
-    zones = sorted(service.all_zones(session), key=lambda z: (z.kind, sort_key(getattr(z, f"name_{lang}"), lang)))
+def map_data(session: Session, *, lang: str, page: int = 1) -> MapData:
+    """One page of zones (by kind, then name in the language's collation): only the columns the order
+    needs are read for every zone; the page's zones are loaded whole."""
+    names = (
+        select(Zone.id, Zone.kind, getattr(Zone, f"name_{lang}"))
+        .where(Zone.published == True)  # noqa: E712
+        .order_by(Zone.kind, Zone.slug)
+    )
+    ordered = sorted(session.exec(names).all(), key=lambda r: (r.kind, sort_key(r[2], lang)))
+    pages = max((len(ordered) + MAP_PAGE - 1) // MAP_PAGE, 1)
+    page = min(max(page, 1), pages)
+    ids = [r.id for r in ordered[(page - 1) * MAP_PAGE : page * MAP_PAGE]]
+    by_id = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(ids))).all()} if ids else {}
+    zones = [by_id[i] for i in ids]
     land = service.land_figures(session, zones)
     where = {z.id: loc for z in zones if (loc := location(z)) is not None}
     return MapData(
@@ -249,4 +320,7 @@ def map_data(session: Session, *, lang: str) -> MapData:
         land,
         where,
         places.reference_places(),
+        page,
+        pages,
+        len(ordered),
     )

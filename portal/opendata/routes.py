@@ -12,11 +12,20 @@ from xml.sax.saxutils import escape, quoteattr
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from portal.catalogue import service as catalogue
 from portal.db import SessionDep
 from portal.i18n import LOCALES, Lang
 from portal.opendata import service
 from portal.spreadsheets import csv_text
-from portal.web.caching import cached_response, export_responses, last_modified
+from portal.web.caching import (
+    cached_response,
+    catalogue_generation,
+    export_responses,
+    generation_etag,
+    json_array_chunks,
+    last_modified,
+    streamed_response,
+)
 from portal.web.render import render
 
 pages = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -72,6 +81,28 @@ def _json(request: Request, key: str, rows, modified, filename: str) -> Response
     )
 
 
+def _csv_rows(columns: list[str], rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    for row in rows:
+        writer.writerow({k: csv_text(row.get(k)) for k in columns})
+    return buf.getvalue()
+
+
+def _streamed(request: Request, session, chunks, media_type: str, filename: str, *, attachment: bool) -> Response:
+    """A streamed export: ETag from the catalogue generation (a 304 reads two values, builds nothing)."""
+    etag = generation_etag(catalogue_generation(session), filename)
+    disposition = "attachment" if attachment else "inline"
+    return streamed_response(
+        request,
+        chunks,
+        media_type,
+        etag=etag,
+        last_modified=last_modified([catalogue.plots_modified(session)]),
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
+    )
+
+
 def _stamped(found: tuple[list[dict], list]) -> tuple[list[dict], datetime | None]:
     rows, stamps = found
     return rows, last_modified(stamps)
@@ -88,8 +119,21 @@ JSON_RESPONSES = export_responses(JSON, json_body=True)
     summary="Plots of the published zones as CSV (open data)",
 )
 def plots_csv(request: Request, session: SessionDep):
-    rows, modified = _stamped(service.list_plots(session))
-    return _csv(request, service.PLOT_COLUMNS, rows, modified, "plots.csv")
+    db = request.app.state.db
+
+    def chunks():
+        with db.session(read_only=True) as s:
+            yield csv_body(service.PLOT_COLUMNS, [])  # the BOM and the header
+            batch: list[dict] = []
+            for row in service.iter_plots(s, with_geometry=False):
+                batch.append(row)
+                if len(batch) == service.STREAM_BATCH:
+                    yield _csv_rows(service.PLOT_COLUMNS, batch)
+                    batch = []
+            if batch:
+                yield _csv_rows(service.PLOT_COLUMNS, batch)
+
+    return _streamed(request, session, chunks, CSV, "plots.csv", attachment=True)
 
 
 @api.get(
@@ -99,8 +143,13 @@ def plots_csv(request: Request, session: SessionDep):
     summary="Plots of the published zones as JSON, with geometry (open data)",
 )
 def plots_json(request: Request, session: SessionDep):
-    rows, modified = _stamped(service.list_plots(session))
-    return _json(request, "plots", rows, modified, "plots.json")
+    db = request.app.state.db
+
+    def chunks():
+        with db.session(read_only=True) as s:
+            yield from json_array_chunks("plots", service.iter_plots(s, with_geometry=True))
+
+    return _streamed(request, session, chunks, JSON, "plots.json", attachment=False)
 
 
 @api.get(

@@ -7,6 +7,7 @@ The resolutions the figures come from are public documents.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,6 +84,55 @@ def list_plots(session: Session) -> tuple[list[dict], list[datetime | None]]:
             }
         )
     return out, [p.updated_at for p, _ in rows]
+
+
+#: rows read per round trip while an export streams
+STREAM_BATCH = 1000
+
+
+def iter_plots(session: Session, *, with_geometry: bool) -> Iterator[dict]:
+    """The rows of `list_plots`, read STREAM_BATCH at a time from the columns they show (no Plot object)."""
+    columns = [
+        Zone.slug,
+        Plot.code,
+        Plot.area_ha,
+        Plot.status,
+        Plot.price_amount,
+        Plot.price_currency,
+        Plot.price_unit,
+        col(Plot.geometry).is_not(None).label("has_geometry"),
+        Plot.source,
+        Plot.source_ref,
+        Plot.verified_on,
+        Plot.updated_at,
+    ]
+    if with_geometry:
+        columns.append(Plot.geometry)
+    stmt = (
+        select(*columns)
+        .join(Zone, col(Zone.id) == Plot.zone_id)
+        .where(Zone.published == True)  # noqa: E712
+        .order_by(Zone.slug, Plot.code)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    for r in session.exec(stmt):
+        row = {
+            "zone": r.slug,
+            "code": r.code,
+            "area_ha": r.area_ha,
+            "status": r.status,
+            "price_amount": r.price_amount,
+            "price_currency": r.price_currency,
+            "price_unit": r.price_unit,
+            "has_geometry": bool(r.has_geometry),
+            "source": r.source,
+            "source_ref": r.source_ref,
+            "verified_on": _iso(r.verified_on),
+            "updated_at": _iso(r.updated_at),
+        }
+        if with_geometry:
+            row["geometry"] = r.geometry
+        yield row
 
 
 def list_sectors(session: Session) -> list[dict]:
@@ -354,5 +404,6 @@ class SitemapPage:
 
 def sitemap_pages(session: Session) -> list[SitemapPage]:
     pages = [SitemapPage(p) for p in STATIC_PAGES]
-    pages += [SitemapPage(f"/zones/{z.slug}", z.updated_at) for z in catalogue.all_zones(session)]
+    pages += [SitemapPage(f"/zones/{z.slug}", z.updated_at) for z in catalogue.zone_stamps(session)]
+    pages += [SitemapPage(f"/sectors/{code}") for code in catalogue.sectors_with_pages(session)]
     return pages

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, true
 from sqlmodel import Session, col, select
 
 from portal.accounts.models import User
@@ -54,18 +54,18 @@ def counted_statuses(leased_from: str | None = None) -> tuple[str, ...]:
 
 
 def leased_outside_plots(
-    session: Session, zone_ids: list[int], *, statuses: tuple[str, ...] | None = None
+    session: Session, zone_ids: list[int] | None, *, statuses: tuple[str, ...] | None = None
 ) -> dict[int, float]:
     """Land taken by registry projects that are not placed on a plot (a plot marked leased already
     counts its own area; a project on a plot would count it twice), counting only projects whose status
-    takes land (`counted_statuses`)."""
-    if not zone_ids:
+    takes land (`counted_statuses`). `zone_ids=None`: every zone."""
+    if zone_ids is not None and not zone_ids:
         return {}
     statuses = statuses if statuses is not None else counted_statuses()
     rows = session.exec(
         select(Project.zone_id, func.sum(Project.land_ha))
         .where(
-            col(Project.zone_id).in_(zone_ids),
+            col(Project.zone_id).in_(zone_ids) if zone_ids is not None else true(),
             col(Project.plot_id).is_(None),
             col(Project.land_ha).is_not(None),
             col(Project.status).in_(statuses),
@@ -76,6 +76,17 @@ def leased_outside_plots(
 
 
 # --- reading ------------------------------------------------------------------------------------------
+
+
+def has_published_projects(session: Session) -> bool:
+    """Whether any published project of a published zone exists (one row read, not the list)."""
+    stmt = (
+        select(Project.id)
+        .join(Zone, col(Zone.id) == Project.zone_id)
+        .where(Project.published == True, Zone.published == True)  # noqa: E712
+        .limit(1)
+    )
+    return session.exec(stmt).first() is not None
 
 
 def list_projects(session: Session, *, published_only: bool = False, zone_id: int | None = None) -> list[Project]:

@@ -70,7 +70,7 @@ class Decision(SQLModel, table=True):
     ruleset_id: str | None = Field(default=None, max_length=80)
     ruleset_version: str | None = Field(default=None, max_length=40)
     regime: str | None = Field(default=None, max_length=40)
-    screening: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    screening: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 class ScreeningRecord(SQLModel, table=True):
@@ -84,6 +84,6 @@ class ScreeningRecord(SQLModel, table=True):
     ruleset_id: str | None = Field(default=None, max_length=80)
     ruleset_version: str | None = Field(default=None, max_length=40)
     regime: str | None = Field(default=None, max_length=40)
-    screening: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    screening: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     replaced_by: int | None = Field(default=None, foreign_key="user.id")
     replaced_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -33,6 +33,7 @@ PUBLIC = frozenset(
         "GET /{lang}/zones/{slug}",
         "POST /{lang}/zones/{slug}/enquiry",
         "GET /{lang}/sectors",
+        "GET /{lang}/sectors/{code}",
         "GET /{lang}/rules",
         # opendata
         "GET /api/v1/plots.csv",

@@ -10,12 +10,17 @@ Independent of the route that builds the body, so any domain can wrap its respon
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import cache
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import text
+
+from portal import PACKAGE_DIR
 
 CACHE_CONTROL = "public, no-cache"  # clients may keep a copy but must revalidate (cheap: 304)
 
@@ -39,7 +44,8 @@ def http_date(value: datetime) -> str:
     return format_datetime(_utc(value).replace(microsecond=0), usegmt=True)
 
 
-def _etag_matches(header: str, etag: str) -> bool:
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an If-None-Match header names `etag`."""
     if header.strip() == "*":
         return True
     opaque = etag.removeprefix("W/")
@@ -67,21 +73,95 @@ def cached_response(
     *,
     headers: dict[str, str] | None = None,
     status_code: int = 200,
+    etag: str | None = None,
 ) -> Response:
-    """`body` with validators; 304 (no body) when the client's copy is current."""
+    """`body` with validators; 304 (no body) when the client's copy is current. `etag`: one made without
+    the body (`generation_etag`; ask `not_modified` first so a 304 builds nothing), else the body's hash."""
     data = body.encode("utf-8") if isinstance(body, str) else body
-    etag = etag_for(data)
+    etag = etag or etag_for(data)
     validators = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if last_modified is not None:
         validators["Last-Modified"] = http_date(last_modified)
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        fresh = _etag_matches(if_none_match, etag)
+        fresh = etag_matches(if_none_match, etag)
     else:
         fresh = _not_modified_since(request.headers.get("if-modified-since", ""), last_modified)
     if fresh and request.method in ("GET", "HEAD"):
         return Response(status_code=304, headers=validators)
     return Response(data, status_code=status_code, media_type=media_type, headers={**(headers or {}), **validators})
+
+
+def catalogue_generation(session) -> int:
+    """The public catalogue's generation (bumped in the transaction of every public-data change)."""
+    return session.execute(text("SELECT value FROM catalogue_generation WHERE id = 1")).scalar() or 0
+
+
+@cache
+def build_token() -> str:
+    """Changes with the installed code (its files' sizes and times), so a new release's exports and pages get
+    new ETags even at the same catalogue generation."""
+    stamp = sorted(
+        (p.relative_to(PACKAGE_DIR).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in PACKAGE_DIR.rglob("*")
+        if p.is_file() and p.suffix in (".py", ".html", ".txt", ".yaml", ".mo")
+    )
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()
+
+
+def generation_etag(generation: int, name: str) -> str:
+    """A strong ETag valid while the public data stays at `generation` (and the code is the same): no body
+    is needed to make it."""
+    return f'"g{generation}-{hashlib.sha256((build_token() + name).encode()).hexdigest()[:12]}"'
+
+
+def not_modified(request: Request, etag: str, last_modified: datetime | None) -> Response | None:
+    """The 304 (headers only) when the client's copy is current, else None: ask this before building a body."""
+    validators = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if last_modified is not None:
+        validators["Last-Modified"] = http_date(last_modified)
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        fresh = etag_matches(if_none_match, etag)
+    else:
+        fresh = _not_modified_since(request.headers.get("if-modified-since", ""), last_modified)
+    if fresh and request.method in ("GET", "HEAD"):
+        return Response(status_code=304, headers=validators)
+    return None
+
+
+def streamed_response(
+    request: Request,
+    chunks: Callable[[], Iterator[str | bytes]],
+    media_type: str,
+    *,
+    etag: str,
+    last_modified: datetime | None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An export streamed as `chunks()` yields it (constant memory), with a generation ETag: a 304 calls
+    nothing. `chunks` must open its own database session (the request's may be closed while it streams)."""
+    unchanged = not_modified(request, etag, last_modified)
+    if unchanged is not None:
+        return unchanged
+    validators = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if last_modified is not None:
+        validators["Last-Modified"] = http_date(last_modified)
+    return StreamingResponse(chunks(), media_type=media_type, headers={**(headers or {}), **validators})
+
+
+def json_array_chunks(key: str, items: Iterable, *, head: str = "", batch: int = 1000) -> Iterator[str]:
+    """`{<head>"key": [item, item, …]}` exactly as json.dumps(ensure_ascii=False) writes it, `batch` items
+    per chunk (`head`: members written before the array, e.g. '"type": "FeatureCollection", ')."""
+    yield "{" + head + json.dumps(key) + ": ["
+    first, parts = True, []
+    for item in items:
+        parts.append(("" if first else ", ") + json.dumps(item, ensure_ascii=False))
+        first = False
+        if len(parts) == batch:
+            yield "".join(parts)
+            parts = []
+    yield "".join(parts) + "]}"
 
 
 def export_responses(media_type: str, *, json_body: bool = False) -> dict:

@@ -20,19 +20,53 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from urllib.parse import parse_qsl, urlencode
 
 import anyio
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.web.caching import CACHE_CONTROL, etag_matches, generation_etag
 from portal.web.csrf import scope_token
 
-CACHEABLE = re.compile(r"^/(vi|en)/(zones(/[a-z0-9-]{1,80})?|sectors|rules)?$")
+ZONE_FILTERS = ("kind", "locality", "status", "sector", "zone", "min_area", "sort", "page")
+#: the public pages and API answers cached per catalogue generation, each with the query parameters it
+#: reads: the key is the path and those parameters sorted by name; a request with any other parameter is
+#: answered by the app and not stored (junk parameters neither create entries nor evict real pages)
+ROUTES: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
+    (re.compile(pattern), frozenset(params))
+    for pattern, params in (
+        (r"^/(vi|en)/$", ()),
+        (r"^/(vi|en)/zones$", (*ZONE_FILTERS, "columns")),
+        (r"^/(vi|en)/(zones/[a-z0-9-]{1,80}|sectors|rules|targets|open-data|registry)$", ()),
+        (r"^/(vi|en)/map$", ("page",)),
+        (r"^/(vi|en)/compare$", ("zones", "pick", "add", "rows")),
+        (r"^/api/v1/zones$", (*ZONE_FILTERS, "lang", "per_page")),
+        (r"^/api/v1/(zones/[a-z0-9-]{1,80}|registry/projects)$", ()),
+        (r"^/api/v1/compare$", ("zones",)),
+        (r"^/api/v1/(zones|plots|sectors|registry)\.(csv|json)$", ()),
+        (r"^/api/v1/(zones|plots)\.geojson$", ()),
+    )
+)
 SESSION_COOKIE = b"portal_session="
 MAX_QUERY = 512
+#: larger bodies (big streamed exports) are not kept: they answer 304 by their own generation ETag
+MAX_BODY = 1024 * 1024
 #: stands for the browser's CSRF token in a stored page: as long as a token (64 hex digits), so the
 #: Content-Length of the stored headers stays right
 TOKEN_PLACEHOLDER = b"csrf-token-of-the-browser-asking".ljust(64, b"-")
+
+
+def cache_key(path: str, query_string: str) -> str | None:
+    """The entry's key ("path?sorted params") when the page is cacheable with these parameters, else None."""
+    for pattern, accepted in ROUTES:
+        if pattern.match(path):
+            items = parse_qsl(query_string, keep_blank_values=True)
+            if any(name not in accepted for name, _ in items):
+                return None
+            items.sort(key=lambda item: item[0])  # stable: a parameter's repeated values keep their order
+            return path + "?" + urlencode(items)
+    return None
 
 
 def bump_generation(session, change) -> None:
@@ -49,7 +83,7 @@ class PageCache:
         self.db = db
         self.ttl = ttl
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, str], tuple[int, list, bytes]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, list, bytes]] = OrderedDict()
         self._generation: int | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -80,7 +114,7 @@ class PageCache:
             self._checked = now
         return self._generation
 
-    def get(self, key: tuple[str, str], generation: int) -> tuple[list, bytes] | None:
+    def get(self, key: str, generation: int) -> tuple[list, bytes] | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != generation:
@@ -88,7 +122,7 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry[1], entry[2]
 
-    def put(self, key: tuple[str, str], generation: int, headers: list, body: bytes) -> None:
+    def put(self, key: str, generation: int, headers: list, body: bytes) -> None:
         with self._lock:
             self._entries[key] = (generation, headers, body)
             self._entries.move_to_end(key)
@@ -107,13 +141,15 @@ class PageCacheMiddleware:
         self.secret = secret.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = None
         if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or not CACHEABLE.match(scope["path"])
-            or len(scope.get("query_string", b"")) > MAX_QUERY
-            or not _anonymous(scope)
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and len(scope.get("query_string", b"")) <= MAX_QUERY
+            and _anonymous(scope)
         ):
+            key = cache_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        if key is None:
             await self.app(scope, receive, send)
             return
         try:
@@ -123,11 +159,24 @@ class PageCacheMiddleware:
         except Exception:  # database unavailable: let the app answer (it has the 503 page)
             await self.app(scope, receive, send)
             return
-        key = (scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        # a stored page carries a placeholder where the asking browser's CSRF token goes, so the ETag names
+        # the token too: a browser's copy is current only with its own token in it
         token = scope_token(scope, self.secret).encode()
+        etag = generation_etag(generation, key + "|" + token.decode())
+        validators = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+        if_none_match = _header(scope, b"if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match, etag):  # the client's copy is current
+            await _not_modified(send, validators)
+            return
         hit = self.cache.get(key, generation)
         if hit is not None:
             headers, body = hit
+            stored = next((v.decode() for k, v in headers if k == b"etag"), None)
+            if stored is None:  # the app gave no validator of its own: ours (with this browser's token)
+                headers = [*headers, *validators]
+            elif if_none_match is not None and etag_matches(if_none_match, stored):
+                await _not_modified(send, [h for h in headers if h[0] in (b"etag", b"cache-control", b"last-modified")])
+                return
             body = body.replace(TOKEN_PLACEHOLDER, token)
             await send({"type": "http.response.start", "status": 200, "headers": [*headers, (b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": body})
@@ -136,17 +185,40 @@ class PageCacheMiddleware:
         status = 0
         start_headers: list = []
         chunks: list[bytes] = []
+        size = 0
 
         async def capture(message: Message) -> None:
-            nonlocal status, start_headers
+            nonlocal status, start_headers, size
             if message["type"] == "http.response.start":
-                # a copy: outer middleware appends to the message's own header list when we pass it on
-                status, start_headers = message["status"], list(message.get("headers", []))
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                # a copy, stored without our validators (each browser gets its own): outer middleware appends
+                # to the message's own header list when we pass it on
+                start_headers = list(headers)
+                if status == 200 and not any(k.lower() == b"etag" for k, _ in headers):
+                    message = {**message, "headers": [*headers, *validators]}
             elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                cacheable = status == 200 and not any(k.lower() == b"set-cookie" for k, _ in start_headers)
+                body = message.get("body", b"")
+                size += len(body)
+                if size <= MAX_BODY:
+                    chunks.append(body)
+                cacheable = (
+                    status == 200 and size <= MAX_BODY and not any(k.lower() == b"set-cookie" for k, _ in start_headers)
+                )
                 if not message.get("more_body") and cacheable:
                     self.cache.put(key, generation, start_headers, b"".join(chunks).replace(token, TOKEN_PLACEHOLDER))
             await send(message)
 
         await self.app(scope, receive, capture)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _not_modified(send: Send, headers: list) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": [*headers, (b"x-cache", b"hit")]})
+    await send({"type": "http.response.body", "body": b""})

@@ -19,6 +19,7 @@ from portal import PACKAGE_DIR
 from portal import data as refdata
 from portal.i18n import LOCALES, fmt_area, fmt_date, fmt_number, fmt_percent, get_translations
 from portal.resources import asset_dir
+from portal.settings import get_settings
 from portal.web.csrf import csrf_token_for
 
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
@@ -42,10 +43,18 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={static_manifest()[path]}"
 
 
+def _development() -> bool:
+    try:
+        return get_settings().env == "development"
+    except ValueError:  # settings that do not validate: the app refuses to start elsewhere
+        return False
+
+
 @cache
 def environment(lang: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        auto_reload=_development(),  # elsewhere templates are read once, not stat()ed on every render
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -1,4 +1,5 @@
-"""Factories shared by the maps, compare, dashboard and open-data tests."""
+"""Factories shared by the maps, compare, dashboard and open-data tests. Each write signals the public-data
+change as the portal's own writes do (the catalogue generation moves on: cached pages and export ETags)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from portal.catalogue.models import Plot, Zone
+from portal.events import public_data_changed
 from portal.registry.models import Project
 
 _seq = itertools.count(1)
@@ -21,6 +23,7 @@ def locate(session, slug: str, *, lat: float = 9.52, lon: float = 106.2, approxi
     z = zone(session, slug)
     z.lat, z.lon, z.location_approximate = lat, lon, approximate
     session.add(z)
+    public_data_changed(session, [f"zone:{slug}"])
     session.commit()
     return z
 
@@ -30,6 +33,7 @@ def update_zone(session, slug: str, **fields) -> Zone:
     for k, v in fields.items():
         setattr(z, k, v)
     session.add(z)
+    public_data_changed(session, [f"zone:{slug}"])
     session.commit()
     return z
 
@@ -56,6 +60,7 @@ def make_plot(
     if updated_at is not None:
         plot.updated_at = updated_at
     session.add(plot)
+    public_data_changed(session, [f"zone:{slug}"])
     session.commit()
     return plot
 
@@ -85,6 +90,7 @@ def make_project(
     if updated_at is not None:
         project.updated_at = updated_at
     session.add(project)
+    public_data_changed(session, [f"zone:{slug}"])
     session.commit()
     return project
 

@@ -65,7 +65,7 @@ def test_other_workers_notice_a_change_within_the_ttl(cached_client, session, ap
     assert "x-cache" not in cached_client.get("/en/zones").headers
 
 
-@pytest.mark.parametrize("path", ["/vi/proposals/new", "/en/precheck", "/api/v1/zones", "/vi/staff/login"])
+@pytest.mark.parametrize("path", ["/vi/proposals/new", "/en/precheck", "/api/v1/search?q=tran", "/vi/staff/login"])
 def test_only_public_catalogue_pages_are_cached(cached_client, path):
     cached_client.get(path)
     assert "x-cache" not in cached_client.get(path).headers
@@ -106,3 +106,67 @@ def test_a_cached_page_carries_each_browsers_own_csrf_token(settings, db):
         csrf = token.search(page_two.text).group(1)
         posted = second.post("/en/alerts", data={"csrf_token": csrf, "email": "b@example.vn", "zone": "kcn-tran-de"})
         assert posted.status_code == 200 and "/en/alerts/sent" in str(posted.url)
+        # each browser's ETag names its own token: the first browser's copy is not current for the second
+        assert page_one.headers["etag"] != page_two.headers["etag"]
+        assert (
+            second.get("/en/zones/kcn-tran-de", headers={"If-None-Match": page_two.headers["etag"]}).status_code == 304
+        )
+        assert (
+            second.get("/en/zones/kcn-tran-de", headers={"If-None-Match": page_one.headers["etag"]}).status_code == 200
+        )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vi/",
+        "/vi/map",
+        "/en/targets",
+        "/vi/compare?zones=kcn-tran-de,kcn-an-nghiep",
+        "/api/v1/zones",
+        "/api/v1/zones.csv",
+    ],
+)
+def test_public_pages_api_and_exports_are_cached_per_generation(cached_client, path):
+    first = cached_client.get(path)
+    assert first.status_code == 200 and "x-cache" not in first.headers
+    assert cached_client.get(path).headers.get("x-cache") == "hit"
+
+
+def test_keys_follow_the_parameters_a_page_reads(cached_client):
+    cache = cached_client.app.state.page_cache
+    cached_client.get("/en/zones?kind=kcn&sort=name")
+    assert cached_client.get("/en/zones?sort=name&kind=kcn").headers.get("x-cache") == "hit"  # same page
+    before = set(cache._entries)
+    junk = cached_client.get("/en/zones?utm_source=x&kind=kcn")
+    assert junk.status_code == 200 and "x-cache" not in junk.headers
+    assert "x-cache" not in cached_client.get("/en/zones?utm_source=x&kind=kcn").headers
+    assert set(cache._entries) == before  # junk parameters create no entry (and evict none)
+
+
+def test_a_current_copy_is_answered_304_without_rendering(cached_client, db_engine):
+    from sqlalchemy import event
+
+    first = cached_client.get("/vi/map")
+    etag = first.headers["etag"]
+    statements = []
+    listener = lambda *a: statements.append(a[2])  # noqa: E731
+    event.listen(db_engine, "before_cursor_execute", listener)
+    try:
+        again = cached_client.get("/vi/map", headers={"If-None-Match": etag})
+    finally:
+        event.remove(db_engine, "before_cursor_execute", listener)
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert statements == []  # nothing read, nothing built
+
+
+def test_a_change_moves_the_pages_etag(cached_client, session):
+    etag = cached_client.get("/vi/map").headers["etag"]
+    zone = session.exec(select(Zone).where(Zone.slug == "kcn-tran-de")).one()
+    plot = Plot(zone_id=zone.id, code="E-1", area_ha=1.0, status="available")
+    session.add(plot)
+    session.flush()
+    plot_changed(session, plot)
+    session.commit()
+    changed = cached_client.get("/vi/map", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
