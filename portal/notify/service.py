@@ -15,12 +15,14 @@ Producers (other domains' services call these inside their own write transaction
 Each renders its message now, in the recipient's language (subject, plain text and HTML from the
 templates under `templates/notify/`, strings in the Babel catalogues), so the outbox holds exactly what
 will be sent. The consumer is `drain(db, transport)`: it claims due rows in one short write, sends them
-outside any transaction, and records each outcome in another; a failure schedules a retry with backoff
-(`notify_retry_seconds`, doubled each time, at most 6 hours) until `notify_max_attempts`, then the row is
-`failed` and listed for admins, who can send it again. Rows are never deleted.
+outside any transaction, and records each message's outcome in its own short write right after its send;
+a failure schedules a retry with backoff (`notify_retry_seconds`, doubled each time, at most 6 hours)
+until `notify_max_attempts`, then the row is `failed` and listed for admins, who can send it again. Rows
+are never deleted.
 
 A row claimed by a worker that died (status `sending` for longer than LEASE) is sent again: delivery is
-at least once, and the Message-ID stays the same so a duplicate is recognisable.
+at least once, but only the message in flight when the worker died (sent, its outcome not yet written)
+can reach the server twice, and its Message-ID stays the same so the duplicate is recognisable.
 """
 
 from __future__ import annotations
@@ -502,33 +504,42 @@ def drain(db: Any, transport: Any, *, cfg: MailConfig, now: datetime | None = No
                 claimed.append((row.id, row.attempts, _message(row, cfg)))
         if not claimed:
             return result
-        outcomes: list[tuple[int, int, DeliveryError | None]] = []
+        delivered = False
         for row_id, attempts, message in claimed:  # outside any transaction: the SMTP server may be slow
             try:
                 if isinstance(message, Exception):
                     raise message
                 transport.send(message)
-                outcomes.append((row_id, attempts, None))
-            except DeliveryError as err:
-                outcomes.append((row_id, attempts, err))
-        with db.write() as w:
-            for row_id, attempts, err in outcomes:
-                row = w.get(Notification, row_id)
-                if err is None:
-                    row.status, row.sent_at, row.last_error = "sent", utcnow(), None
-                    result.sent += 1
-                elif err.permanent or attempts >= cfg.max_attempts:
-                    row.status, row.last_error = "failed", str(err)[:2000]
-                    result.failed += 1
-                    result.errors.append(str(err))
-                else:
-                    row.status, row.last_error = "pending", str(err)[:2000]
-                    row.next_attempt_at = utcnow() + retry_delay(cfg, attempts)
-                    result.retried += 1
-                    result.errors.append(str(err))
-                w.add(row)
-        if all(err is not None for _i, _a, err in outcomes):
+                err = None
+            except DeliveryError as error:
+                err = error
+            # each outcome in its own short write, right after its send: a worker killed in the middle of a
+            # batch leaves only the message in flight to be sent again (same Message-ID), not the whole batch
+            with db.write() as w:
+                _record(w, row_id=row_id, attempts=attempts, err=err, cfg=cfg, result=result)
+            delivered = delivered or err is None
+        if not delivered:
             return result  # the server is down: wait for the backoff rather than hammer it
+
+
+def _record(
+    w: Session, *, row_id: int, attempts: int, err: DeliveryError | None, cfg: MailConfig, result: DrainResult
+) -> None:
+    """One message's outcome: sent, failed for good, or pending again after the backoff."""
+    row = w.get(Notification, row_id)
+    if err is None:
+        row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+        result.sent += 1
+    elif err.permanent or attempts >= cfg.max_attempts:
+        row.status, row.last_error = "failed", str(err)[:2000]
+        result.failed += 1
+        result.errors.append(str(err))
+    else:
+        row.status, row.last_error = "pending", str(err)[:2000]
+        row.next_attempt_at = utcnow() + retry_delay(cfg, attempts)
+        result.retried += 1
+        result.errors.append(str(err))
+    w.add(row)
 
 
 def _message(row: Notification, cfg: MailConfig) -> EmailMessage | DeliveryError:

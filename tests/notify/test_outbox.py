@@ -333,6 +333,57 @@ def test_review_steps_mail_the_investor_in_their_language_and_the_screener_assig
     assert "was refused" in text and "Not in line with the plan." in text and "quy hoạch" not in text
 
 
+class WorkerKilled(BaseException):
+    """What stops a worker mid-batch (as SIGTERM's SystemExit does): not a delivery error, nothing catches it."""
+
+
+class DiesInBatch:
+    """The real SMTP transport of the test's server; the worker dies at its `at`-th send: before it reaches
+    the server (`sent=False`) or after the server accepted it, before the outcome is written (`sent=True`)."""
+
+    def __init__(self, url: str, *, at: int, sent: bool) -> None:
+        self.real, self.at, self.sent, self.calls = SMTPTransport(url, timeout=5), at, sent, 0
+
+    def send(self, message) -> None:
+        self.calls += 1
+        if self.calls == self.at and not self.sent:
+            raise WorkerKilled
+        self.real.send(message)
+        if self.calls == self.at:
+            raise WorkerKilled
+
+
+@pytest.mark.parametrize("in_flight", [False, True], ids=["between-messages", "after-a-send"])
+def test_a_worker_killed_in_a_batch_sends_again_at_most_the_message_in_flight(app, db, session, smtp, in_flight):
+    with db.write() as w:
+        queued = [
+            notify.enqueue(w, kind="tracking_links", to=f"k{i}@example.vn", locale="en", context={"items": []})
+            for i in range(5)
+        ]
+        w.flush()
+        ids = [row.id for row in queued]
+    worker = app.state.notify_worker
+    worker._transport = DiesInBatch(smtp.url, at=3, sent=in_flight)
+    with pytest.raises(WorkerKilled):
+        worker.drain_now()
+    delivered = [m["Message-ID"] for m in smtp.messages]
+    assert len(delivered) == (3 if in_flight else 2)
+    by_id = {r.id: r for r in rows(session)}
+    assert [by_id[i].status for i in ids[:2]] == ["sent", "sent"]  # recorded as each was accepted
+    assert {by_id[i].message_id for i in ids[:2]} <= set(delivered)
+    assert [by_id[i].status for i in ids[2:]] == ["sending"] * 3  # the rest waits for the lease
+
+    worker._transport = SMTPTransport(smtp.url, timeout=5)
+    assert worker.drain_now().sent == 0  # a claim younger than the lease is left alone
+    later = worker.drain_now(now=datetime.now(UTC) + notify.LEASE + timedelta(seconds=1))
+    assert later.sent == 3
+    received = [m["Message-ID"] for m in smtp.messages]
+    assert sorted(set(received)) == sorted(r.message_id for r in rows(session))
+    assert all(r.status == "sent" and r.attempts == (2 if r.id in ids[2:] else 1) for r in rows(session))
+    twice = [mid for mid in set(received) if received.count(mid) > 1]
+    assert twice == ([by_id[ids[2]].message_id] if in_flight else [])  # at most the one in flight, same Message-ID
+
+
 def test_a_server_that_never_answers_times_out_and_the_message_waits_for_a_retry(client, csrf, session, app):
     import socket
 
