@@ -6,6 +6,7 @@ suitable for `make run` on a fresh machine. Production sets PORTAL_ENV=productio
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from datetime import date
@@ -15,6 +16,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from portal import ROOT_DIR
 
@@ -64,6 +66,9 @@ class Settings(BaseSettings):
     threads: int = Field(default=0, ge=0, le=256)
     secret_key: str = ""  # production: required; elsewhere empty → <var_dir>/secret_key (made once)
     ratelimit_url: str = "memory://"  # or redis://127.0.0.1:6379/0
+    # Prefix of the rate-limit keys in a shared store (Redis); empty → derived from database_url
+    # (`ratelimit_key_prefix`), so two portals, or two test databases, on one Redis never share counts.
+    ratelimit_prefix: str = ""
     tile_url: str = ""  # e.g. https://tile.example/{z}/{x}/{y}.png; empty → no base tiles
     upload_dir: Path | None = None  # None → <var_dir>/uploads
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -113,6 +118,17 @@ class Settings(BaseSettings):
     @property
     def thread_count(self) -> int:
         return self.threads or self.search_max_concurrent + 2 * (os.cpu_count() or 1)
+
+    @property
+    def ratelimit_key_prefix(self) -> str:
+        """`ratelimit_prefix`, or `portal-rl-<hash of database_url without its password>`: one per database."""
+        if self.ratelimit_prefix:
+            return self.ratelimit_prefix
+        url = make_url(self.database_url)
+        if url.password is not None:
+            url = url.set(password="")
+        digest = hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
+        return f"portal-rl-{digest}"
 
     @property
     def is_sqlite(self) -> bool:

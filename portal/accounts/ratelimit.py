@@ -4,6 +4,8 @@
     allowed, retry_after = limit.hit(email)
 
 `memory://` (default) keeps counts in the process; `redis://host:port/db` shares them between workers.
+Keys in Redis start with `settings.ratelimit_key_prefix` (PORTAL_RATELIMIT_PREFIX, by default derived from
+the database URL): the workers of one portal share counts, two portals on one Redis never do.
 If Redis cannot be reached, the limiter logs a warning and falls back to in-process memory for the
 rest of the process's life instead of failing the request (limits are then per worker, not shared).
 
@@ -27,12 +29,15 @@ log = logging.getLogger("portal.ratelimit")
 class RateLimit:
     """`hit(key) -> (allowed, retry_after_seconds)`; retry_after is 0 when allowed."""
 
-    def __init__(self, limit: str, *, storage_url: str = "memory://", namespace: str = "portal") -> None:
+    def __init__(
+        self, limit: str, *, storage_url: str = "memory://", namespace: str = "portal", key_prefix: str = "portal-rl"
+    ) -> None:
         self.item = parse(limit)  # e.g. "5/15 minutes", "20 per 15 minutes"
         self.namespace = namespace
         self.storage_url = storage_url or "memory://"
         self._lock = threading.Lock()
-        options = {"key_prefix": "portal-rl"} if self.storage_url.startswith(("redis", "rediss")) else {}
+        self.key_prefix = key_prefix
+        options = {"key_prefix": key_prefix} if self.storage_url.startswith(("redis", "rediss")) else {}
         self.storage = storage_from_string(self.storage_url, **options)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.fallback = False
@@ -87,13 +92,17 @@ class RateLimit:
 
 
 def for_app(app, name: str, limit: str) -> RateLimit:
-    """The app's limiter called `name`, created on first use from `app.state.settings.ratelimit_url`."""
+    """The app's limiter called `name`, created on first use from `app.state.settings.ratelimit_url` (keys
+    prefixed with `ratelimit_key_prefix`)."""
     registry = getattr(app.state, "ratelimits", None)
     if registry is None:
         registry = {}
         app.state.ratelimits = registry
     limiter = registry.get(name)
     if limiter is None:
-        limiter = RateLimit(limit, storage_url=app.state.settings.ratelimit_url, namespace=name)
+        settings = app.state.settings
+        limiter = RateLimit(
+            limit, storage_url=settings.ratelimit_url, namespace=name, key_prefix=settings.ratelimit_key_prefix
+        )
         registry[name] = limiter
     return limiter

@@ -86,7 +86,7 @@ def redis_client():
         service_unavailable("Redis", err)
 
     def flush():
-        for key in conn.scan_iter(f"{PREFIX}*"):
+        for key in conn.scan_iter(f"{PREFIX}*"):  # the derived prefixes start with it too
             conn.delete(key)
 
     flush()
@@ -104,8 +104,43 @@ def test_login_rate_limit_on_redis(settings, db, redis_client):
         user = _sixth_attempt_is_refused(c, s)
         limiter = app.state.ratelimits["login-fail-account-address"]
         assert not limiter.fallback
-        assert any(user.email.encode() in k for k in redis_client.scan_iter(f"{PREFIX}*"))
+        prefix = app.state.settings.ratelimit_key_prefix.encode()
+        assert any(user.email.encode() in k and k.startswith(prefix) for k in redis_client.scan_iter(f"{PREFIX}*"))
     # shared between workers: a second app on the same Redis sees the same counts
     second = create_app(settings.model_copy(update={"ratelimit_url": REDIS_URL}), db=db)
     shared = for_app(second, "login-fail-account-address", routes.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS)
     assert shared.check(f"{user.email}|testclient")[0] is False
+
+
+def test_the_rate_limit_prefix_comes_from_settings_and_differs_per_database(settings):
+    assert settings.model_copy(update={"ratelimit_prefix": "soctrang"}).ratelimit_key_prefix == "soctrang"
+    one = settings.model_copy(update={"database_url": "postgresql+psycopg://u:secret@db/portal_a"})
+    other = settings.model_copy(update={"database_url": "postgresql+psycopg://u:secret@db/portal_b"})
+    assert one.ratelimit_key_prefix.startswith("portal-rl-")
+    assert one.ratelimit_key_prefix != other.ratelimit_key_prefix
+    assert "secret" not in one.ratelimit_key_prefix
+    rotated = settings.model_copy(update={"database_url": "postgresql+psycopg://u:rotated@db/portal_a"})
+    assert rotated.ratelimit_key_prefix == one.ratelimit_key_prefix  # a new password: the same counts
+
+
+@pytest.mark.redis
+def test_two_portals_on_one_redis_keep_their_own_counts(settings, db, redis_client):
+    """Two portals (two databases) on one Redis: each its own counts; the workers of one share theirs."""
+    from portal.app import create_app
+
+    run = uuid.uuid4().hex[:8]
+    on_redis = {"ratelimit_url": REDIS_URL}
+    first = settings.model_copy(update={**on_redis, "database_url": f"sqlite:////tmp/rl-{run}-a.db"})
+    second = settings.model_copy(update={**on_redis, "database_url": f"sqlite:////tmp/rl-{run}-b.db"})
+    worker_a, worker_b = create_app(first, db=db), create_app(first, db=db)  # two workers of the first portal
+    other_portal = create_app(second, db=db)
+    limits = [for_app(app, "shared-name", "2/minute") for app in (worker_a, worker_b, other_portal)]
+    assert [limiter.hit("k")[0] for limiter in limits[:2]] == [True, True]
+    assert limits[1].hit("k")[0] is False  # the first portal's workers count together
+    assert limits[2].hit("k") == (True, 0)  # the other portal's count is its own
+    keys = {k.decode() for k in redis_client.scan_iter("*shared-name*")}
+    assert keys and all(k.startswith((first.ratelimit_key_prefix, second.ratelimit_key_prefix)) for k in keys)
+    assert {k.split(":")[0] for k in keys} == {first.ratelimit_key_prefix, second.ratelimit_key_prefix}
+    for limiter in limits:
+        limiter.clear("k")
+    assert not any(limiter.fallback for limiter in limits)
