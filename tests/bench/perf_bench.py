@@ -235,8 +235,8 @@ def catalogue(server: LiveServer) -> tuple[list[str], list[str]]:
 
 
 def visitor_mix(slugs: list[str], localities: list[str]) -> list[Request]:
-    """Some 110 URLs (the count is printed) in the proportions of a public portal: mostly zone pages and lists, some search, the
-    map, targets, compare, the API and the exports."""
+    """Some 110 URLs (the count is printed) in the proportions of a public portal: mostly zone pages and
+    lists, some search, the map, targets, compare, the API and the exports."""
     mix: list[Request] = []
     for slug in slugs[:21]:
         mix += [get(f"/vi/zones/{slug}"), get(f"/en/zones/{slug}")]  # 42
