@@ -29,17 +29,21 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser tests need Chromium: run 'sudo apt-get install chromium', then make test again." >&2; exit 1; fi; }
 
-# The whole suite on SQLite (browser, fuzzing and crash tests included), then again on PostgreSQL.
+# The whole suite on SQLite (browser, fuzzing and crash tests included), then on PostgreSQL the tests that use
+# the database under test (marker `database`, set from their fixtures; the others do not depend on --db).
+# Tests keep their bytecode caches (pytest's rewritten test modules, the portal's modules in every server and
+# command subprocess) even where the environment says PYTHONDONTWRITEBYTECODE.
+PG_PASS := -m "database and not e2e and not slow"
 test: install lint browser
 	$(PY) scripts/i18n.py compile
-	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
-	$(VENV)/bin/pytest -q -n 2 --dist loadgroup --db=postgresql -m "not e2e and not slow"
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -q -n 2 --dist loadgroup
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -q -n 2 --dist loadgroup --db=postgresql $(PG_PASS)
 
 test-sqlite: install
-	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 test-postgres: install
-	$(VENV)/bin/pytest -q -n 2 --dist loadgroup --db=postgresql -m "not e2e and not slow"
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -q -n 2 --dist loadgroup --db=postgresql $(PG_PASS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -66,6 +70,13 @@ bench-screening: install
 # Rewrite the golden snapshots (OpenAPI + every public page, both languages) after an intended change.
 golden: install
 	$(PY) scripts/golden.py --update
+
+# Lighthouse over every public page (not part of `make test`): needs Node (`npm ci`) and Chromium.
+.PHONY: lighthouse
+lighthouse: install
+	npm ci --no-audit --no-fund
+	$(PY) scripts/i18n.py compile
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(PY) scripts/lighthouse.py --out var/lighthouse.txt
 
 i18n: install
 	$(PY) scripts/i18n.py update

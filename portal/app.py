@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal import events
 from portal.accounts import routes as accounts
+from portal.alerts import routes as alerts
 from portal.catalogue import routes as catalogue
 from portal.compare import routes as compare
 from portal.dashboard import routes as dashboard
@@ -25,12 +26,17 @@ from portal.intake import precheck
 from portal.intake import routes as intake
 from portal.maps import routes as maps
 from portal.notify import routes as notify
+from portal.notify import service as notify_service
+from portal.notify.mailer import make_transport
+from portal.notify.service import MailConfig
+from portal.notify.worker import NotifyWorker, wake_after_commit
 from portal.opendata import routes as opendata
 from portal.pipeline import routes as pipeline
 from portal.publishing import routes as publishing
 from portal.registry import routes as registry
 from portal.resources import asset_dir
 from portal.review import routes as review
+from portal.screening import routes as screening
 from portal.searchindex.sync import SyncWorker
 from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
@@ -55,9 +61,11 @@ API = "/api/v1"
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (catalogue.api, API),
     (catalogue.router, ""),
+    (screening.router, ""),
     (opendata.api, API),
     (opendata.router, ""),
     (accounts.router, ""),
+    (alerts.router, ""),
     (compare.api, API),
     (compare.router, ""),
     (dashboard.router, ""),
@@ -103,16 +111,14 @@ def make_search_worker(settings: Settings, db: Database):
     return SyncWorker(db, engine_factory, mode=settings.search_sync)
 
 
-def make_notify_worker(settings: Settings, db: Database):
+def make_notify_worker(settings: Settings, db: Database) -> NotifyWorker:
     """The e-mail outbox's sender (see portal/notify/worker.py): SMTP when PORTAL_SMTP_URL is set, else
-    .eml files under PORTAL_MAIL_DIR."""
-    from portal.notify.mailer import make_transport
-    from portal.notify.service import MailConfig
-    from portal.notify.worker import NotifyWorker
-
-    db.mail_config = MailConfig.from_settings(settings)
-    worker = NotifyWorker(db, lambda: make_transport(settings), db.mail_config, mode=settings.notify_worker)
-    db.notify_worker = worker
+    .eml files under PORTAL_MAIL_DIR. Wired to `db`: mail written through it uses this app's configuration
+    (links, sender), and a commit that wrote some wakes this worker."""
+    cfg = MailConfig.from_settings(settings)
+    worker = NotifyWorker(db, lambda: make_transport(settings), cfg, mode=settings.notify_worker)
+    notify_service.configure(db, cfg)
+    wake_after_commit(db, worker.kick)
     return worker
 
 
@@ -156,6 +162,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.db = database
     app.state.search_worker = worker
     app.state.notify_worker = mailer
+    app.state.mail_config = mailer.cfg
 
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
@@ -178,7 +185,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     if settings.page_cache:
         app.state.page_cache = PageCache(database)
         events.after_commit(database, app.state.page_cache.invalidate)  # cleared after public data changed
-        app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache)
+        app.add_middleware(PageCacheMiddleware, cache=app.state.page_cache, secret=settings.secret_key)
     app.add_middleware(CSRFCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env == "production", tile_url=settings.tile_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+import portal.models  # noqa: F401  (every table: a command's rows name others by foreign key)
 from portal.accounts import cli as accounts_cli
 from portal.notify import cli as notify_cli
 from portal.publishing import cli as publishing_cli

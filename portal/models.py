@@ -5,6 +5,7 @@ A new models module is added to this list (tests/test_wiring.py fails while one 
 from sqlmodel import SQLModel
 
 from portal.accounts import models as accounts
+from portal.alerts import models as alerts
 from portal.audit import models as audit
 from portal.catalogue import models as catalogue
 from portal.enquiries import models as enquiries
@@ -19,6 +20,7 @@ from portal.versioning import models as versioning
 
 MODEL_MODULES = (
     accounts,
+    alerts,
     audit,
     catalogue,
     enquiries,

@@ -5,7 +5,15 @@ Documents are plain dicts (built by `portal.searchindex.documents` from the data
     {"id": "zone:kcn-tran-de", "type": "zone", "slug": "kcn-tran-de",
      "title_vi": "...", "title_en": "...", "text_vi": "...", "text_en": "...",
      "kind": "kcn" | None, "locality": "tran-de" | None, "status": "operating" | None,
-     "sectors": ["1020"], "available_ha": 12.5 | None, "total_ha": 160 | None}
+     "sectors": ["1020"], "available_ha": 12.5 | None, "total_ha": 160 | None,
+     "focus_vi": "...", "focus_en": "...",   # optional: what the document is for (a zone's priority sectors)
+     "boost": 1.0}                           # optional: the document's weight (default 1.0)
+
+Relevance: a document's class is the weight of the strongest field holding every query word
+(`FIELD_WEIGHTS`: title > focus > the rest of the text; `PHRASE_BONUS` when the words stand
+together) times its `boost`; higher classes come first,
+text relevance (bm25) orders a class. The weights are data: the portal sets `boost` from what a
+document is (a zone before a sector page, an open zone before a planned one), never from a query.
 
 Every engine folds indexed text and queries with `search.text.fold`, treats every query token as a
 literal word (never as engine syntax) and the last one (>= 2 characters) as a prefix.
@@ -26,6 +34,14 @@ RANGE_FILTERS: tuple[str, ...] = ("min_available_ha",)
 
 SORTS: tuple[str, ...] = ("relevance", "title", "available_desc", "total_desc")
 """Accepted sort names; `None` means "relevance" for a text query and "title" for browsing."""
+
+FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "focus": 2.0, "body": 1.0}
+"""How much a match in each field counts (see the module docstring): every query word in the title
+counts 3, in the focus 2, anywhere else 1; times the document's `boost`."""
+
+PHRASE_BONUS = 0.5
+"""Added to the field weight when the query's words (two or more) stand side by side in the order typed:
+"thủy sản" before a text with "thủy tinh" and "sản xuất"."""
 
 LANGS: tuple[str, ...] = ("vi", "en")
 MAX_PER_PAGE = 100

@@ -3,11 +3,12 @@
 Layout:
   docs         one row per document: facet/filter/sort columns + the original document as JSON
   doc_sectors  (sector, rid) for the multi-valued `sectors` field
-  fts          FTS5 over folded words: `title` (both titles + slug) and `body` (both texts + sector
-               codes); bm25 weights 10:1 so a title match outranks a body match
+  fts          FTS5 over folded words: `title` (both titles + slug) and `body` (both texts, both
+               focus texts + sector codes); bm25 weights 10:1 so a title match outranks a body match
   fts_title    the `title` column again, alone and without positions (detail=column): "which matches
-               have every word in their title" for broad queries, ~3x cheaper than `{title} : …` on
-               `fts`, whose posting lists carry every body occurrence too
+               have every word in their title", ~3x cheaper than `{title} : …` on `fts`, whose
+               posting lists carry every body occurrence too
+  fts_focus    the same for the focus texts (`focus_vi`, `focus_en`), rows only for documents with one
   meta         a generation counter bumped by every write (invalidates the in-memory snapshot)
 
 `PRAGMA user_version` holds `SCHEMA_VERSION`: a file made by another version is emptied and rebuilt
@@ -20,11 +21,14 @@ memory (`_Snapshot`, `_Space`, `_Facet`), rebuilt when the generation changes. n
 work in C: a Python loop over 36,000 rowids costs more than the FTS5 MATCH that found them.
 See `tests/bench/search_bench.py` for figures.
 
-Relevance is bm25 (title 10 : body 1) computed by FTS5 for the filtered matches only (`_ranked_page`),
-~3 µs a row. Above `exact_rank_limit` raw matches (default 5,000: "khu công nghiệp" over a large
-index) bm25 is skipped: documents whose title has every word come first, then the others, each group
-in title order. At that breadth bm25 differences are noise, and the page stays fast. Equal scores
-follow title order too, so pages are stable.
+Relevance: first the document's class (`search.engine.FIELD_WEIGHTS` of the strongest field holding
+every word — title, focus, body —, plus `PHRASE_BONUS` where the words stand together, times the
+document's `boost`, in steps of 1/`CLASS_STEPS`), then
+bm25 (title 10 : body 1) computed by FTS5 for the filtered matches only (`_ranked_page`), ~3 µs a
+row. The classes come from `fts_title`, `fts_focus` and a phrase MATCH and reach SQLite as one
+byte per rowid. Above `exact_rank_limit` raw matches (default 5,000: "khu công nghiệp" over a large
+index) bm25 is skipped: the classes, then title order. At that breadth bm25 differences are noise,
+and the page stays fast. Equal scores follow title order too, so pages are stable.
 
 Facets are disjunctive: the counts of a field are computed with every filter EXCEPT that field's
 own, so a user who picked "kcn" still sees how many "ccn" there are. Fields without a filter of their
@@ -44,12 +48,13 @@ from typing import Any
 
 import numpy as np
 
-from search.engine import Filters, SearchIndexCorrupt, SearchResult, SearchUnavailable
+from search.engine import FIELD_WEIGHTS, PHRASE_BONUS, Filters, SearchIndexCorrupt, SearchResult, SearchUnavailable
 from search.query import (
     FilterSpec,
     build_hit,
     clamp_page,
     fts_match,
+    fts_phrase,
     index_text,
     parse_filters,
     parse_terms,
@@ -69,6 +74,7 @@ CREATE TABLE IF NOT EXISTS docs (
     status TEXT,
     available_ha REAL,
     total_ha REAL,
+    boost REAL NOT NULL DEFAULT 1.0,
     sort_vi TEXT NOT NULL,
     sort_en TEXT NOT NULL,
     doc TEXT NOT NULL
@@ -91,15 +97,20 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, prefix='2 3 4', t
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_title USING fts5(
     title, prefix='2 3 4', tokenize='unicode61', detail='column'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_focus USING fts5(
+    focus, prefix='2 3 4', tokenize='unicode61', detail='column'
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
 _RANK = "INSERT INTO fts(fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')"
-_TABLES = ("docs", "doc_sectors", "fts", "fts_title", "meta")
-SCHEMA_VERSION = 2
+_TABLES = ("docs", "doc_sectors", "fts", "fts_title", "fts_focus", "meta")
+SCHEMA_VERSION = 3
 """Bump when `_SCHEMA` changes: files of another version are rebuilt empty."""
 
 _SCALAR_FACETS = ("type", "kind", "locality", "status")
+CLASS_STEPS = 40
+"""A document's class (field weight x boost) is rounded to 1/40: one byte orders it (up to 6.3)."""
 _SORT_SQL = {
     "title": "d.sort_{lang}, d.id",
     "available_desc": "d.available_ha IS NULL, d.available_ha DESC, d.sort_{lang}, d.id",
@@ -213,32 +224,37 @@ class LocalEngine:
             doc.get("status"),
             _number(doc.get("available_ha")),
             _number(doc.get("total_ha")),
+            _boost(doc.get("boost")),
             sort_title(doc.get("title_vi") or doc.get("title_en") or "", "vi"),
             sort_title(doc.get("title_en") or doc.get("title_vi") or "", "en"),
             json.dumps(doc, ensure_ascii=False),
         )
         if row is None:
             rid = con.execute(
-                "INSERT INTO docs (type, kind, locality, status, available_ha, total_ha, sort_vi, sort_en,"
-                " doc, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO docs (type, kind, locality, status, available_ha, total_ha, boost, sort_vi, sort_en,"
+                " doc, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, doc["id"]),
             ).lastrowid
         else:
             rid = row[0]
             con.execute(
                 "UPDATE docs SET type = ?, kind = ?, locality = ?, status = ?, available_ha = ?,"
-                " total_ha = ?, sort_vi = ?, sort_en = ?, doc = ? WHERE rid = ?",
+                " total_ha = ?, boost = ?, sort_vi = ?, sort_en = ?, doc = ? WHERE rid = ?",
                 (*values, rid),
             )
             con.execute("DELETE FROM fts WHERE rowid = ?", (rid,))
             con.execute("DELETE FROM fts_title WHERE rowid = ?", (rid,))
+            con.execute("DELETE FROM fts_focus WHERE rowid = ?", (rid,))
             con.execute("DELETE FROM doc_sectors WHERE rid = ?", (rid,))
         sectors = sorted({str(s) for s in doc.get("sectors") or ()})
         con.executemany("INSERT INTO doc_sectors (sector, rid) VALUES (?, ?)", [(s, rid) for s in sectors])
         title = index_text(doc.get("title_vi"), doc.get("title_en"), doc.get("slug"))
-        body = index_text(doc.get("text_vi"), doc.get("text_en"), " ".join(sectors))
+        focus = index_text(doc.get("focus_vi"), doc.get("focus_en"))
+        body = index_text(doc.get("text_vi"), doc.get("text_en"), focus, " ".join(sectors))
         con.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (rid, title, body))
         con.execute("INSERT INTO fts_title (rowid, title) VALUES (?, ?)", (rid, title))
+        if focus:
+            con.execute("INSERT INTO fts_focus (rowid, focus) VALUES (?, ?)", (rid, focus))
 
     def delete(self, ids: Iterable[str]) -> None:
         with self._write() as con:
@@ -247,6 +263,7 @@ class LocalEngine:
                 if row is not None:
                     con.execute("DELETE FROM fts WHERE rowid = ?", row)
                     con.execute("DELETE FROM fts_title WHERE rowid = ?", row)
+                    con.execute("DELETE FROM fts_focus WHERE rowid = ?", row)
                     con.execute("DELETE FROM doc_sectors WHERE rid = ?", row)
 
     def clear(self) -> None:
@@ -255,6 +272,7 @@ class LocalEngine:
             con.execute("DELETE FROM doc_sectors")
             con.execute("DELETE FROM fts")
             con.execute("DELETE FROM fts_title")
+            con.execute("DELETE FROM fts_focus")
 
     def count(self) -> int:
         with self._db() as con:
@@ -265,6 +283,7 @@ class LocalEngine:
         with self._db() as con:
             con.execute("INSERT INTO fts(fts) VALUES ('optimize')")
             con.execute("INSERT INTO fts_title(fts_title) VALUES ('optimize')")
+            con.execute("INSERT INTO fts_focus(fts_focus) VALUES ('optimize')")
             con.execute("ANALYZE")
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -299,12 +318,19 @@ class LocalEngine:
                 if offset >= selection.total:  # nothing selected, or past the last page
                     ranked = []
                 # the ranked page scans every raw match again: the raw match count decides.
-                elif order == "relevance" and rids is not None and len(rids) <= self.exact_rank_limit:
-                    keys = space.rank_keys(selection.bits if spec else None)
-                    ranked = _ranked_page(con, match, keys, per_page, offset)
                 elif order == "relevance" and rids is not None:
-                    in_title = space.bitmap(_matches(con, match, table="fts_title"))
-                    ranked = _broad_page(selection, in_title, per_page, offset)
+                    in_title, in_focus = (
+                        _matches(con, match, table="fts_title"),
+                        _matches(con, match, table="fts_focus"),
+                    )
+                    phrase = fts_phrase(terms)
+                    together = _matches(con, phrase) if phrase else rids[:0]
+                    classes = snap.classes(rids, in_title, in_focus, together)
+                    if len(rids) <= self.exact_rank_limit:
+                        keys = space.rank_keys(selection.bits if spec else None, classes)
+                        ranked = _ranked_page(con, match, keys, per_page, offset, classes)
+                    else:
+                        ranked = _broad_page(selection, classes, per_page, offset)
                 else:
                     ranked = [(rid, 0.0) for rid in space.page(selection.bits, per_page, offset)]
                 docs = _load_docs(con, [rid for rid, _ in ranked])
@@ -350,6 +376,7 @@ class _Snapshot:
         self.combos: list[tuple[str | None, ...]] = [(None, None, None, None)]  # 0 = no row
         self.combo_of = np.zeros(size, dtype=np.int64)  # rid → index in `combos`
         self.available_of = np.full(size, _NONE)
+        self.boost_of = np.ones(size)
         self.sector_names: list[str] = []
         self.sector_rids = np.zeros(0, dtype=np.int64)  # one (rid, sector) pair per entry
         self.sector_codes = np.zeros(0, dtype=np.int64)  # … index in `sector_names`
@@ -363,7 +390,9 @@ class _Snapshot:
         rids: list[int] = []
         codes: list[int] = []
         areas: list[float] = []
-        for rid, *combo, available in con.execute("SELECT rid, type, kind, locality, status, available_ha FROM docs"):
+        boosts: list[float] = []
+        sql = "SELECT rid, type, kind, locality, status, available_ha, boost FROM docs"
+        for rid, *combo, available, boost in con.execute(sql):
             key = tuple(combo)
             code = ids.get(key)
             if code is None:
@@ -372,14 +401,28 @@ class _Snapshot:
             rids.append(rid)
             codes.append(code)
             areas.append(_NONE if available is None else available)
+            boosts.append(boost)
         snap.combo_of[rids] = codes
         snap.available_of[rids] = areas
+        snap.boost_of[rids] = boosts
         pairs = con.execute("SELECT rid, sector FROM doc_sectors").fetchall()
         snap.sector_names = sorted({sector for _, sector in pairs})
         index = {name: i for i, name in enumerate(snap.sector_names)}
         snap.sector_rids = np.array([rid for rid, _ in pairs], dtype=np.int64)
         snap.sector_codes = np.array([index[sector] for _, sector in pairs], dtype=np.int64)
         return snap
+
+    def classes(self, rids: np.ndarray, in_title: np.ndarray, in_focus: np.ndarray, together: np.ndarray) -> np.ndarray:
+        """One byte per rowid ordering the matches by class, best first: `255 - class * CLASS_STEPS`
+        where class = (the weight of the strongest field holding every word, + the phrase bonus where
+        the words stand together) x the document's boost."""
+        weight = np.zeros(self.size)
+        weight[rids] = FIELD_WEIGHTS["body"]
+        weight[in_focus] = np.maximum(weight[in_focus], FIELD_WEIGHTS["focus"])
+        weight[in_title] = np.maximum(weight[in_title], FIELD_WEIGHTS["title"])
+        weight[together] += PHRASE_BONUS
+        steps = np.clip(np.rint(weight * self.boost_of * CLASS_STEPS), 0, 255)
+        return (255 - steps).astype(np.uint8)
 
     def space(self, con: sqlite3.Connection, order: str, lang: str) -> _Space:
         """The bitmaps laid out in one sort order (built on first use, then kept for the generation)."""
@@ -506,14 +549,20 @@ class _Space:
         """The rids of set bits number `offset` … `offset + limit - 1`, lowest first."""
         return self.rids[_set_bits(bits, offset, limit, self.size)].tolist()
 
-    def rank_keys(self, bits: int | None) -> bytes:
-        """4 bytes per rowid for `_ranked_page`: the position in this order, big-endian so that
-        bytes compare like numbers, for the documents in `bits` (None: all); FF FF FF FF elsewhere."""
+    def rank_keys(self, bits: int | None, classes: np.ndarray) -> bytes:
+        """5 bytes per rowid for `_ranked_page`: the class byte (`_Snapshot.classes`), then the position
+        in this order, big-endian so that bytes compare like numbers, for the documents in `bits`
+        (None: all); FF FF FF FF as the position elsewhere."""
         if bits is None:
             if self._all_keys is None:
                 self._all_keys = self._keys(np.arange(self.size)).tobytes()
-            return self._all_keys
-        return self._keys(_positions(bits, self.size)).tobytes()
+            positions = np.frombuffer(self._all_keys, dtype=">u4")
+        else:
+            positions = self._keys(_positions(bits, self.size))
+        keys = np.empty((len(positions), 5), dtype=np.uint8)
+        keys[:, 0] = classes
+        keys[:, 1:] = positions.view(np.uint8).reshape(-1, 4)
+        return keys.tobytes()
 
     def _keys(self, positions: np.ndarray) -> np.ndarray:
         keys = np.full(len(self.position), _LEFT_OUT, dtype=">u4")
@@ -556,15 +605,19 @@ _NONE = float("-inf")
 """Unknown available area: never >= any finite minimum."""
 
 
-def _broad_page(selection: _Selection, in_title: int, limit: int, offset: int) -> list[tuple[int, float]]:
-    """Relevance for a very broad query: title matches first, then the rest, each in title order."""
-    space, bits = selection.space, selection.bits
-    first = bits & in_title
-    page = [(rid, 1.0) for rid in space.page(first, limit, offset)]
-    if len(page) < limit:
-        skip = max(0, offset - first.bit_count())
-        page += [(rid, 0.5) for rid in space.page(bits & ~in_title, limit - len(page), skip)]
-    return page
+def class_score(byte: int, bm25: float = 0.0) -> float:
+    """The score of a hit: its class, plus less than one class step for bm25 (so scores fall as the
+    order goes)."""
+    return (255 - byte) / CLASS_STEPS + bm25 / (bm25 + 1.0) / (CLASS_STEPS + 1)
+
+
+def _broad_page(selection: _Selection, classes: np.ndarray, limit: int, offset: int) -> list[tuple[int, float]]:
+    """Relevance for a very broad query: by class, each class in title order (no bm25)."""
+    space = selection.space
+    positions = _positions(selection.bits, space.size)
+    rids = space.rids[positions]
+    order = np.lexsort((positions, classes[rids]))[offset : offset + limit]
+    return [(int(rid), class_score(int(classes[rid]))) for rid in rids[order]]
 
 
 def _matches(con: sqlite3.Connection, match: str, *, table: str = "fts") -> np.ndarray:
@@ -594,21 +647,24 @@ def _ensure_schema(con: sqlite3.Connection) -> None:
         raise
 
 
-def _ranked_page(con: sqlite3.Connection, match: str, keys: bytes, limit: int, offset: int) -> list[tuple[int, float]]:
-    """bm25 order, ties in the space's order, over the selected matches only.
+def _ranked_page(
+    con: sqlite3.Connection, match: str, keys: bytes, limit: int, offset: int, classes: np.ndarray
+) -> list[tuple[int, float]]:
+    """Class order, then bm25, ties in the space's order, over the selected matches only.
 
-    `keys` holds 4 bytes per rowid (see `_Space.rank_keys`): the document's position, or FF FF FF FF
-    when filters left it out. FTS5 scans the match set once; the WHERE drops the rows filters left out
-    before `rank` is read, so bm25 (~3 µs a row) is paid only for the selected rows. Two ORDER BY terms
-    also keep FTS5 from its own ORDER BY rank mode, which ranks every match first and was ~1.5x slower
-    than this scan and sort even unfiltered. Never join `docs` here: a planner driving from `docs`
-    probes FTS5 once per row (`rowid = ?`), re-running MATCH each time."""
+    `keys` holds 5 bytes per rowid (see `_Space.rank_keys`): the class byte, then the document's
+    position, or FF FF FF FF when filters left it out. FTS5 scans the match set once; the WHERE drops
+    the rows filters left out before `rank` is read, so bm25 (~3 µs a row) is paid only for the
+    selected rows. Several ORDER BY terms also keep FTS5 from its own ORDER BY rank mode, which ranks
+    every match first and was ~1.5x slower than this scan and sort even unfiltered. Never join `docs`
+    here: a planner driving from `docs` probes FTS5 once per row (`rowid = ?`), re-running MATCH each time."""
     sql = (
         "SELECT rowid, -rank FROM fts WHERE fts MATCH ?1"
-        " AND substr(?2, rowid * 4 + 1, 4) BETWEEN x'00000000' AND x'FFFFFFFE'"  # not left out, not past the end
-        " ORDER BY rank, substr(?2, rowid * 4 + 1, 4) LIMIT ?3 OFFSET ?4"
+        " AND substr(?2, rowid * 5 + 2, 4) BETWEEN x'00000000' AND x'FFFFFFFE'"  # not left out, not past the end
+        " ORDER BY substr(?2, rowid * 5 + 1, 1), rank, substr(?2, rowid * 5 + 2, 4) LIMIT ?3 OFFSET ?4"
     )
-    return con.execute(sql, (match, keys, limit, offset)).fetchall()
+    rows = con.execute(sql, (match, keys, limit, offset)).fetchall()
+    return [(rid, class_score(int(classes[rid]), bm25)) for rid, bm25 in rows]
 
 
 def _load_docs(con: sqlite3.Connection, rids: list[int]) -> dict[int, str]:
@@ -620,3 +676,13 @@ def _load_docs(con: sqlite3.Connection, rids: list[int]) -> dict[int, str]:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _boost(value: Any) -> float:
+    """A document's weight: a positive finite number, 1.0 when absent."""
+    if value is None:
+        return 1.0
+    number = float(value)
+    if not (0 < number < 100):
+        raise ValueError(f"boost must be > 0 and < 100, not {value!r}")
+    return number

@@ -43,10 +43,12 @@ from search.query import (
 )
 
 SETTINGS: dict[str, Any] = {
-    "searchableAttributes": ["title_fold", "text_fold"],
+    "searchableAttributes": ["title_fold", "focus_fold", "text_fold"],
     "filterableAttributes": [*FACET_FIELDS, "available_ha", "id"],
     "sortableAttributes": ["sort_vi", "sort_en", "available_ha", "total_ha", "id"],
-    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
+    # the field (title, focus, text: `attribute`), then the document's `boost`: the local engine's
+    # class is their product, which Meilisearch cannot compute; this keeps the same two inputs in order
+    "rankingRules": ["words", "typo", "proximity", "attribute", "boost:desc", "sort", "exactness"],
     "typoTolerance": {"enabled": True},
     "pagination": {"maxTotalHits": 100_000},
     "faceting": {"maxValuesPerFacet": 500},
@@ -70,6 +72,8 @@ def to_meili(doc: dict[str, Any]) -> dict[str, Any]:
         key=_key(doc["id"]),
         sectors=sectors,
         title_fold=index_text(doc.get("title_vi"), doc.get("title_en"), doc.get("slug")),
+        focus_fold=index_text(doc.get("focus_vi"), doc.get("focus_en")),
+        boost=float(doc.get("boost") or 1.0),
         text_fold=index_text(doc.get("text_vi"), doc.get("text_en"), " ".join(sectors)),
         sort_vi=sort_title(doc.get("title_vi") or doc.get("title_en") or "", "vi"),
         sort_en=sort_title(doc.get("title_en") or doc.get("title_vi") or "", "en"),

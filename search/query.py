@@ -143,6 +143,16 @@ def fts_match(terms: Terms) -> str:
     return " ".join(parts)
 
 
+def fts_phrase(terms: Terms) -> str | None:
+    """The words side by side in the order typed (`"a" + "b"*`), or None for a one-word query."""
+    if len(terms.words) < 2:
+        return None
+    parts = [f'"{w}"' for w in terms.words]
+    if terms.prefix:
+        parts[-1] += "*"
+    return " + ".join(parts)
+
+
 def index_text(*parts: str | None) -> str:
     """Folded words joined by spaces: exactly the tokenisation queries get, whatever FTS5 does."""
     return " ".join(w for part in parts if part for w in tokens(part))
@@ -265,4 +275,4 @@ def build_hit(doc: dict[str, Any], terms: Terms, lang: str, score: float) -> Hit
     return Hit(doc["id"], doc.get("type", ""), title, snippet, score, doc.get("slug", ""), data)
 
 
-_NOT_DATA = frozenset({"id", "type", "slug", "text_vi", "text_en"})
+_NOT_DATA = frozenset({"id", "type", "slug", "text_vi", "text_en", "focus_vi", "focus_en"})

@@ -28,6 +28,32 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_itemcollected(item):
+    """`database`: the test reaches the database under test (its fixtures include `database_url`: `db`,
+    `session`, `app`, `client`, `settings`, …). Only these depend on `--db`; the PostgreSQL pass of
+    `make test` runs them alone (`-m database`), the others already ran, unchanged, in the SQLite pass."""
+    if "database_url" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.database)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make `xdist_group` work again under `--dist loadgroup`: pytest-xdist 3.8 tags a grouped test by
+    assigning `item._nodeid`, which pytest 9 no longer reads (node ids live in `item._id`), so every group
+    was silently split across workers (two e2e servers and browsers, crash tests side by side). Same
+    suffix, set where pytest 9 reads it; the scheduler then sends each group to one worker."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")
+        }
+        if names and not item.nodeid.endswith("@" + "_".join(sorted(names))):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")
+
+
 def service_unavailable(what: str, err: Exception):
     """Fail under CI, skip elsewhere: a missing service must never pass silently in CI."""
     message = f"{what} unavailable: {err}"

@@ -299,10 +299,9 @@ class LiveServer:
         """SIGKILL the whole process group: no shutdown handlers run, as in a power cut."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):  # the group outlives a killed master (its orphans)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
         self.proc = None
 
     def stop(self, timeout: float = 10) -> None:
@@ -316,11 +315,50 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.kill()
                 return
+        with contextlib.suppress(ProcessLookupError):  # whatever a killed master left in its group
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc = None
 
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def worker_pids(self) -> list[int]:
+        """The live uvicorn worker processes of a `workers > 1` server (children of its master)."""
+        if self.proc is None:
+            return []
+        return [
+            pid
+            for pid in _children(self.proc.pid)
+            if "multiprocessing" in _cmdline(pid) and "resource_tracker" not in _cmdline(pid)
+        ]
+
+    def wait_workers(self, count: int, timeout: float = 60) -> list[int]:
+        """Until `count` workers answer on the socket's accept queue (the master replaces dead ones)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            if len(pids) == count and all(_listening(pid, self.socket) for pid in pids):
+                return pids
+            time.sleep(0.1)
+        raise ServerError(f"{count} workers not up after {timeout}s: {self.worker_pids()}\n{self.log_tail()}")
+
+    def kill_master(self) -> None:
+        """SIGKILL the master process alone: its workers live on, orphaned, still serving the socket."""
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def connection_owner(self, client_port: int) -> int | None:
+        """The pid of the process holding the server side of the connection from `client_port`."""
+        inode = _tcp_inode(self.port, client_port)
+        if inode is None or self.proc is None:
+            return None
+        for pid in _group_members(self.proc.pid):  # the master, its workers, orphans of a killed master
+            if _holds_socket(pid, inode):
+                return pid
+        return None
 
     @property
     def running(self) -> bool:
@@ -342,3 +380,77 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# --- processes, from /proc (Linux) -------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Every process of the process group (orphaned workers of a killed master included)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                members.append(int(stat.parent.name))
+    return members
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _holds_socket(pid: int, inode: int) -> bool:
+    return inode in _socket_inodes(pid)
+
+
+def _listening(pid: int, sock: socket.socket) -> bool:
+    """The process holds the listening socket (a spawned worker has started and inherited it)."""
+    inode = os.fstat(sock.fileno()).st_ino
+    return _holds_socket(pid, inode)
+
+
+def _tcp_inode(server_port: int, client_port: int) -> int | None:
+    """Inode of the server-side socket of 127.0.0.1:client_port → 127.0.0.1:server_port."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], int(fields[9])
+        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port and inode:
+            return inode
+    return None
+
+
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def redis_available() -> Exception | None:
+    """None when Redis answers, otherwise the error (for `service_unavailable`)."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        return None
+    except Exception as err:  # any failure means "not available here"
+        return err

@@ -1,5 +1,5 @@
 """JSON columns: None is SQL NULL, so `IS NOT NULL` means "has a value" (it matched every row when None
-was stored as the JSON text 'null'); migration 0009 turns the 'null' already stored into SQL NULL."""
+was stored as the JSON text 'null'); migration 0010 turns the 'null' already stored into SQL NULL."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from portal.catalogue.models import Plot, Zone
 from portal.migrate import alembic_config
 from tests.servers import postgres_database
 
-migration = importlib.import_module("portal.migrations.versions.0009_json_nulls")
+migration = importlib.import_module("portal.migrations.versions.0010_json_nulls")
 
 
 def _nullable_json_columns() -> set[tuple[str, str]]:
@@ -64,7 +64,7 @@ def _fresh_database(db_kind, tmp_path):
         yield f"sqlite:///{tmp_path / 'old.db'}"
 
 
-def test_0009_turns_the_stored_json_null_into_sql_null(db_kind, tmp_path):
+def test_0010_turns_the_stored_json_null_into_sql_null(db_kind, tmp_path):
     with _fresh_database(db_kind, tmp_path) as url:
         cfg = alembic_config(url)
         command.upgrade(cfg, "0006")
@@ -98,7 +98,7 @@ def test_0009_turns_the_stored_json_null_into_sql_null(db_kind, tmp_path):
             )
             stored = conn.execute(select(Plot.__table__.c.id).where(Plot.__table__.c.geometry.is_not(None))).all()
             assert len(stored) == 2  # the old behaviour: the JSON 'null' is not SQL NULL
-        command.upgrade(cfg, "0009")
+        command.upgrade(cfg, "0010")
         with engine.connect() as conn:
             rows = conn.execute(select(Plot.__table__.c.id).where(Plot.__table__.c.geometry.is_not(None))).all()
             kept = conn.execute(select(Plot.__table__.c.geometry).where(Plot.__table__.c.id == 2)).scalar_one()

@@ -9,6 +9,7 @@ from portal.accounts import ratelimit, service
 from portal.accounts.deps import COOKIE, AdminUser, CurrentUser, SignedInUser, session_token
 from portal.accounts.models import ROLES, User
 from portal.accounts.schemas import (
+    SECRETS,
     AuditFilter,
     LoginForm,
     PasswordChange,
@@ -22,6 +23,7 @@ from portal.audit.service import client_address
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang, translate
 from portal.web.formdata import FormDep
+from portal.web.forms import Errors
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -97,7 +99,7 @@ def login_page(request: Request, lang: Lang, user: CurrentUser, next: str | None
         lang,
         "accounts/login.html",
         {
-            "form": LoginForm(next=safe_next(next)),
+            "values": LoginForm(next=safe_next(next)).model_dump(exclude=SECRETS),
             "errors": {},
             "signed_in": user,
         },
@@ -106,11 +108,11 @@ def login_page(request: Request, lang: Lang, user: CurrentUser, next: str | None
 
 @router.post("/staff/login")
 def login(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: CurrentUser, raw: FormDep):
-    form, errors = LoginForm.parse(raw)
-    if errors:
-        return render(
-            request, lang, "accounts/login.html", {"form": form, "errors": errors, "signed_in": user}, status_code=400
-        )
+    parsed = LoginForm.parse(raw)
+    if parsed.value is None:
+        context = {"values": parsed.values, "errors": parsed.errors.localize(lang), "signed_in": user}
+        return render(request, lang, "accounts/login.html", context, status_code=400)
+    form = parsed.value
     address = client_address(request) or "unknown"
     limits = _login_limits(request, service.normalize_email(form.email), address)
     for limiter, key in limits:
@@ -139,8 +141,8 @@ def login(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, us
             lang,
             "accounts/login.html",
             {
-                "form": form.model_copy(update={"password": ""}),
-                "errors": {"form": LOGIN_FAILED},
+                "values": parsed.values,
+                "errors": Errors.one("form", LOGIN_FAILED).localize(lang),
                 "signed_in": user,
             },
             status_code=400,
@@ -172,7 +174,7 @@ def _account_page(request: Request, lang: str, session, user, *, errors=None, no
             "user": user,
             "sessions": service.list_sessions(session, user_id=user.id),
             "current_session_id": current.id if current is not None else None,
-            "errors": errors or {},
+            "errors": (errors or Errors()).localize(lang),
             "notice": NOTICES.get(notice or ""),
             **page_helpers(),
         },
@@ -189,18 +191,19 @@ def account(request: Request, lang: Lang, session: SessionDep, user: SignedInUse
 def change_password(
     request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: SignedInUser, raw: FormDep
 ):
-    form, errors = PasswordChange.parse(raw)
+    parsed = PasswordChange.parse(raw)
+    errors, form = parsed.errors, parsed.value
     me = service.get(session, user_id=user.id)
     if me is None:
         raise HTTPException(status_code=404)
-    if not errors:
+    if form is not None:
         current = getattr(request.state, "user_session", None)
         try:  # both argon2 steps before the write
             if not service.verify_password(me.password_hash, form.current_password):
                 raise service.AccountError("current_password", N_("The current password is not correct."))
             new_hash = service.new_password_hash(form.new_password, field="new_password", email=me.email)
         except service.AccountError as err:
-            errors[err.field] = err.message
+            errors.add(err.field, err.message)
         else:
             with db.write() as w:
                 service.change_password(
@@ -218,7 +221,7 @@ def change_password(
 
 
 def _users_page(
-    request: Request, lang: str, session, *, form=None, errors=None, row_errors=None, notice=None, status_code=200
+    request: Request, lang: str, session, *, values=None, errors=None, row_errors=None, notice=None, status_code=200
 ):
     return render(
         request,
@@ -227,8 +230,8 @@ def _users_page(
         {
             "users": service.list(session),
             "roles": ROLES,
-            "form": form or UserCreate(roles=["staff"]),
-            "errors": errors or {},
+            "values": values or UserCreate(roles=["staff"]).model_dump(exclude=SECRETS),
+            "errors": (errors or Errors()).localize(lang),
             "row_errors": row_errors or {},
             "notice": NOTICES.get(notice or ""),
             **page_helpers(),
@@ -244,8 +247,9 @@ def users(request: Request, lang: Lang, session: SessionDep, admin: AdminUser, d
 
 @router.post("/admin/users")
 def create_user(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, admin: AdminUser, raw: FormDep):
-    form, errors = UserCreate.parse(raw)
-    if not errors:
+    parsed = UserCreate.parse(raw)
+    errors, form = parsed.errors, parsed.value
+    if form is not None:
         try:
             password_hash = service.new_password_hash(form.password, email=form.email)  # argon2, outside the write
             with db.write() as w:
@@ -259,12 +263,10 @@ def create_user(request: Request, lang: Lang, session: SessionDep, db: DatabaseD
                     address=client_address(request),
                 )
         except service.AccountError as err:
-            errors[err.field] = err.message
+            errors.add(err.field, err.message)
         else:
             return RedirectResponse(f"/{lang}/admin/users?done=created", status_code=303)
-    return _users_page(
-        request, lang, session, form=form.model_copy(update={"password": ""}), errors=errors, status_code=400
-    )
+    return _users_page(request, lang, session, values=parsed.values, errors=errors, status_code=400)
 
 
 def _target(session, user_id: int):
@@ -281,7 +283,8 @@ def _change_user(request: Request, lang: Lang, session, db, admin, user_id: int,
         with db.write() as w:
             change(w, _target(w, user_id))
     except service.AccountError as err:
-        return _users_page(request, lang, session, row_errors={user_id: err.message}, status_code=400)
+        refused = Errors.one("row", err.message).localize(lang)["row"]
+        return _users_page(request, lang, session, row_errors={user_id: refused}, status_code=400)
     return RedirectResponse(f"/{lang}/admin/users?done={done}", status_code=303)
 
 
@@ -289,10 +292,13 @@ def _change_user(request: Request, lang: Lang, session, db, admin, user_id: int,
 def set_roles(
     request: Request, lang: Lang, user_id: int, session: SessionDep, db: DatabaseDep, admin: AdminUser, raw: FormDep
 ):
-    form, errors = RolesUpdate.parse(raw)
-    if errors:
+    parsed = RolesUpdate.parse(raw)
+    if parsed.value is None:
         _target(session, user_id)
-        return _users_page(request, lang, session, row_errors={user_id: next(iter(errors.values()))}, status_code=400)
+        return _users_page(
+            request, lang, session, row_errors={user_id: parsed.errors.localize(lang)["roles"]}, status_code=400
+        )
+    form = parsed.value
     address = client_address(request)
     return _change_user(
         request,
@@ -361,7 +367,7 @@ def audit_log(request: Request, lang: Lang, session: SessionDep, admin: AdminUse
         "audit/list.html",
         {
             "filters": filters,
-            "errors": errors,
+            "errors": errors.localize(lang),
             "result": result,
             "users": service.list(session),
             "actions": audit.distinct_values(session, column="action"),

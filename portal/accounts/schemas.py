@@ -1,4 +1,5 @@
-"""Form models for the account pages. Each `parse` returns (model or None, {field: English msgid})."""
+"""Form models for the account pages. Each form's `parse` returns the forms kernel's `Parsed` (values kept
+without any password, the model when valid, `Errors` per field); the audit filter returns (filters, Errors)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,27 @@ from pydantic import BaseModel
 
 from portal.accounts.models import ROLES, aware
 from portal.i18n import N_
+from portal.web.forms import Errors, Parsed, text
+
+SECRETS = {"password", "current_password", "new_password", "confirm_password"}
 
 
 def _text(form, name: str, limit: int = 500) -> str:
-    value = form.get(name)
-    return value[:limit] if isinstance(value, str) else ""
+    return text(form, name, limit, strip=False)
+
+
+def _parsed(data: BaseModel, errors: Errors) -> Parsed:
+    """What a refused form shows again (never a password) and the model when nothing is wrong."""
+    return Parsed(data.model_dump(exclude=SECRETS), None if errors else data, errors)
+
+
+def _roles(form, errors: Errors) -> list[str]:
+    roles = [r for r in form.getlist("roles") if isinstance(r, str)]
+    if any(r not in ROLES for r in roles):
+        errors.add("roles", N_("Unknown role."))
+    elif not roles:
+        errors.add("roles", N_("Choose at least one role."))
+    return roles
 
 
 def safe_next(value: str | None) -> str | None:
@@ -30,18 +47,18 @@ class LoginForm(BaseModel):
     next: str | None = None
 
     @classmethod
-    def parse(cls, form) -> tuple[LoginForm, dict[str, str]]:
+    def parse(cls, form) -> Parsed[LoginForm]:
         data = cls(
             email=_text(form, "email", 254).strip(),
             password=_text(form, "password", 1024),
             next=safe_next(_text(form, "next", 2000)),
         )
-        errors = {}
+        errors = Errors()
         if not data.email:
-            errors["email"] = N_("Enter your email address.")
+            errors.add("email", N_("Enter your email address."))
         if not data.password:
-            errors["password"] = N_("Enter your password.")
-        return data, errors
+            errors.add("password", N_("Enter your password."))
+        return _parsed(data, errors)
 
 
 class UserCreate(BaseModel):
@@ -51,36 +68,29 @@ class UserCreate(BaseModel):
     roles: list[str] = []
 
     @classmethod
-    def parse(cls, form) -> tuple[UserCreate, dict[str, str]]:
-        roles = [r for r in form.getlist("roles") if isinstance(r, str)]
+    def parse(cls, form) -> Parsed[UserCreate]:
+        errors = Errors()
+        email = _text(form, "email", 254).strip()
+        if not email:
+            errors.add("email", N_("Enter an email address."))
+        roles = _roles(form, errors)
         data = cls(
-            email=_text(form, "email", 254).strip(),
+            email=email,
             display_name=_text(form, "display_name", 120).strip(),
             password=_text(form, "password", 1024),
             roles=roles,
         )
-        errors = {}
-        if not data.email:
-            errors["email"] = N_("Enter an email address.")
-        if any(r not in ROLES for r in roles):
-            errors["roles"] = N_("Unknown role.")
-        elif not roles:
-            errors["roles"] = N_("Choose at least one role.")
-        return data, errors
+        return _parsed(data, errors)
 
 
 class RolesUpdate(BaseModel):
     roles: list[str] = []
 
     @classmethod
-    def parse(cls, form) -> tuple[RolesUpdate, dict[str, str]]:
-        roles = [r for r in form.getlist("roles") if isinstance(r, str)]
-        errors = {}
-        if any(r not in ROLES for r in roles):
-            errors["roles"] = N_("Unknown role.")
-        elif not roles:
-            errors["roles"] = N_("Choose at least one role.")
-        return cls(roles=roles), errors
+    def parse(cls, form) -> Parsed[RolesUpdate]:
+        errors = Errors()
+        roles = _roles(form, errors)
+        return _parsed(cls(roles=roles), errors)
 
 
 class PasswordChange(BaseModel):
@@ -89,20 +99,20 @@ class PasswordChange(BaseModel):
     confirm_password: str = ""
 
     @classmethod
-    def parse(cls, form) -> tuple[PasswordChange, dict[str, str]]:
+    def parse(cls, form) -> Parsed[PasswordChange]:
         data = cls(
             current_password=_text(form, "current_password", 1024),
             new_password=_text(form, "new_password", 1024),
             confirm_password=_text(form, "confirm_password", 1024),
         )
-        errors = {}
+        errors = Errors()
         if not data.current_password:
-            errors["current_password"] = N_("Enter your current password.")
+            errors.add("current_password", N_("Enter your current password."))
         if len(data.new_password) < 12:
-            errors["new_password"] = N_("The password must have at least 12 characters.")
+            errors.add("new_password", N_("The password must have at least 12 characters."))
         elif data.new_password != data.confirm_password:
-            errors["confirm_password"] = N_("The two passwords do not match.")
-        return data, errors
+            errors.add("confirm_password", N_("The two passwords do not match."))
+        return _parsed(data, errors)
 
 
 VN_TZ_OFFSET = timedelta(hours=7)  # Vietnam: UTC+7, no daylight saving
@@ -120,8 +130,8 @@ class AuditFilter(BaseModel):
     page: int = 1
 
     @classmethod
-    def parse(cls, params) -> tuple[AuditFilter, dict[str, str]]:
-        errors: dict[str, str] = {}
+    def parse(cls, params) -> tuple[AuditFilter, Errors]:
+        errors = Errors()
 
         def day(name: str) -> date | None:
             raw = (params.get(name) or "").strip()
@@ -130,7 +140,7 @@ class AuditFilter(BaseModel):
             try:
                 return date.fromisoformat(raw)
             except ValueError:
-                errors[name] = N_("Enter a date as YYYY-MM-DD.")
+                errors.add(name, N_("Enter a date as YYYY-MM-DD."))
                 return None
 
         actor_raw = (params.get("actor") or "").strip()
@@ -139,7 +149,7 @@ class AuditFilter(BaseModel):
             if actor_raw.isdigit() and len(actor_raw) < 10:
                 actor_id = int(actor_raw)
             else:
-                errors["actor"] = N_("Choose a person from the list.")
+                errors.add("actor", N_("Choose a person from the list."))
         page_raw = (params.get("page") or "1").strip()
         page = int(page_raw) if page_raw.isdigit() and len(page_raw) < 6 else 1
         data = cls(
@@ -152,7 +162,7 @@ class AuditFilter(BaseModel):
             page=max(1, page),
         )
         if data.since and data.until and data.until < data.since:
-            errors["until"] = N_("The end date is before the start date.")
+            errors.add("until", N_("The end date is before the start date."))
         return data, errors
 
     @staticmethod

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse, Response
 
 from portal.catalogue import labels, service
 from portal.catalogue.present import zone_public
-from portal.catalogue.schemas import SORT_KEYS, ZoneList, ZonePublic, parse_zone_filters
+from portal.catalogue.schemas import SORT_KEYS, ZoneFilters, ZoneList, ZonePublic, parse_zone_filters
+from portal.collation import sort_key
 from portal.data import load
 from portal.db import SessionDep
 from portal.facts import present as facts_present
@@ -150,6 +151,7 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             **place_ctx,
             "schema_place": _schema_place(zone, place_ctx["place"], lang, request.app.state.settings.base_url),
             "province_priorities": [s for s in service.sector_infos(session) if s.priority],
+            "alert_filters": ZoneFilters(zone=(zone.slug,)),  # the land alert for this zone (portal/alerts)
             **_label_context(),
         },
     )
@@ -203,10 +205,14 @@ def sectors_page(request: Request, lang: Lang, session: SessionDep):
     return render(request, lang, "catalogue/sectors.html", {"sectors": service.sector_infos(session)})
 
 
-@router.get("/rules")
-def rules_page(request: Request, lang: Lang, session: SessionDep):
-    sensitive = [s for s in service.sector_infos(session) if s.sensitive]
-    return render(request, lang, "catalogue/rules.html", {"sensitive": sensitive})
+@router.get("/sectors/{code}")
+def sector_page(request: Request, lang: Lang, code: str, session: SessionDep):
+    """One VSIC class: what the resolutions say of it, and the zones that name it as a priority."""
+    sector = service.get_sector(session, code=code)
+    if sector is None:
+        raise HTTPException(status_code=404)
+    zones = sorted(service.sector_zones(session, code=code), key=lambda z: sort_key(getattr(z, f"name_{lang}"), lang))
+    return render(request, lang, "catalogue/sector.html", {"sector": sector, "zones": zones, **_label_context()})
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -216,6 +222,7 @@ FILTER_DOC = {
     "locality": Query(None, description="locality key, e.g. ke-sach; repeat for several"),
     "status": Query(None, description="operating, building, approved, planned, expansion_planned"),
     "sector": Query(None, description="VSIC code the zone lists as a priority"),
+    "zone": Query(None, description="zone slug, e.g. kcn-an-nghiep; repeat for several"),
 }
 
 
@@ -251,6 +258,7 @@ def api_zones(
     locality: list[str] | None = FILTER_DOC["locality"],
     status: list[str] | None = FILTER_DOC["status"],
     sector: list[str] | None = FILTER_DOC["sector"],
+    zone: list[str] | None = FILTER_DOC["zone"],
     min_area: float | None = Query(None, ge=0, le=100_000, description="minimum total area, ha"),
     sort: str | None = Query(None, description="kind, name, area_desc, area_asc"),
     lang: str = Query("en", pattern="^(vi|en)$", description="language used to sort by name"),

@@ -24,13 +24,14 @@ class ZoneFilters:
     sector: tuple[str, ...] = ()
     min_area_ha: float | None = None
     sort: str | None = None
+    zone: tuple[str, ...] = ()  # zone slugs: one zone's page links its own list (and its land alert)
 
     def without(self, name: str) -> ZoneFilters:
         return replace(self, **{name: ()})
 
     def query_items(self) -> list[tuple[str, str]]:
         items: list[tuple[str, str]] = []
-        for name in ("kind", "locality", "status", "sector"):
+        for name in ("kind", "locality", "status", "sector", "zone"):
             items += [(name, v) for v in getattr(self, name)]
         if self.min_area_ha is not None:
             items.append(("min_area", f"{self.min_area_ha:g}"))
@@ -59,6 +60,7 @@ def parse_zone_filters(params: list[tuple[str, str]], *, known: dict[str, set[st
         "status": {s.value for s in ZoneStatus},
         "locality": known.get("locality", set()),
         "sector": known.get("sector", set()),
+        "zone": known.get("zone", set()),
     }
     values: dict[str, list[str]] = {k: [] for k in allowed}
     errors: list[FilterError] = []
@@ -99,6 +101,7 @@ def parse_zone_filters(params: list[tuple[str, str]], *, known: dict[str, set[st
             tuple(values["sector"]),
             min_area,
             sort,
+            zone=tuple(values["zone"]),
         ),
         errors,
     )

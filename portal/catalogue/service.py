@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func
+from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
 from portal.catalogue import ports
@@ -114,7 +114,17 @@ def _conditions(filters: ZoneFilters, *, include_unpublished: bool = False) -> l
         conds.append(col(Zone.id).in_(sub))
     if filters.min_area_ha is not None:
         conds.append(col(Zone.total_area_ha) >= filters.min_area_ha)
+    if filters.zone:
+        conds.append(col(Zone.slug).in_(filters.zone))
     return conds
+
+
+def matching_zone_ids(session: Session, *, filters: ZoneFilters, zone_ids: list[int]) -> set[int]:
+    """Which of `zone_ids` the public zone list shows for `filters` (the list's own conditions)."""
+    if not zone_ids:
+        return set()
+    conds = [*_conditions(filters), col(Zone.id).in_(zone_ids)]
+    return set(session.exec(select(Zone.id).where(*conds)).all())
 
 
 KIND_ORDER = {"kcn": 0, "kkt": 1, "ccn": 2}
@@ -255,6 +265,27 @@ def plots_of(session: Session, *, zone: Zone) -> list[Plot]:
     return list(session.exec(select(Plot).where(Plot.zone_id == zone.id).order_by(Plot.code)).all())
 
 
+def get_sector(session: Session, *, code: str) -> Sector | None:
+    return session.get(Sector, code)
+
+
+def sector_zones(session: Session, *, code: str) -> list[Zone]:
+    """The published zones that name this sector as one of their own priorities."""
+    stmt = (
+        select(Zone)
+        .join(ZoneSector, col(ZoneSector.zone_id) == Zone.id)
+        .where(ZoneSector.sector_code == code, Zone.published == True)  # noqa: E712
+    )
+    return list(session.exec(stmt).all())
+
+
+def sectors_with_pages(session: Session) -> list[str]:
+    """Codes whose sector page has something to say (a province-wide priority, or named by a zone)."""
+    named = select(ZoneSector.sector_code.label("code"))
+    priority = select(Sector.code).where(Sector.priority == True)  # noqa: E712
+    return sorted(session.exec(union(named, priority)).scalars().all())
+
+
 def list_sectors(session: Session) -> list[Sector]:
     return list(session.exec(select(Sector).order_by(Sector.code)).all())
 
@@ -327,7 +358,11 @@ def known_values(session: Session) -> dict[str, set[str]]:
 
     def build(s: Session) -> dict[str, frozenset[str]]:
         localities = frozenset(x for x in s.exec(select(Zone.locality).distinct()).all() if x)
-        return {"locality": localities, "sector": frozenset(x.code for x in sector_infos(s))}
+        return {
+            "locality": localities,
+            "sector": frozenset(x.code for x in sector_infos(s)),
+            "zone": frozenset(s.exec(select(Zone.slug)).all()),
+        }
 
     return per_generation(session, "known_values", build)
 

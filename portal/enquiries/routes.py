@@ -11,9 +11,10 @@ from portal.accounts.deps import StaffUser
 from portal.audit.service import client_address
 from portal.catalogue import service as catalogue
 from portal.db import DatabaseDep, SessionDep
-from portal.enquiries import service
+from portal.enquiries import schemas, service
 from portal.enquiries.models import Enquiry
 from portal.i18n import Lang, translate
+from portal.web import forms
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -33,7 +34,7 @@ def ask(request: Request, lang: Lang, slug: str, session: SessionDep, db: Databa
     zone = catalogue.get_zone(session, slug=slug)
     if zone is None:
         raise HTTPException(status_code=404)
-    parsed = service.parse(form)
+    parsed = schemas.parse(form)
     address = client_address(request) or "unknown"
     for name, limit, key in (
         ("enquiry-address", service.PER_ADDRESS, address),
@@ -42,17 +43,16 @@ def ask(request: Request, lang: Lang, slug: str, session: SessionDep, db: Databa
         allowed, retry_after = ratelimit.for_app(request.app, name, limit).hit(key)
         if not allowed:
             raise _too_many(lang, retry_after)
-    if parsed.errors:
-        errors = {k: translate(lang, v, n=120 if k == "name" else 2000) for k, v in parsed.errors.items()}
+    if parsed.value is None:
         return render(
             request,
             lang,
             "enquiries/form_page.html",
-            {"zone": zone, "values": parsed.values, "errors": errors},
+            {"zone": zone, "values": parsed.values, "errors": parsed.errors.localize(lang)},
             status_code=422,
         )
     with db.write() as w:
-        service.create(w, zone=zone, values=parsed.values, lang=lang, address=address)
+        service.create(w, zone=zone, values=parsed.value, lang=lang, address=address)
     return RedirectResponse(f"/{lang}/zones/{slug}?asked=1#ask", status_code=303)
 
 
@@ -68,11 +68,8 @@ def staff_answer(
     enquiry = session.get(Enquiry, enquiry_id)
     if enquiry is None:
         raise HTTPException(status_code=404)
-    text = str(form.get("answer", "")).strip()
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        raise HTTPException(status_code=400) from None
+    text = forms.text(form, "answer")
+    version = forms.version(form)
     if not text or len(text) > 4000:
         raise HTTPException(status_code=422, detail=translate(lang, "Write the answer (at most 4,000 characters)."))
     try:

@@ -1,10 +1,8 @@
-"""Enquiries: parse and store a question, list them for staff, record the answer (with an audit
-event). Services take a Session and never commit."""
+"""Enquiries: store a question (parsed in schemas.py), list them for staff, record the answer (with an audit
+event) and mail it to the asker through the notify outbox. Services take a Session and never commit."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import update
@@ -14,36 +12,11 @@ from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.catalogue.models import Zone
 from portal.enquiries.models import Enquiry
-from portal.i18n import N_
+from portal.notify import service as notify
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,185}\.[^@\s]{2,}$")
 #: per sender address and per e-mail: a person asks a few questions, a script is stopped
 PER_ADDRESS = "10 per minute"
 PER_EMAIL = "5 per minute"
-
-
-@dataclass
-class Parsed:
-    values: dict = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)  # field → msgid
-
-
-def parse(form) -> Parsed:
-    name = str(form.get("name", "")).strip()
-    email = str(form.get("email", "")).strip()
-    question = str(form.get("question", "")).strip()
-    out = Parsed({"name": name, "email": email, "question": question})
-    if not name:
-        out.errors["name"] = N_("Give your name.")
-    elif len(name) > 120:
-        out.errors["name"] = N_("At most %(n)s characters.")
-    if not EMAIL.match(email) or len(email) > 254:
-        out.errors["email"] = N_("Give an e-mail address we can answer to.")
-    if len(question) < 10:
-        out.errors["question"] = N_("Write your question (at least 10 characters).")
-    elif len(question) > 2000:
-        out.errors["question"] = N_("At most %(n)s characters.")
-    return out
 
 
 def create(session: Session, *, zone: Zone, values: dict, lang: str, address: str | None) -> Enquiry:
@@ -90,6 +63,19 @@ def answer(
     )
     if result.rowcount != 1:
         raise StaleEnquiry(enquiry.id)
+    zone = session.get(Zone, enquiry.zone_id)
+    lang = enquiry.lang if enquiry.lang in ("vi", "en") else "vi"
+    notify.enquiry_answered(  # in the language the question was asked in, sent after the commit
+        session,
+        email=enquiry.email,
+        name=enquiry.name,
+        lang=lang,
+        zone_name=getattr(zone, f"name_{lang}"),
+        zone_slug=zone.slug,
+        question=enquiry.question,
+        answer=text,
+        asked_at=enquiry.created_at,
+    )
     audit.record(
         session,
         actor=actor,

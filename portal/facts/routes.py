@@ -12,6 +12,7 @@ from portal.db import DatabaseDep, SessionDep
 from portal.facts import present, service
 from portal.facts.models import FactStatus, PublicFact
 from portal.i18n import N_, Lang, translate
+from portal.web import forms
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -68,21 +69,18 @@ def fact_review(
     fact = service.get_fact(session, fact_id=fact_id)
     if fact is None:
         raise HTTPException(status_code=404)
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        raise HTTPException(status_code=400) from None
+    version = forms.version(form)
     scope = fact.scope
     try:
         with db.write() as w:
             service.review(
                 w,
                 fact=w.get(PublicFact, fact_id),
-                action=str(form.get("action", "")),
+                action=forms.text(form, "action", 40),
                 expected_version=version,
                 actor=user,
-                value=str(form.get("value", "")),
-                note=str(form.get("note", "")),
+                value=forms.text(form, "value", strip=False),
+                note=forms.text(form, "note", strip=False),
                 address=client_address(request),
             )
     except service.FactError as err:

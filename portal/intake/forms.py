@@ -1,108 +1,29 @@
-"""HTML form plumbing shared by the pre-check, land matching and proposal pages.
-
-A form is read into `values` (the raw strings, kept to re-fill the form) and a `payload` for the request
-model; numbers are parsed here (a comma is a decimal separator too); validation errors become
-`FieldError`s (an English msgid + parameters) keyed by the form field they belong to, translated when
-the page is rendered.
+"""The intake forms' own rules on the forms kernel (`portal.web.forms`): the pre-check, land matching
+and proposal pages read their fields with the kernel's readers, and this module adds what only they
+have (the zone select, the capacity fields, sector and zone codes checked against the database) and the
+messages of their pydantic models (`message`, `where`).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from portal.i18n import N_, fmt_number, translate
+from portal.i18n import N_
 from portal.intake.labels import CAPACITY_PER as PER_LABELS
 from portal.intake.labels import CAPACITY_UNITS as UNIT_LABELS
 from portal.intake.labels import OUTSIDE
-from portal.numbers import parse_decimal
 from portal.screening import service as screening
+from portal.web import forms as kernel
+from portal.web.forms import RANGE_TYPES, TEXT_LIMIT_TYPES, Errors, number
 
-MAX_FIELD_CHARS = 6000
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class FieldError:
-    message: str  # English msgid
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def text(self, lang: str) -> str:
-        params: dict[str, Any] = {}
-        for key, value in self.params.items():
-            if isinstance(value, int | float):
-                value = fmt_number(value, lang, 0)
-            elif isinstance(value, list):  # msgids to translate and join
-                value = ", ".join(translate(lang, item) for item in value)
-            params[key] = value
-        return translate(lang, self.message, **params)
-
-
-Errors = dict[str, list[FieldError]]
-
-
-def add(errors: Errors, target: str, message: str, /, **params: Any) -> None:
-    items = errors.setdefault(target, [])
-    error = FieldError(message, params)
-    if error not in items:
-        items.append(error)
-
-
-def localize(errors: Errors, lang: str) -> dict[str, list[str]]:
-    return {name: [e.text(lang) for e in items] for name, items in errors.items()}
-
-
-# --- reading fields ------------------------------------------------------------------------------------
-
-
-def read(form: Any, *, single: Iterable[str], multi: Iterable[str] = ()) -> dict[str, Any]:
-    """Raw values: stripped strings (cut at a sane length) for `single`, lists of strings for `multi`."""
-    values: dict[str, Any] = {}
-    for name in single:
-        raw = form.get(name)
-        values[name] = raw.strip()[:MAX_FIELD_CHARS] if isinstance(raw, str) else ""
-    for name in multi:
-        items = [v.strip()[:20] for v in form.getlist(name) if isinstance(v, str) and v.strip()]
-        values[name] = list(dict.fromkeys(items))[:50]
-    return values
-
-
-def number(values: Mapping[str, Any], name: str, errors: Errors, *, whole: bool = False) -> float | int | None:
-    raw = (values.get(name) or "").replace("\u00a0", "").replace(" ", "")
-    if not raw:
-        return None
-    try:
-        value = parse_decimal(raw)
-    except ValueError:
-        add(errors, name, N_("Enter a whole number.") if whole else N_("Enter a number."))
-        return None
-    if whole:
-        if value != int(value):
-            add(errors, name, N_("Enter a whole number."))
-            return None
-        return int(value)
-    return value
-
-
-def yes_no(values: Mapping[str, Any], name: str, errors: Errors) -> bool | None:
-    raw = values.get(name) or ""
-    if raw == "":
-        return None
-    if raw in ("yes", "no"):
-        return raw == "yes"
-    add(errors, name, N_("Choose one of the options."))
-    return None
-
-
-def choice(values: Mapping[str, Any], name: str) -> str | None:
-    """Empty = not stated; anything else goes to the model, which checks it against the allowed values."""
-    raw = values.get(name) or ""
-    return raw or None
+# --- the fields only intake has -----------------------------------------------------------------------
 
 
 def location(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,25 +37,9 @@ def location(values: Mapping[str, Any]) -> dict[str, Any]:
     return {"zone": raw, "inside_zone": True}
 
 
-def idempotency_key(raw: str | None) -> str | None:
-    """The form's key if it is a UUID (as the GET put it there), else None."""
-    try:
-        return str(uuid.UUID(raw or ""))
-    except ValueError:
-        return None
-
-
-def new_key() -> str:
-    return str(uuid.uuid4())
-
-
 def validate(model: type[M], payload: Mapping[str, Any], errors: Errors) -> M | None:
-    """The model, or None with its problems added to `errors`."""
-    try:
-        return model.model_validate(dict(payload))
-    except ValidationError as exc:
-        from_validation(exc, errors)
-        return None
+    """The model, or None with its problems added to `errors` (in the intake pages' words)."""
+    return kernel.validate(model, payload, errors, message=message, where=where)
 
 
 def check_codes(session: Any, payload: Mapping[str, Any], errors: Errors) -> None:
@@ -155,10 +60,10 @@ def capacity(values: Mapping[str, Any], errors: Errors) -> dict[str, Any] | None
     unit = values.get("capacity_unit") or None
     if amount is None:
         if unit and "capacity_amount" not in errors:
-            add(errors, "capacity_amount", N_("Enter the capacity for this unit."))
+            errors.add("capacity_amount", N_("Enter the capacity for this unit."))
         return None
     if not unit:
-        add(errors, "capacity_unit", N_("Choose the unit of the capacity."))
+        errors.add("capacity_unit", N_("Choose the unit of the capacity."))
         return None
     per = values.get("capacity_per") or None
     return {"amount": amount, "unit": unit, "per": None if per == "none" else per, "operating_days": days}
@@ -185,8 +90,6 @@ RANGES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 #: Where a model field's error is shown in the form.
 FORM_FIELD = {"zone": "location", "inside_zone": "location"}
-TEXT_LIMIT_TYPES = {"string_too_long", "too_long"}
-RANGE_TYPES = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 
 def _year_range() -> tuple[str, dict[str, Any]]:
@@ -196,23 +99,22 @@ def _year_range() -> tuple[str, dict[str, Any]]:
 CAPACITY_FIELD = {"amount": "capacity_amount", "unit": "capacity_unit", "per": "capacity_per"}
 
 
+def where(loc: tuple[Any, ...]) -> tuple[str, str]:
+    """(the name `message` reads, the form field the error is shown under) of a model error's location."""
+    name = str(loc[0]) if loc else "__all__"
+    if name == "capacity":
+        sub = str(loc[1]) if len(loc) > 1 else "amount"
+        target = CAPACITY_FIELD.get(sub, sub)
+        return target, target
+    return name, FORM_FIELD.get(name, name)
+
+
 def from_validation(exc: ValidationError, errors: Errors) -> Errors:
-    for err in exc.errors():
-        loc = err.get("loc") or ()
-        name = str(loc[0]) if loc else "__all__"
-        target = FORM_FIELD.get(name, name)
-        if name == "capacity":
-            sub = str(loc[1]) if len(loc) > 1 else "amount"
-            target = CAPACITY_FIELD.get(sub, sub)
-            name = target
-        kind = err.get("type", "")
-        ctx = err.get("ctx") or {}
-        message, params = _message(name, kind, ctx, err.get("input"))
-        add(errors, target, message, **params)
-    return errors
+    return kernel.from_validation(exc, errors, message=message, where=where)
 
 
-def _message(name: str, kind: str, ctx: Mapping[str, Any], value: Any) -> tuple[str, dict[str, Any]]:
+def message(name: str, kind: str, ctx: Mapping[str, Any], value: Any) -> tuple[str, dict[str, Any]]:
+    """The intake pages' message for one model error; what they share with every form is the kernel's."""
     if name == "sectors":
         options = list(ctx.get("options") or [])
         shown = {"code": str(value)[:40], "options": ", ".join(options), "options_list": tuple(options)}
@@ -238,12 +140,8 @@ def _message(name: str, kind: str, ctx: Mapping[str, Any], value: Any) -> tuple[
         if kind == "unknown_zone" or kind == "string_pattern_mismatch":
             return N_("Choose a zone from the list."), {}
         return N_("A plant outside every zone cannot have a desired zone."), {}
-    if (
-        kind == "missing"
-        or (value is None and kind.endswith("_type"))
-        or (kind == "string_too_short" and ctx.get("min_length") == 1)
-    ):
-        return N_("This field is required."), {}
+    if kernel.is_missing(kind, ctx, value):
+        return kernel.default_message(name, kind, ctx, value)
     if name == "equipment_year" and (kind in RANGE_TYPES or kind == "value_error"):
         return _year_range()
     if name == "capacity_unit" and kind == "capacity_unit":
@@ -257,20 +155,14 @@ def _message(name: str, kind: str, ctx: Mapping[str, Any], value: Any) -> tuple[
     if name == "capacity_amount" and kind in ("value_error", *RANGE_TYPES):
         return N_("Enter a capacity above 0 that a plant can have, in a unit and period that fit each other."), {}
     if kind in RANGE_TYPES and name in RANGES:
-        message, params = RANGES[name]
-        return message, dict(params)
-    if kind in TEXT_LIMIT_TYPES:
-        return N_("Too long: at most %(max)s characters."), {"max": ctx.get("max_length", 0)}
-    if kind == "string_too_short":
-        return N_("Too short."), {}
+        msgid, params = RANGES[name]
+        return msgid, dict(params)
+    if kind in TEXT_LIMIT_TYPES or kind == "string_too_short":
+        return kernel.default_message(name, kind, ctx, value)
     if name == "contact_email":
         return N_("Enter a valid email address."), {}
     if name == "contact_phone":
         return N_("Enter a valid phone number (digits, spaces and + - ( ) only)."), {}
     if name == "capital_currency":
         return N_("Choose the currency of the amount."), {}
-    if kind in ("literal_error", "enum", "bool_parsing", "bool_type"):
-        return N_("Choose one of the options."), {}
-    if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
-        return N_("Enter a number."), {}
-    return N_("This value is not valid."), {}
+    return kernel.default_message(name, kind, ctx, value)

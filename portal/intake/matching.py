@@ -1,6 +1,7 @@
 """Land matching: rank zones for a project, with the reasons. Pure: no database, no web.
 
     matches = rank(need, candidates)            # best first; refused zones last, with the reason
+    page = rank_page(need, candidates, page=1, per_page=5)   # one page; planned zones left out unless asked
 
 Each zone collects reasons; each reason has a tone (good, neutral, unknown, bad) and the points the
 weights give it. Unknown data earns no points and is said to be unknown: an area that is not
@@ -45,7 +46,17 @@ WEIGHTS: Mapping[str, int] = {
     "verdict_conditional": 1,
     "verdict_needs_information": 0,
     "verdict_refuse": -20,
+    # distance to Trần Đề port (straight line from the zone's point), weighed when the investor asks for it
+    "port_near": 2,  # ≤ PORT_NEAR_KM
+    "port_mid": 1,  # ≤ PORT_MID_KM
+    "port_far": 0,
+    "port_unknown": 0,
+    "port_info": 0,  # not asked: shown, not weighed
+    "access_public": 0,  # what public sources say of roads and ports: shown, not weighed
 }
+
+PORT_NEAR_KM = 15.0
+PORT_MID_KM = 40.0
 
 PLANNED_STATUSES = frozenset({"planned", "expansion_planned"})
 
@@ -78,6 +89,12 @@ TEXTS: Mapping[str, str] = {
     "verdict_conditional": N_("Pre-check for this zone: eligible with conditions."),
     "verdict_needs_information": N_("Pre-check for this zone: more information needed."),
     "verdict_refuse": N_("Pre-check for this zone: cannot be accepted as described."),
+    "port_near": N_("About %(km)s km in a straight line to Trần Đề port, from %(place)s."),
+    "port_mid": N_("About %(km)s km in a straight line to Trần Đề port, from %(place)s."),
+    "port_far": N_("About %(km)s km in a straight line to Trần Đề port, from %(place)s: far from the port."),
+    "port_unknown": N_("The zone's location is not published, so its distance to Trần Đề port is unknown."),
+    "port_info": N_("About %(km)s km in a straight line to Trần Đề port, from %(place)s."),
+    "access_public": N_("Roads and ports, public source (%(source)s, %(date)s): “%(quote)s”"),
 }
 
 PLANT_STATE_TEXT: Mapping[str, str] = {
@@ -92,6 +109,16 @@ class Need:
     sectors: tuple[str, ...]
     land_ha: float | None = None
     wastewater_m3_day: float | None = None
+    near_port: bool = False  # the investor asked for a zone near Trần Đề port
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a public source says of a zone's roads or ports (a public fact: quoted, never a figure of ours)."""
+
+    quote: str
+    source: str
+    date: str
 
 
 @dataclass(frozen=True)
@@ -110,6 +137,11 @@ class Candidate:
     province_priorities: frozenset[str]
     verdict: str
     findings: tuple[Any, ...] = ()  # the pre-check's findings for this zone (shown, not weighed)
+    #: straight-line km to Trần Đề port from the zone's point (None: no point known), and that point's
+    #: label in each language ("the centre of Xã Trần Đề (approximate)")
+    port_km: float | None = None
+    port_from: Mapping[str, str] = field(default_factory=dict)
+    access: tuple[Access, ...] = ()
 
     @property
     def planned(self) -> bool:
@@ -196,6 +228,19 @@ def _verdict(zone: Candidate, w: Mapping[str, int]) -> Reason:
     return _reason(key, tone, w)
 
 
+def _port(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason | None:
+    if zone.port_km is None:
+        return _reason("port_unknown", "unknown", w) if need.near_port else None
+    params = {"km": round(zone.port_km), "place": dict(zone.port_from)}
+    if not need.near_port:
+        return _reason("port_info", "neutral", w, **params)
+    if zone.port_km <= PORT_NEAR_KM:
+        return _reason("port_near", "good", w, **params)
+    if zone.port_km <= PORT_MID_KM:
+        return _reason("port_mid", "good", w, **params)
+    return _reason("port_far", "neutral", w, **params)
+
+
 def score(need: Need, zone: Candidate, weights: Mapping[str, int] = WEIGHTS) -> Match:
     reasons = (
         _verdict(zone, weights),
@@ -203,8 +248,14 @@ def score(need: Need, zone: Candidate, weights: Mapping[str, int] = WEIGHTS) -> 
         _sector(need, zone, weights),
         _plant(need, zone, weights),
         _status(zone, weights),
+        _port(need, zone, weights),
+        *(
+            _reason("access_public", "neutral", weights, quote=a.quote, source=a.source, date=a.date)
+            for a in zone.access
+        ),
     )
-    return Match(zone, sum(r.points for r in reasons), reasons)
+    kept = tuple(r for r in reasons if r is not None)
+    return Match(zone, sum(r.points for r in kept), kept)
 
 
 def rank(need: Need, zones: Iterable[Candidate], weights: Mapping[str, int] = WEIGHTS) -> list[Match]:
@@ -212,3 +263,39 @@ def rank(need: Need, zones: Iterable[Candidate], weights: Mapping[str, int] = WE
     reason), then higher score, open zones before planned ones, then slug for a stable order."""
     matches = [score(need, zone, weights) for zone in zones]
     return sorted(matches, key=lambda m: (m.refused, -m.score, m.candidate.planned, m.candidate.slug))
+
+
+@dataclass(frozen=True)
+class MatchPage:
+    matches: list[Match]  # this page, best first
+    total: int  # zones ranked (planned ones only when asked for)
+    page: int
+    per_page: int
+    planned_hidden: int  # planned and proposed zones left out (shown on asking)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def rank_page(
+    need: Need,
+    zones: Iterable[Candidate],
+    *,
+    page: int = 1,
+    per_page: int = 5,
+    include_planned: bool = False,
+    weights: Mapping[str, int] = WEIGHTS,
+) -> MatchPage:
+    """One page of `rank`: planned and proposed zones are left out unless `include_planned` (and counted)."""
+    zones = list(zones)
+    shown = zones if include_planned else [z for z in zones if not z.planned]
+    ranked = rank(need, shown, weights)
+    pages = max(1, -(-len(ranked) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return MatchPage(ranked[start : start + per_page], len(ranked), page, per_page, len(zones) - len(shown))

@@ -16,7 +16,9 @@ from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.intake import forms, labels
 from portal.screening import ScreeningFacts, service
+from portal.web import forms as web_forms
 from portal.web.formdata import FormDep
+from portal.web.forms import Errors
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -89,34 +91,36 @@ def api_screening(
 # --- the form ---------------------------------------------------------------------------------------------
 
 
-def read_facts(form: Any, *, measures_as_text: bool = False) -> tuple[dict[str, Any], dict[str, Any], forms.Errors]:
+def read_facts(form: Any, *, measures_as_text: bool = False) -> tuple[dict[str, Any], dict[str, Any], Errors]:
     """Form → (values kept for the page, payload for ScreeningFacts, errors found while reading).
     With `measures_as_text` the environmental measures are a text (the proposal form) and left to the caller."""
-    values = forms.read(form, single=FACT_FIELDS, multi=("sectors", "sensitive_factors"))
-    errors: forms.Errors = {}
+    values = web_forms.read(form, single=FACT_FIELDS, multi=("sectors", "sensitive_factors"))
+    errors: Errors = Errors()
     factors = values["sensitive_factors"]
     payload: dict[str, Any] = {
         "sectors": values["sectors"],
         "classification": values["classification"] or "vsic-2025",
         "capacity": forms.capacity(values, errors),
         "sensitive_factors": factors or ([] if values["sensitive_none"] == "yes" else None),
-        "imports_scrap": forms.yes_no(values, "imports_scrap", errors),
-        "hazardous_waste_treatment": forms.yes_no(values, "hazardous_waste_treatment", errors),
-        "equipment_imported": forms.yes_no(values, "equipment_imported", errors),
+        "imports_scrap": web_forms.yes_no(values, "imports_scrap", errors),
+        "hazardous_waste_treatment": web_forms.yes_no(values, "hazardous_waste_treatment", errors),
+        "equipment_imported": web_forms.yes_no(values, "equipment_imported", errors),
         **forms.location(values),
-        "land_ha": forms.number(values, "land_ha", errors),
-        "equipment_condition": forms.choice(values, "equipment_condition"),
-        "equipment_year": forms.number(values, "equipment_year", errors, whole=True),
-        "technology_level": forms.choice(values, "technology_level"),
-        "treatment": forms.choice(values, "treatment"),
-        "environmental_measures": None if measures_as_text else forms.yes_no(values, "environmental_measures", errors),
-        "wastewater_m3_day": forms.number(values, "wastewater_m3_day", errors),
-        "hazardous_waste": forms.yes_no(values, "hazardous_waste", errors),
+        "land_ha": web_forms.number(values, "land_ha", errors),
+        "equipment_condition": web_forms.choice(values, "equipment_condition"),
+        "equipment_year": web_forms.number(values, "equipment_year", errors, whole=True),
+        "technology_level": web_forms.choice(values, "technology_level"),
+        "treatment": web_forms.choice(values, "treatment"),
+        "environmental_measures": None
+        if measures_as_text
+        else web_forms.yes_no(values, "environmental_measures", errors),
+        "wastewater_m3_day": web_forms.number(values, "wastewater_m3_day", errors),
+        "hazardous_waste": web_forms.yes_no(values, "hazardous_waste", errors),
     }
     return values, payload, errors
 
 
-def form_context(session, lang: str, values: dict[str, Any] | None = None, errors: forms.Errors | None = None):
+def form_context(session, lang: str, values: dict[str, Any] | None = None, errors: Errors | None = None):
     """What the fact forms show: every class for the sector picker (or only those matching the filter
     box when the form was sent with Find), the zones, and the classes the sector errors suggest."""
     values = values or {}
@@ -150,7 +154,7 @@ def precheck_form(request: Request, lang: Lang, session: SessionDep):
     )
 
 
-def run_precheck(session, form: Any, lang: str) -> tuple[dict, forms.Errors, dict | None]:
+def run_precheck(session, form: Any, lang: str) -> tuple[dict, Errors, dict | None]:
     """Read the form, check and screen it: (values, errors, answer or None)."""
     values, payload, errors = read_facts(form)
     facts = forms.validate(ScreeningFacts, payload, errors)
@@ -179,7 +183,7 @@ def precheck_submit(request: Request, lang: Lang, session: SessionDep, form: For
         "screening/precheck.html",
         {
             "values": values,
-            "errors": forms.localize(errors, lang),
+            "errors": errors.localize(lang),
             "result": result,
             **form_context(session, lang, values, errors),
         },
@@ -192,7 +196,7 @@ def precheck_report(request: Request, lang: Lang, session: SessionDep, form: For
     """The pre-check as a printable report (nothing stored): the same form, sent to this address."""
     values, errors, result = run_precheck(session, form, lang)
     if result is None:
-        context = {"values": values, "errors": forms.localize(errors, lang), "result": None}
+        context = {"values": values, "errors": errors.localize(lang), "result": None}
         return render(
             request,
             lang,

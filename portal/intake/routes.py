@@ -20,7 +20,9 @@ from portal.intake.precheck import body_errors, filtering, form_context, read_fa
 from portal.intake.schemas import EMAIL, MatchRequest, MatchResponse, ProposalCreate, ProposalReceipt
 from portal.intake.tracking import PRIVATE_HEADERS, proposal_by_token
 from portal.screening import service as screening
+from portal.web import forms as web_forms
 from portal.web.formdata import FormDep
+from portal.web.forms import Errors
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -46,9 +48,7 @@ INVESTOR_FIELDS = (
 )
 
 
-def _context(
-    session, lang: str = "vi", values: dict | None = None, errors: forms.Errors | None = None
-) -> dict[str, Any]:
+def _context(session, lang: str = "vi", values: dict | None = None, errors: Errors | None = None) -> dict[str, Any]:
     return form_context(session, lang, values, errors)
 
 
@@ -64,23 +64,28 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
     params = request.query_params
     values, payload, errors = read_facts(params)
     searched = ("sectors" in params or "sector_filter" in params) and not filtering(params, values)
+    options = _match_options(params)
+    values.update({k: ("yes" if v is True else v) for k, v in options.items() if k != "page"})
     results = None
     if searched:
-        request_model = forms.validate(MatchRequest, _match_payload(payload), errors)
+        request_model = forms.validate(MatchRequest, {**_match_payload(payload), **options}, errors)
         forms.check_codes(session, {"sectors": payload["sectors"], "classification": payload["classification"]}, errors)
         if request_model is not None and not errors:
             try:
-                results = [service.present_match(m, lang) for m in service.match(session, request=request_model)]
+                results = service.match_page(session, request=request_model)
             except ValidationError as exc:
                 forms.from_validation(exc, errors)
+    keep = [(k, v) for k, v in params.multi_items() if k not in ("page", "include_planned")]
     return render(
         request,
         lang,
         "intake/match.html",
         {
             "values": values,
-            "errors": forms.localize(errors, lang),
+            "errors": errors.localize(lang),
             "results": results,
+            "shown": [service.present_match(m, lang) for m in results.matches] if results else [],
+            "keep": keep,
             "note": service.match_note(lang),
             **_context(session, lang, values, errors),
         },
@@ -88,29 +93,52 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
     )
 
 
+def _match_options(params) -> dict[str, Any]:
+    """The ranking's own options on the page: page, planned zones shown, port weighed."""
+    page = params.get("page", "1")
+    return {
+        "page": min(int(page), 1000) if page.isdigit() and int(page) > 0 else 1,
+        "include_planned": params.get("include_planned") == "yes",
+        "near_port": params.get("near_port") == "yes" or None,
+    }
+
+
 def _match_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in ("zone", "inside_zone")}
 
 
-@api.post("/match", response_model=MatchResponse, summary="Rank zones for a project, with reasons and a pre-check")
+@api.post(
+    "/match",
+    response_model=MatchResponse,
+    summary="Rank zones for a project, with reasons and a pre-check (one page: `page`, `per_page`)",
+)
 def api_match(
     body: MatchRequest,
     session: SessionDep,
     lang: Literal["vi", "en"] = Query("vi", description="language of the reasons"),
 ) -> MatchResponse:
     try:
-        zones = [service.present_match(m, lang) for m in service.match(session, request=body)]
+        result = service.match_page(session, request=body)
     except ValidationError as exc:
         raise body_errors(exc) from None
-    return MatchResponse(zones=zones, note=service.match_note(lang))
+    return MatchResponse(
+        zones=[service.present_match(m, lang) for m in result.matches],
+        total=result.total,
+        page=result.page,
+        pages=result.pages,
+        per_page=result.per_page,
+        first_rank=result.first_rank,
+        planned_hidden=result.planned_hidden,
+        note=service.match_note(lang),
+    )
 
 
 # --- the proposal form -----------------------------------------------------------------------------------
 
 
-def read_proposal(form: Any) -> tuple[dict[str, Any], dict[str, Any], forms.Errors]:
+def read_proposal(form: Any) -> tuple[dict[str, Any], dict[str, Any], Errors]:
     values, payload, errors = read_facts(form, measures_as_text=True)
-    values.update(forms.read(form, single=INVESTOR_FIELDS))
+    values.update(web_forms.read(form, single=INVESTOR_FIELDS))
     payload.update(
         {
             name: values[name] or None
@@ -128,8 +156,8 @@ def read_proposal(form: Any) -> tuple[dict[str, Any], dict[str, Any], forms.Erro
         }
     )
     payload["environmental_measures"] = values["environmental_measures"] or None  # a text here
-    payload["capital_amount"] = forms.number(values, "capital_amount", errors)
-    payload["jobs"] = forms.number(values, "jobs", errors, whole=True)
+    payload["capital_amount"] = web_forms.number(values, "capital_amount", errors)
+    payload["jobs"] = web_forms.number(values, "jobs", errors, whole=True)
     return values, payload, errors
 
 
@@ -138,7 +166,7 @@ def _form_page(
     lang: str,
     session,
     values: dict,
-    errors: forms.Errors,
+    errors: Errors,
     *,
     files_dropped: bool = False,
     status_code: int = 200,
@@ -149,7 +177,7 @@ def _form_page(
         "intake/new.html",
         {
             "values": values,
-            "errors": forms.localize(errors, lang),
+            "errors": errors.localize(lang),
             "files_dropped": files_dropped,
             "max_files": request.app.state.settings.max_upload_files,
             "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
@@ -162,10 +190,10 @@ def _form_page(
 
 @router.get("/proposals/new")
 def proposal_form(request: Request, lang: Lang, session: SessionDep, zone: str | None = None):
-    values: dict[str, Any] = {"idempotency_key": forms.new_key()}
+    values: dict[str, Any] = {"idempotency_key": web_forms.new_key()}
     if zone and screening.get_zone(session, slug=zone) is not None:
         values["location"] = zone
-    return _form_page(request, lang, session, values, {})
+    return _form_page(request, lang, session, values, Errors())
 
 
 @router.post("/proposals/new")
@@ -173,7 +201,7 @@ def proposal_submit(request: Request, lang: Lang, session: SessionDep, db: Datab
     values, payload, errors = read_proposal(form)
     files = uploads.chosen_files(form)
     if filtering(form, values):
-        return _form_page(request, lang, session, values, {}, files_dropped=bool(files))
+        return _form_page(request, lang, session, values, Errors(), files_dropped=bool(files))
     outcome = _submit_form(request, lang, session, db, values, payload, errors, files)
     if isinstance(outcome, service.Submission):
         return RedirectResponse(f"/{lang}/proposals/receipt/{outcome.token}", status_code=303, headers=PRIVATE_HEADERS)
@@ -187,14 +215,14 @@ def _submit_form(
     db,
     values: dict,
     payload: dict,
-    errors: forms.Errors,
+    errors: Errors,
     files: list[UploadFile],
 ) -> service.Submission | None:
     settings = request.app.state.settings
-    key = forms.idempotency_key(values.get("idempotency_key"))
+    key = web_forms.idempotency_key(values.get("idempotency_key"))
     if key is None:
-        values["idempotency_key"] = forms.new_key()
-        forms.add(errors, "__all__", N_("This form has expired. Please check it and send it again."))
+        values["idempotency_key"] = web_forms.new_key()
+        errors.add("__all__", N_("This form has expired. Please check it and send it again."))
     else:
         earlier = service.replay(session, key=key, channel="form", secret=settings.secret_key)
         if earlier is not None:
@@ -208,7 +236,7 @@ def _submit_form(
         max_files=settings.max_upload_files,
     )
     for message, params in refusals:
-        forms.add(errors, "attachments", message, **params)
+        errors.add("attachments", message, **params)
     if errors or data is None or key is None:
         uploads.discard(staged)
         return None
@@ -308,7 +336,7 @@ def links_send(request: Request, lang: Lang, db: DatabaseDep, form: FormDep):
     """Always the same answer for a well-formed address, whether or not it has proposals and whether or not
     its own limit was reached; only the requesting client's limit answers 429 (it says nothing of the
     address)."""
-    email = str(form.get("email") or "").strip()
+    email = web_forms.text(form, "email", 1000)
     if not re.match(EMAIL, email) or len(email) > 254:
         return _links_page(request, lang, value=email[:254], error=N_("Enter a valid e-mail address."))
     allowed, retry_after = for_app(request.app, "intake-links-client", LINKS_LIMIT_PER_CLIENT).hit(

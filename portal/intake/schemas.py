@@ -31,6 +31,7 @@ SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_JOBS = 1_000_000
 MAX_CAPITAL = 1e16  # VND; far above any project in the province
 MAX_TEXT = 5000
+MAX_MATCH_PER_PAGE = 50  # zones in one page of a land match: the response stays small whatever the catalogue
 
 
 def _not_future(value: int | None, info: ValidationInfo) -> int | None:
@@ -176,6 +177,10 @@ class MatchRequest(BaseModel):
     sensitive_factors: list[SensitiveFactor] | None = Field(default=None, max_length=10)
     imports_scrap: bool | None = None
     hazardous_waste_treatment: bool | None = None
+    near_port: bool | None = Field(default=None, description="weigh the distance to Trần Đề port")
+    include_planned: bool = Field(default=False, description="rank planned and proposed zones too")
+    page: int = Field(default=1, ge=1, le=1000, description="page of the ranking")
+    per_page: int = Field(default=5, ge=1, le=MAX_MATCH_PER_PAGE, description="zones per page")
 
     _year = field_validator("equipment_year")(_not_future)
 
@@ -232,10 +237,17 @@ class MatchZone(BaseModel):
     score: int
     verdict: str
     url: str
+    port_km: float | None = Field(description="straight-line km to Trần Đề port from the zone's point; None: unknown")
     reasons: list[MatchReason]
     findings: list[MatchFinding]
 
 
 class MatchResponse(BaseModel):
-    zones: list[MatchZone]
+    zones: list[MatchZone] = Field(description="this page of the ranking, best first")
+    total: int = Field(description="zones ranked (planned ones only with include_planned)")
+    page: int
+    pages: int
+    per_page: int
+    first_rank: int = Field(description="the rank of the first zone of this page")
+    planned_hidden: int = Field(description="planned and proposed zones left out; send include_planned to rank them")
     note: str

@@ -10,10 +10,12 @@ the same tracking link although the token itself is never stored — only SHA-25
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import hashlib
 import hmac
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,12 +29,14 @@ from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Zone
+from portal.facts import service as facts_service
 from portal.i18n import fmt_number, translate
 from portal.intake import matching
 from portal.intake.models import Attachment, Proposal, utcnow
 from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
 from portal.intake.uploads import StagedFile, discard, finalize
 from portal.notify import service as notify
+from portal.places import service as places
 from portal.screening import DEFAULT_RULESET, environment, screen
 from portal.screening import service as screening
 from portal.screening.text import Text
@@ -401,21 +405,81 @@ def check_match(session: Session, request: MatchRequest, *, as_of: date | None =
     return screening.prepare(session, request.facts(), as_of=as_of)
 
 
-def match(session: Session, *, request: MatchRequest, as_of: date | None = None) -> list[matching.Match]:
-    """Every published zone, ranked for this project, each with the pre-check verdict for that zone."""
-    prepared = check_match(session, request, as_of=as_of)
-    request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
+#: Public-fact topics that say how a zone is reached (roads, rivers, ports): quoted on the match page.
+ACCESS_TOPICS = ("distances", "access", "infrastructure_access")
+PORT_PLACE = "tran-de-port"
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def port_distance(zone: Zone) -> tuple[float | None, dict[str, str]]:
+    """Straight-line km from the zone to Trần Đề port (places data) and where it is measured from: the
+    location staff set, else the centre of the zone's commune (approximate). (None, {}) when neither is known."""
+    port = dict(places.reference_places()).get(PORT_PLACE)
+    if port is None:
+        return None, {}
+    if zone.lat is not None and zone.lon is not None and not zone.location_approximate:
+        where = {lang: translate(lang, "the zone's location") for lang in ("vi", "en")}
+        return _km(zone.lat, zone.lon, port.lat, port.lon), where
+    place = places.zone_place(zone.slug)
+    if place is None or place.point is None:
+        return None, {}
+    where = {
+        lang: translate(lang, "the centre of %(place)s (approximate)", place=place.point_label(lang))
+        for lang in ("vi", "en")
+    }
+    return _km(place.point.lat, place.point.lon, port.lat, port.lon), where
+
+
+def _access(facts: list) -> tuple[matching.Access, ...]:
+    return tuple(
+        matching.Access(quote=f.quote, source=f.source_title, date=f.source_date)
+        for f in facts
+        if f.topic in ACCESS_TOPICS
+    )
+
+
+def _verdict_key(zf: Any) -> Any:
+    """What of a zone the ruleset can read for a verdict (its kind, status, plant, priorities): zones alike
+    in these get the same verdict, so a catalogue of 2,000 zones is screened once per kind of zone. The
+    zones shown are screened again one by one (their findings name them), and a verdict that differs
+    sends the whole ranking through exact screening (`match_page`)."""
+    return dataclasses.replace(zf, slug="", name_vi="", name_en="")
+
+
+@dataclass
+class _Catalogue:
+    """What one ranking read: the candidates, and for each slug the zone's screening facts (to screen the
+    zones shown again) and the ruleset."""
+
+    candidates: list[matching.Candidate]
+    zone_facts: dict[str, Any]
+    ruleset: Any
+
+
+def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bool) -> _Catalogue:
     zones = screening.published_zones(session)
     land = catalogue.land_figures(session, zones)
     zone_facts = screening.zone_facts_for(session, zones=zones)
+    public = facts_service.facts_by_zone(session, [z.id for z in zones])
     catalog = screening.get_catalog(session)
     ruleset = screening.get_ruleset(session, catalog=catalog)
     province = catalog.codes_in_class("priority")
-    day = as_of or date.today()
+    verdicts: dict[Any, Any] = {}
     candidates = []
     for zone in zones:
         zf = zone_facts[zone.id]
-        result = screen(request.facts_for(zone.slug), zf, ruleset, as_of=day)
+        key = zone.slug if exact else _verdict_key(zf)
+        if key not in verdicts:
+            verdicts[key] = screen(request.facts_for(zone.slug), zf, ruleset, as_of=day)
+        result = verdicts[key]
+        km, where = port_distance(zone)
         candidates.append(
             matching.Candidate(
                 slug=zone.slug,
@@ -429,11 +493,60 @@ def match(session: Session, *, request: MatchRequest, as_of: date | None = None)
                 priority_sectors=zf.priority_sectors,
                 province_priorities=province,
                 verdict=result.verdict,
-                findings=result.findings,
+                findings=result.findings if exact else (),
+                port_km=km,
+                port_from=where,
+                access=_access(public[zone.id]),
             )
         )
-    need = matching.Need(tuple(request.sectors), request.land_ha, request.wastewater_m3_day)
-    return matching.rank(need, candidates)
+    return _Catalogue(candidates, {z.slug: zone_facts[z.id] for z in zones}, ruleset)
+
+
+def _need(request: MatchRequest) -> matching.Need:
+    return matching.Need(tuple(request.sectors), request.land_ha, request.wastewater_m3_day, bool(request.near_port))
+
+
+def match(session: Session, *, request: MatchRequest, as_of: date | None = None) -> list[matching.Match]:
+    """Every published zone (planned ones too), ranked for this project, each with the pre-check verdict
+    and findings for that zone (every zone screened)."""
+    prepared = check_match(session, request, as_of=as_of)
+    request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
+    read = _candidates(session, request, day=as_of or date.today(), exact=True)
+    return matching.rank(_need(request), read.candidates)
+
+
+def match_page(session: Session, *, request: MatchRequest, as_of: date | None = None) -> matching.MatchPage:
+    """One page of the ranking (`request.page`, `request.per_page`; planned zones only with
+    `request.include_planned`). The work is bounded: zones are screened once per kind of zone
+    (`_verdict_key`), and the zones of the page once each, for their findings."""
+    prepared = check_match(session, request, as_of=as_of)
+    request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
+    day = as_of or date.today()
+    need = _need(request)
+    options = {"page": request.page, "per_page": request.per_page, "include_planned": request.include_planned}
+    read = _candidates(session, request, day=day, exact=False)
+    result = matching.rank_page(need, read.candidates, **options)
+    shown = []
+    for m in result.matches:
+        slug = m.candidate.slug
+        exact = screen(request.facts_for(slug), read.zone_facts[slug], read.ruleset, as_of=day)
+        if exact.verdict != m.candidate.verdict:  # the ruleset read something else of the zone: rank exactly
+            return matching.rank_page(need, _candidates(session, request, day=day, exact=True).candidates, **options)
+        candidate = dataclasses.replace(m.candidate, findings=exact.findings)
+        shown.append(matching.score(need, candidate))
+    return dataclasses.replace(result, matches=shown)
+
+
+def _param(value: Any, lang: str) -> str:
+    """A reason's parameter in one language: numbers formatted, {lang: text} picked, the portal's own
+    words (msgids) translated, and anything else (a quoted public source) as it is."""
+    if isinstance(value, int | float):
+        return fmt_number(value, lang)
+    if isinstance(value, dict):
+        return str(value.get(lang) or next(iter(value.values()), ""))
+    if value in matching.PLANT_STATE_TEXT.values():
+        return translate(lang, value)
+    return str(value)
 
 
 def present_match(m: matching.Match, lang: str) -> MatchZone:
@@ -441,9 +554,7 @@ def present_match(m: matching.Match, lang: str) -> MatchZone:
     z = m.candidate
     reasons = []
     for r in m.reasons:
-        params = {
-            k: fmt_number(v, lang) if isinstance(v, int | float) else translate(lang, v) for k, v in r.params.items()
-        }
+        params = {k: _param(v, lang) for k, v in r.params.items()}
         reasons.append(MatchReason(key=r.key, tone=r.tone, points=r.points, text=translate(lang, r.text, **params)))
     return MatchZone(
         slug=z.slug,
@@ -454,6 +565,7 @@ def present_match(m: matching.Match, lang: str) -> MatchZone:
         score=m.score,
         verdict=z.verdict,
         url=f"/{lang}/zones/{z.slug}",
+        port_km=None if z.port_km is None else round(z.port_km, 1),
         reasons=reasons,
         findings=[MatchFinding(rule=f.rule_id, outcome=f.outcome, title=f.title.get(lang)) for f in z.findings],
     )

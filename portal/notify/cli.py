@@ -11,7 +11,6 @@ def register(app: typer.Typer) -> None:
     @app.command("send-mail")
     def send_mail() -> None:
         """Send the e-mail that is due (SMTP, or .eml files when PORTAL_SMTP_URL is empty)."""
-        import portal.models  # noqa: F401  (every table: the outbox's foreign keys name them)
         from portal.db import Database
         from portal.notify.mailer import make_transport
         from portal.notify.service import MailConfig, drain

@@ -32,6 +32,9 @@ from urllib.parse import unquote, urlsplit
 #: no control characters, a dot in the domain.
 ADDRESS_RE = re.compile(r"^[^@\s\x00-\x1f\x7f<>()\[\],;:\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
+#: what may go between the angle brackets of List-Unsubscribe: an http(s) URL without spaces, controls, "<", ">" or ","
+UNSUBSCRIBE_RE = re.compile(r"https?://[!-+\--;=?-~]{1,900}")
+
 
 class DeliveryError(Exception):
     """The message was not accepted; `permanent` when retrying cannot help (e.g. 5xx for the recipient)."""
@@ -42,7 +45,7 @@ class DeliveryError(Exception):
 
 
 def valid_address(value: str | None) -> bool:
-    return bool(value) and ADDRESS_RE.match(value or "") is not None
+    return bool(value) and ADDRESS_RE.fullmatch(value or "") is not None  # fullmatch: "$" allows a final "\n"
 
 
 def one_line(value: str | None, limit: int = 200) -> str:
@@ -62,9 +65,12 @@ def build_message(
     message_id: str,
     locale: str,
     date: datetime | None = None,
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message (plain text first, HTML second). Names and subject are made one
-    line, so a name with CR/LF cannot add a header."""
+    line, so a name with CR/LF cannot add a header. With `unsubscribe_url` (an https or http URL that
+    takes a POST), the RFC 8058 one-click headers: `List-Unsubscribe: <url>` and
+    `List-Unsubscribe-Post: List-Unsubscribe=One-Click`."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     local, _, domain = to.partition("@")
@@ -73,6 +79,11 @@ def build_message(
     msg["Date"] = format_datetime(date or datetime.now(UTC))
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
+    if unsubscribe_url:
+        if not UNSUBSCRIBE_RE.fullmatch(unsubscribe_url):
+            raise ValueError("unsubscribe URL")
+        msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     msg["Content-Language"] = locale  # after the body: set_content() drops Content-* headers

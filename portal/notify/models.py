@@ -6,6 +6,7 @@ Notification     one e-mail, rendered when the event happened (subject, plain te
                  status: pending → sending → sent, or back to pending with `next_attempt_at` (backoff) after
                  a failure, or failed after the last attempt (an admin can send it again). `held` rows
                  wait for a screener's daily digest and become `digested` once it is written.
+                 `unsubscribe_url`, when set, becomes the List-Unsubscribe headers of the message.
 NotifyPreference a staff member's language for e-mails and how they hear of new submissions.
 """
 
@@ -37,6 +38,8 @@ class Notification(SQLModel, table=True):
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id", index=True)
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     digest_id: int | None = Field(default=None, foreign_key="notification.id")
+    #: the one-click unsubscribe URL of a message one can stop (RFC 8058 headers, portal/alerts)
+    unsubscribe_url: str | None = Field(default=None, max_length=1000)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
     claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

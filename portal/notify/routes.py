@@ -17,6 +17,7 @@ from portal.audit.service import client_address
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import LOCALES, N_, Lang
 from portal.notify import service
+from portal.web import forms
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -155,8 +156,8 @@ def preferences(request: Request, lang: Lang, session: SessionDep, user: SignedI
 
 @router.post("/staff/notifications")
 def save_preferences(request: Request, lang: Lang, db: DatabaseDep, user: SignedInUser, form: FormDep):
-    locale = str(form.get("locale") or "")
-    mode = str(form.get("new_submissions") or "")
+    locale = forms.text(form, "locale", 10)
+    mode = forms.text(form, "new_submissions", 40)
     if locale not in LOCALES or mode not in service.NEW_SUBMISSION_MODES:
         raise HTTPException(status_code=400)
     with db.write() as w:

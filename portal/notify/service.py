@@ -9,6 +9,8 @@ Producers (other domains' services call these inside their own write transaction
     decided(session, proposal=..., outcome=..., ...)       to the investor, in the investor's language
     assigned(session, proposal=..., screener=..., actor=...) to the screener given the case
     tracking_links(session, email=..., proposals=...)      lost links, to that address
+    enquiry_answered(session, email=..., lang=..., ...)    staff's answer to a zone enquiry, in the language
+                                                           the question was asked in
 
 Each renders its message now, in the recipient's language (subject, plain text and HTML from the
 templates under `templates/notify/`, strings in the Babel catalogues), so the outbox holds exactly what
@@ -24,6 +26,7 @@ at least once, and the Message-ID stays the same so a duplicate is recognisable.
 from __future__ import annotations
 
 import secrets
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -37,10 +40,13 @@ from sqlmodel import Session, col, func, select
 
 from portal import PACKAGE_DIR
 from portal.accounts.models import User
+from portal.accounts.schemas import local_time
+from portal.audit import service as audit
 from portal.i18n import LOCALES, N_, fmt_date, fmt_number, get_translations, ntranslate, translate
-from portal.intake.labels import VERDICT as VERDICT_LABELS
+from portal.notify import ports
 from portal.notify.mailer import DeliveryError, build_message, one_line, valid_address
 from portal.notify.models import Notification, NotifyPreference
+from portal.settings import get_settings
 
 VN_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam has no daylight saving time
 LEASE = timedelta(minutes=10)
@@ -55,6 +61,7 @@ SUBJECTS: dict[str, str] = {
     "new_submission": N_("New proposal %(reference)s: %(project)s"),
     "assignment": N_("Case %(reference)s was assigned to you"),
     "tracking_links": N_("Your tracking links"),
+    "enquiry_answer": N_("Answer to your question about %(zone)s"),
 }
 KIND_LABELS: dict[str, str] = {
     "receipt": N_("Receipt"),
@@ -65,6 +72,9 @@ KIND_LABELS: dict[str, str] = {
     "assignment": N_("Assignment"),
     "tracking_links": N_("Tracking links"),
     "digest": N_("Daily digest"),
+    "enquiry_answer": N_("Answer to an enquiry"),
+    "alert_confirm": N_("Land alert: confirmation"),
+    "alert": N_("Land alert"),
 }
 STATUS_LABELS: dict[str, str] = {
     "pending": N_("Waiting to be sent"),
@@ -115,14 +125,22 @@ class MailConfig:
         return urlsplit(self.base_url).hostname or "localhost"
 
 
-def config_for(session: Session) -> MailConfig:
-    """The app's configuration (set on the Database by create_app), else the process settings."""
-    found = getattr(session.info.get("db"), "mail_config", None)
-    if found is not None:
-        return found
-    from portal.settings import get_settings
+#: Database -> the MailConfig of the app that owns it (`configure`, called by the app factory); held weakly,
+#: so a test's app and database go away together.
+_configs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    return MailConfig.from_settings(get_settings())
+
+def configure(db: Any, cfg: MailConfig) -> None:
+    """Mail written through `db` uses `cfg` (links, sender, retries): the app factory wires this."""
+    _configs[db] = cfg
+
+
+def config_for(session: Session) -> MailConfig:
+    """The configuration of the app whose database this session belongs to, else the process settings
+    (a command or script that built its own Database)."""
+    db = session.info.get("db")
+    found = _configs.get(db) if db is not None else None
+    return found if found is not None else MailConfig.from_settings(get_settings())
 
 
 # --- rendering -------------------------------------------------------------------------------------------
@@ -152,8 +170,6 @@ def vn_time(value: datetime | None, lang: str) -> str:
     """A moment in Vietnam time, e.g. '02/12/2026 09:15 (giờ Việt Nam)'."""
     if value is None:
         return ""
-    from portal.accounts.schemas import local_time
-
     return translate(lang, "%(when)s (Vietnam time)", when=local_time(value, lang))
 
 
@@ -192,11 +208,13 @@ def enqueue(
     user_id: int | None = None,
     hold: bool = False,
     subject: str | None = None,
+    unsubscribe_url: str | None = None,
 ) -> Notification:
     """Render one message and add it to the outbox in `session` (the caller's transaction). An address
     that cannot receive mail is stored as failed with the reason, for admins to see."""
     cfg = config_for(session)
-    rendered = render(kind, locale, {**context, "site_url": cfg.base_url}, subject=subject)
+    context = {**context, "site_url": cfg.base_url, "unsubscribe_url": unsubscribe_url}
+    rendered = render(kind, locale, context, subject=subject)
     row = Notification(
         kind=kind,
         status="held" if hold else "pending",
@@ -209,6 +227,7 @@ def enqueue(
         message_id=f"<{secrets.token_hex(16)}.{kind}@{cfg.domain}>",
         proposal_id=proposal_id,
         user_id=user_id,
+        unsubscribe_url=unsubscribe_url,
         created_at=utcnow(),
         next_attempt_at=utcnow(),
     )
@@ -220,9 +239,7 @@ def enqueue(
 
 
 def tracking_url(cfg: MailConfig, proposal: Any, *, token: str | None = None) -> str:
-    from portal.intake.service import token_for
-
-    token = token or token_for(proposal, secret=cfg.secret)
+    token = token or ports.tracking_token(proposal, secret=cfg.secret)
     return f"{cfg.base_url}/{proposal.locale}/proposals/status/{token}"
 
 
@@ -238,7 +255,7 @@ def _proposal_context(proposal: Any) -> dict[str, Any]:
         "contact": proposal.contact_name,
         "submitted_at": proposal.created_at,
         "verdict": proposal.verdict,
-        "verdict_label": VERDICT_LABELS.get(proposal.verdict, proposal.verdict),
+        "verdict_label": ports.verdict_label(proposal.verdict),
         "_s": {"reference": proposal.reference, "project": one_line(proposal.project_name, 120)},
     }
 
@@ -344,6 +361,37 @@ def tracking_links(session: Session, *, email: str, proposals: list[Any], locale
     return enqueue(session, kind="tracking_links", to=email, locale=locale, context={"items": items})
 
 
+def enquiry_answered(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    lang: str,
+    zone_name: str,
+    zone_slug: str,
+    question: str,
+    answer: str,
+    asked_at: datetime,
+) -> Notification:
+    cfg = config_for(session)
+    return enqueue(
+        session,
+        kind="enquiry_answer",
+        to=email,
+        name=name,
+        locale=lang,
+        context={
+            "name": one_line(name, 120),
+            "zone": zone_name,
+            "zone_url": f"{cfg.base_url}/{lang}/zones/{zone_slug}",
+            "question": question,
+            "answer": answer,
+            "asked_at": asked_at,
+            "_s": {"zone": one_line(zone_name, 120)},
+        },
+    )
+
+
 # --- digests ---------------------------------------------------------------------------------------------
 
 
@@ -379,10 +427,8 @@ def compose_digests(session: Session, *, now: datetime | None = None, cfg: MailC
             continue
         lang = preference(session, user).locale
         items = []
-        from portal.intake.models import Proposal
-
         for row in rows:
-            p = session.get(Proposal, row.proposal_id) if row.proposal_id else None
+            p = ports.proposal(session, row.proposal_id) if row.proposal_id else None
             if p is not None:
                 items.append({**_proposal_context(p), "case_url": case_url(cfg, p, lang)})
         subject = ntranslate(lang, "%(num)d new proposal", "%(num)d new proposals", len(items))
@@ -497,6 +543,7 @@ def _message(row: Notification, cfg: MailConfig) -> EmailMessage | DeliveryError
             html=row.body_html,
             message_id=row.message_id,
             locale=row.locale,
+            unsubscribe_url=row.unsubscribe_url,
         )
     except (ValueError, TypeError) as err:
         return DeliveryError(f"{err.__class__.__name__}: {err}", permanent=True)
@@ -530,8 +577,6 @@ def list_undelivered(session: Session, *, limit: int = 200) -> list[Notification
 
 def retry(session: Session, *, notification_id: int, actor: User, address: str | None = None) -> Notification | None:
     """Send a failed message again: a fresh set of attempts from now (audited)."""
-    from portal.audit import service as audit
-
     row = session.get(Notification, notification_id)
     if row is None or row.status != "failed" or not valid_address(row.recipient):
         return None

@@ -3,12 +3,18 @@ once a minute (retries that came due, the daily digest).
 
 `mode="manual"` (tests, CLI) starts nothing: call `drain_now()`. A worker never starts on a test's bound
 database (`db.bound`): it would run in another thread inside the test's transaction.
+
+The app factory wires who is woken: `wake_after_commit(db, worker.kick)` (as portal.events.after_commit
+does for the search worker and the page cache); a commit through `db` that wrote notification rows then
+calls it.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -92,9 +98,22 @@ class NotifyWorker:
         return min(60.0, max(0.5, (due - service.utcnow()).total_seconds()))
 
 
+_wakers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Database -> [weak callbacks]
+
+
+def wake_after_commit(db: Any, callback: Callable[[], None]) -> None:
+    """Call `callback()` after each commit through `db` that wrote notification rows. A bound method is held
+    weakly (an app's worker goes away with the app), a plain function strongly."""
+    ref = weakref.WeakMethod(callback) if inspect.ismethod(callback) else (lambda: callback)
+    _wakers.setdefault(db, []).append(ref)
+
+
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
-    if session.info.pop("notify_dirty", False):
-        worker = getattr(session.info.get("db"), "notify_worker", None)
-        if worker is not None:
-            worker.kick()
+    if not session.info.pop("notify_dirty", False):
+        return
+    db = session.info.get("db")
+    for ref in list(_wakers.get(db, ())) if db is not None else ():
+        callback = ref()
+        if callback is not None:
+            callback()

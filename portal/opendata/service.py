@@ -405,4 +405,5 @@ class SitemapPage:
 def sitemap_pages(session: Session) -> list[SitemapPage]:
     pages = [SitemapPage(p) for p in STATIC_PAGES]
     pages += [SitemapPage(f"/zones/{z.slug}", z.updated_at) for z in catalogue.zone_stamps(session)]
+    pages += [SitemapPage(f"/sectors/{code}") for code in catalogue.sectors_with_pages(session)]
     return pages

@@ -32,12 +32,12 @@ from portal.publishing.schemas import (
     PRICE_UNITS,
     ZONE_SCALAR_FIELDS,
     Parsed,
-    field_errors,
     form_value,
     parse_plot_form,
     parse_zone_form,
 )
 from portal.versioning import service as versioning
+from portal.web import forms as web_forms
 from portal.web.formdata import FormDep
 from portal.web.render import render
 
@@ -93,13 +93,6 @@ def _zone_or_404(session, slug: str) -> Zone:
     return zone
 
 
-def _version(form: FormData) -> int:
-    try:
-        return int(str(form.get("version", "")))
-    except ValueError:
-        raise HTTPException(status_code=400) from None
-
-
 # --- zones ------------------------------------------------------------------------------------------
 
 
@@ -116,7 +109,7 @@ def _zone_form_page(
     zone: Zone,
     *,
     values: dict[str, Any],
-    errors: dict[str, str],
+    errors: dict[str, list[str]],
     version: int,
     status_code: int = 200,
     stale: str | None = None,
@@ -171,7 +164,7 @@ def zone_save(
     request: Request, lang: Lang, slug: str, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
 ):
     zone = _zone_or_404(session, slug)
-    version = _version(form)
+    version = web_forms.version(form)
     raw = {k: form.get(k) for k in ZONE_SCALAR_FIELDS}
     sectors = [str(s) for s in form.getlist("priority_sectors")]
     parsed: Parsed = parse_zone_form(
@@ -182,10 +175,8 @@ def zone_save(
         today=clock.today(),
     )
     page = partial(_zone_form_page, request, lang, session)
-    if parsed.problems:
-        return page(
-            zone, values=parsed.raw, errors=field_errors(parsed.problems, lang), version=version, status_code=422
-        )
+    if parsed.errors:
+        return page(zone, values=parsed.values, errors=parsed.errors.localize(lang), version=version, status_code=422)
     expected, data = _on_top(
         session,
         form,
@@ -212,7 +203,7 @@ def zone_save(
         zone = _zone_or_404(session, slug)
         theirs = versioning.revisions_since(session, object_type="zone", object_id=zone.id, version=version)
         stale = _stale_message(lang, err)
-        return page(zone, values=parsed.raw, errors={}, version=version, status_code=409, stale=stale, theirs=theirs)
+        return page(zone, values=parsed.values, errors={}, version=version, status_code=409, stale=stale, theirs=theirs)
     state = ("published" if publish else "draft") if changes else "unchanged"
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/edit?saved={state}", status_code=303)
 
@@ -315,8 +306,8 @@ def plot_create(
     zone = _zone_or_404(session, slug)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
     page = partial(_plot_form_page, request, lang, session)
-    if parsed.problems:
-        return page(zone, None, values=parsed.raw, errors=field_errors(parsed.problems, lang), status_code=422)
+    if parsed.errors:
+        return page(zone, None, values=parsed.values, errors=parsed.errors.localize(lang), status_code=422)
     try:
         with db.write() as w:
             plots.create_plot(
@@ -325,7 +316,7 @@ def plot_create(
     except service.PublishingError as err:
         session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
-        return page(zone, None, values=parsed.raw, errors={err.field: _service_error(lang, err)}, status_code=422)
+        return page(zone, None, values=parsed.values, errors={err.field: [_service_error(lang, err)]}, status_code=422)
     return RedirectResponse(f"/{lang}/staff/zones/{zone.slug}/plots?saved=created", status_code=303)
 
 
@@ -350,11 +341,11 @@ def plot_save(
 ):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
-    version = _version(form)
+    version = web_forms.version(form)
     parsed = parse_plot_form({k: form.get(k) for k in PLOT_FIELDS})
-    page = partial(_plot_form_page, request, lang, session, values=parsed.raw, version=version)
-    if parsed.problems:
-        return page(zone, plot, errors=field_errors(parsed.problems, lang), status_code=422)
+    page = partial(_plot_form_page, request, lang, session, values=parsed.values, version=version)
+    if parsed.errors:
+        return page(zone, plot, errors=parsed.errors.localize(lang), status_code=422)
     expected, data = _on_top(
         session,
         form,
@@ -383,7 +374,7 @@ def plot_save(
     except service.PublishingError as err:
         session.rollback()  # end the read snapshot
         zone = _zone_or_404(session, slug)
-        return page(zone, plot, errors={err.field: _service_error(lang, err)}, status_code=422)
+        return page(zone, plot, errors={err.field: [_service_error(lang, err)]}, status_code=422)
     return RedirectResponse(
         f"/{lang}/staff/zones/{zone.slug}/plots?saved={'updated' if changes else 'unchanged'}", status_code=303
     )
@@ -409,7 +400,7 @@ def plot_delete(
 ):
     zone = _zone_or_404(session, slug)
     plot = _plot_or_404(session, zone, plot_id)
-    version = _version(form)
+    version = web_forms.version(form)
     try:
         with db.write() as w:
             plots.delete_plot(
@@ -501,7 +492,7 @@ def import_form(request: Request, lang: Lang, user: StaffUser, kind: str = "plot
 
 @router.post("/staff/import")
 def import_upload(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep):
-    kind = str(form.get("kind") or "")
+    kind = web_forms.text(form, "kind", 40)
     upload = form.get("file")
     if kind not in importer.KINDS:
         return _import_page(
@@ -585,7 +576,7 @@ def import_apply(
     request: Request, lang: Lang, import_id: str, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
 ):
     pending = _pending_or_404(session, import_id, user)
-    skip = str(form.get("skip_bad_rows") or "") in ("1", "on", "true")
+    skip = web_forms.checked(form, "skip_bad_rows")
     kind = pending.kind
     try:
         with db.write() as w:

@@ -1,8 +1,9 @@
 """Staff forms and import rows: raw text in, typed values or per-field problems out.
 
-Parsing is pure (no database): `parse_zone_form`, `parse_plot_form` and the cell parsers used by the
-importer all return `Problem`s whose `message` is an English msgid (translated where shown, so a page
-and a stored dry run read correctly in either language).
+Parsing is pure (no database). The cell parsers raise the forms kernel's `Invalid` (an English msgid,
+translated where shown); `parse_zone_form` and `parse_plot_form` run them through `portal.web.forms`
+(`collect` → `Parsed` with `Errors` per field), and the importer keeps each refusal as a `Problem` with
+its spreadsheet row (stored with a dry run, so it reads correctly in either language later).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from portal.catalogue.models import PlotStatus, WastewaterStatus, ZoneStatus
 from portal.i18n import N_, translate
 from portal.numbers import parse_decimal
+from portal.web.forms import Errors, Invalid, Parsed, collect, kept
 
 MAX_AREA_HA = 100_000.0
 MAX_CAPACITY_M3_DAY = 10_000_000.0
@@ -49,14 +51,6 @@ class Problem:
         return cls(data["field"], data["message"], data.get("params") or {}, data.get("row"))
 
 
-def field_errors(problems: list[Problem], lang: str) -> dict[str, str]:
-    """{field: text} for a form page: the first problem of each field, in the page's language."""
-    out: dict[str, str] = {}
-    for p in problems:
-        out.setdefault(p.field, p.text(lang))
-    return out
-
-
 def form_value(value: Any) -> str:
     """A stored value as a form shows it (numbers without locale separators, so they parse back)."""
     if value is None:
@@ -70,13 +64,6 @@ def form_value(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-class Invalid(ValueError):
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
 
 
 # --- cell parsers (shared by forms and the importer) -----------------------------------------------
@@ -264,36 +251,16 @@ class PlotIn(BaseModel):
 PLOT_FIELDS = tuple(PlotIn.model_fields)
 
 
-@dataclass
-class Parsed:
-    """Result of parsing a form: `value` when there are no problems; `raw` always (to re-render)."""
-
-    raw: dict[str, Any]
-    value: Any = None
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> dict[str, Problem]:
-        out: dict[str, Problem] = {}
-        for p in self.problems:
-            out.setdefault(p.field, p)
-        return out
-
-
-def _collect(raw: Mapping[str, Any], parsers: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    values: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for name, parser in parsers.items():
-        try:
-            values[name] = parser(raw.get(name))
-        except Invalid as err:
-            problems.append(Problem(name, err.message, err.params))
-    return values, problems
+def add_problems(errors: Errors, problems: list[Problem]) -> Errors:
+    """Cross-field `Problem`s (shared with the importer) filed in a form's errors."""
+    for p in problems:
+        errors.add(p.field, p.message, **p.params)
+    return errors
 
 
 def parse_zone_form(
     raw: Mapping[str, Any], *, sectors: list[str], localities, known_sectors: set[str], today: date
-) -> Parsed:
+) -> Parsed[ZoneUpdate]:
     """`raw` = the form's fields (strings); `sectors` = the codes ticked."""
 
     def txt(max_len, required=False):
@@ -321,18 +288,19 @@ def parse_zone_form(
         "contact_email": parse_email,
         "verified_on": lambda v: parse_date(v, today=today),
     }
-    values, problems = _collect(raw, parsers)
-    kept = {k: ("" if raw.get(k) is None else str(raw.get(k))) for k in parsers}
-    kept["priority_sectors"] = list(sectors)
+    errors = Errors()
+    values = collect(raw, parsers, errors)
+    typed: dict[str, Any] = kept(raw, parsers)
+    typed["priority_sectors"] = list(sectors)
     unknown = [c for c in sectors if c not in known_sectors]
     if unknown:
-        problems.append(Problem("priority_sectors", N_("Unknown sector code: %(code)s."), {"code": unknown[0]}))
-    if not problems:
-        problems += zone_consistency(values)
-    if problems:
-        return Parsed(kept, None, problems)
+        errors.add("priority_sectors", N_("Unknown sector code: %(code)s."), code=unknown[0])
+    if not errors:
+        add_problems(errors, zone_consistency(values))
+    if errors:
+        return Parsed(typed, None, errors)
     values["priority_sectors"] = sorted(dict.fromkeys(sectors))
-    return Parsed(kept, ZoneUpdate(**values), [])
+    return Parsed(typed, ZoneUpdate(**values), errors)
 
 
 def zone_consistency(values: Mapping[str, Any]) -> list[Problem]:
@@ -378,11 +346,11 @@ def plot_consistency(values: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def parse_plot_form(raw: Mapping[str, Any]) -> Parsed:
-    values, problems = _collect(raw, plot_parsers())
-    kept = {k: ("" if raw.get(k) is None else str(raw.get(k))) for k in PLOT_FIELDS}
-    if not problems:
-        problems += plot_consistency(values)
-    if problems:
-        return Parsed(kept, None, problems)
-    return Parsed(kept, PlotIn(**values), [])
+def parse_plot_form(raw: Mapping[str, Any]) -> Parsed[PlotIn]:
+    errors = Errors()
+    values = collect(raw, plot_parsers(), errors)
+    if not errors:
+        add_problems(errors, plot_consistency(values))
+    if errors:
+        return Parsed(kept(raw, PLOT_FIELDS), None, errors)
+    return Parsed(kept(raw, PLOT_FIELDS), PlotIn(**values), errors)

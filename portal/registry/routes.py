@@ -19,11 +19,13 @@ from portal.catalogue.models import Zone
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import Lang, translate
 from portal.publishing import labels as publishing_labels
-from portal.publishing.schemas import CURRENCIES, field_errors, form_value
+from portal.publishing.schemas import CURRENCIES, form_value
 from portal.registry import labels, service
 from portal.registry.schemas import FORM_FIELDS, ProjectList, countries, parse_project_form
 from portal.versioning import service as versioning
+from portal.web import forms
 from portal.web.formdata import FormDep
+from portal.web.forms import Errors
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -100,16 +102,16 @@ def _parse(session, form: FormData):
     return parse_project_form({k: form.get(k) for k in FORM_FIELDS}, zones=zones, plots=plots, sectors=sectors)
 
 
-def _error(lang: str, err: service.RegistryError) -> dict[str, str]:
-    return {err.field: translate(lang, err.message, **err.params)}
+def _error(lang: str, err: service.RegistryError) -> dict[str, list[str]]:
+    return Errors.one(err.field, err.message, **err.params).localize(lang)
 
 
 @router.post("/staff/registry/new")
 def project_create(request: Request, lang: Lang, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep):
     parsed = _parse(session, form)
-    page = partial(_form_page, request, lang, session, project=None, values=parsed.raw)
-    if parsed.problems:
-        return page(errors=field_errors(parsed.problems, lang), status_code=422)
+    page = partial(_form_page, request, lang, session, project=None, values=parsed.values)
+    if parsed.errors:
+        return page(errors=parsed.errors.localize(lang), status_code=422)
     try:
         with db.write() as w:
             project = service.create_project(w, data=parsed.value, actor=user, address=client_address(request))
@@ -150,14 +152,11 @@ def project_save(
     request: Request, lang: Lang, project_id: int, session: SessionDep, db: DatabaseDep, user: StaffUser, form: FormDep
 ):
     project = _project_or_404(session, project_id)
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        raise HTTPException(status_code=400) from None
+    version = forms.version(form)
     parsed = _parse(session, form)
-    page = partial(_form_page, request, lang, session, values=parsed.raw, version=version)
-    if parsed.problems:
-        return page(project=project, errors=field_errors(parsed.problems, lang), status_code=422)
+    page = partial(_form_page, request, lang, session, values=parsed.values, version=version)
+    if parsed.errors:
+        return page(project=project, errors=parsed.errors.localize(lang), status_code=422)
     try:
         with db.write() as w:
             changes = service.update_project(

@@ -11,16 +11,9 @@ from babel import Locale
 from pydantic import BaseModel
 
 from portal.i18n import N_
-from portal.publishing.schemas import (
-    CURRENCIES,
-    Invalid,
-    Parsed,
-    Problem,
-    clean_text,
-    parse_choice,
-    parse_number,
-)
+from portal.publishing.schemas import CURRENCIES, clean_text, parse_choice, parse_number
 from portal.registry.models import ProjectStatus
+from portal.web.forms import Errors, Invalid, Parsed, checked, collect, kept
 
 MAX_CAPITAL = 1e16
 MAX_JOBS = 1_000_000
@@ -83,42 +76,37 @@ class ProjectIn(BaseModel):
 
 def parse_project_form(
     raw: Mapping[str, Any], *, zones: dict[str, int], plots: dict[int, int], sectors: set[str]
-) -> Parsed:
+) -> Parsed[ProjectIn]:
     """`zones` slug → id; `plots` plot id → zone id; `sectors` known VSIC codes."""
-    problems: list[Problem] = []
-    values: dict[str, Any] = {}
-
-    def run(name, fn):
-        try:
-            values[name] = fn(raw.get(name))
-        except Invalid as err:
-            problems.append(Problem(name, err.message, err.params))
-
-    run("investor_name", lambda v: clean_text(v, required=True, max_len=200))
-    run("investor_country", lambda v: parse_choice(v, [c for c, _ in countries("en")]))
-    run("name_vi", lambda v: clean_text(v, required=True, max_len=300))
-    run("name_en", lambda v: clean_text(v, required=True, max_len=300))
-    run("sector_code", lambda v: _known(v, sectors, N_("Unknown sector code.")))
-    run("zone", lambda v: zones[_known(v, set(zones), N_("Choose a zone."))])
-    run("plot_id", lambda v: _plot(v, plots))
-    run("land_ha", lambda v: parse_number(v))
-    run("capital_amount", lambda v: parse_number(v, maximum=MAX_CAPITAL))
-    run("capital_currency", lambda v: parse_choice(v, CURRENCIES))
-    run("jobs", lambda v: parse_number(v, maximum=MAX_JOBS, integer=True))
-    run("status", lambda v: parse_choice(v, [s.value for s in ProjectStatus], required=True))
-    values["published"] = str(raw.get("published") or "") in ("1", "on", "true")
-    kept = {k: ("" if raw.get(k) is None else str(raw.get(k))) for k in FORM_FIELDS}
-    if not problems:
+    errors = Errors()
+    parsers = {
+        "investor_name": lambda v: clean_text(v, required=True, max_len=200),
+        "investor_country": lambda v: parse_choice(v, [c for c, _ in countries("en")]),
+        "name_vi": lambda v: clean_text(v, required=True, max_len=300),
+        "name_en": lambda v: clean_text(v, required=True, max_len=300),
+        "sector_code": lambda v: _known(v, sectors, N_("Unknown sector code.")),
+        "zone": lambda v: zones[_known(v, set(zones), N_("Choose a zone."))],
+        "plot_id": lambda v: _plot(v, plots),
+        "land_ha": lambda v: parse_number(v),
+        "capital_amount": lambda v: parse_number(v, maximum=MAX_CAPITAL),
+        "capital_currency": lambda v: parse_choice(v, CURRENCIES),
+        "jobs": lambda v: parse_number(v, maximum=MAX_JOBS, integer=True),
+        "status": lambda v: parse_choice(v, [s.value for s in ProjectStatus], required=True),
+    }
+    values = collect(raw, parsers, errors)
+    values["published"] = checked(raw, "published")
+    typed = kept(raw, FORM_FIELDS)
+    if not errors:
         if values["plot_id"] is not None and plots.get(values["plot_id"]) != values["zone"]:
-            problems.append(Problem("plot_id", N_("This plot is not in the chosen zone.")))
+            errors.add("plot_id", N_("This plot is not in the chosen zone."))
         if values["capital_amount"] is not None and not values["capital_currency"]:
-            problems.append(Problem("capital_currency", N_("Required when an amount is given.")))
+            errors.add("capital_currency", N_("Required when an amount is given."))
         if values["capital_amount"] is None and values["capital_currency"]:
-            problems.append(Problem("capital_amount", N_("Enter the amount, or leave the currency empty.")))
-    if problems:
-        return Parsed(kept, None, problems)
+            errors.add("capital_amount", N_("Enter the amount, or leave the currency empty."))
+    if errors:
+        return Parsed(typed, None, errors)
     values["zone_id"] = values.pop("zone")
-    return Parsed(kept, ProjectIn(**values), [])
+    return Parsed(typed, ProjectIn(**values), errors)
 
 
 def _known(value: Any, allowed: set[str], message: str) -> str:

@@ -43,7 +43,9 @@ from portal.review.schemas import (
 )
 from portal.review.workflow import ACTION_LABELS, STATE_LABELS, IllegalTransition
 from portal.screening import service as screening
+from portal.web import forms as web_forms
 from portal.web.formdata import FormDep
+from portal.web.forms import Errors
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -120,7 +122,7 @@ def queue(request: Request, lang: Lang, session: SessionDep, user: ScreenerUser)
         {
             "result": result,
             "filters": filters,
-            "errors": errors,
+            "errors": errors.localize(lang),
             "zones": service.zones_in_queue(session),
             "screeners": service.screeners(session),
             "me": user,
@@ -190,7 +192,7 @@ def bulk_assign(request: Request, lang: Lang, session: SessionDep, db: DatabaseD
     """Assign the ticked cases to one screener in one transaction; closed cases are skipped and counted."""
     form, errors = AssignForm.parse(raw, me=user.id)
     ids = sorted({int(v) for v in raw.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 12})
-    back = str(raw.get("back") or "")
+    back = web_forms.text(raw, "back", 2000)
     back = back if back.startswith("applied=") and "\n" not in back and "\r" not in back else ""
     screener = None if errors else service.get_user(session, user_id=form.screener_id)
     if not ids or screener is None:
@@ -276,7 +278,7 @@ def _case_page(
             "clock": service.case_clock(session, proposal=proposal, rules=_rules(request)),
             "templates": _template_choices(),
             "forms": forms,
-            "errors": errors or {},
+            "errors": {key: errs.localize(lang) for key, errs in (errors or {}).items()},
             "me": user,
             "notice": NOTICES.get(request.query_params.get("done", "")),
             "users": service.users_by_id(session, proposal=proposal),
@@ -297,7 +299,7 @@ def fill_template(
     if use not in FILL_FORMS:
         raise HTTPException(status_code=404)
     proposal = _proposal_or_404(session, proposal_id)
-    key = str(raw.get("template") or "")
+    key = web_forms.text(raw, "template", 80)
     template = None
     if use == "decision":
         form, _errors = DecisionForm.parse(raw)
@@ -394,11 +396,13 @@ def _move_case(
     except IllegalTransition as err:
         return _conflict(request, lang, err, back=_case_url(lang, proposal))
     except service.ReviewError as err:
-        errors = {err.field: err.message}
+        errors = Errors.one(err.field, err.message)
     session.rollback()  # end the read snapshot
     proposal = _proposal_or_404(session, proposal_id)
     forms = {key: form} if form is not None else None
-    return _case_page(request, lang, session, proposal, user, forms=forms, errors={key: errors}, status_code=400)
+    return _case_page(
+        request, lang, session, proposal, user, forms=forms, errors={key: errors or Errors()}, status_code=400
+    )
 
 
 @router.post("/review/{proposal_id}/assign")
@@ -414,7 +418,7 @@ def assign(
     form, errors = AssignForm.parse(raw, me=user.id)
     screener = None if errors else service.get_user(session, user_id=form.screener_id)
     if not errors and screener is None:
-        errors = {"screener_id": N_("Choose a screener.")}
+        errors = Errors.one("screener_id", N_("Choose a screener."))
     address = client_address(request)
     return _move_case(
         request,
@@ -665,7 +669,7 @@ def _public_form_page(request: Request, lang: str, session, proposal: Proposal, 
                 lang,
                 token=token,
                 forms=forms,
-                errors=errors,
+                errors=errors.localize(lang),
                 max_files=request.app.state.settings.max_upload_files,
                 max_bytes=request.app.state.settings.max_upload_bytes,
             ),
@@ -708,7 +712,7 @@ def _investor_move(
     except IllegalTransition as err:
         return _investor_conflict(request, lang, err, token)
     except service.ReviewError as err:
-        errors = {err.field: err.message}
+        errors = Errors.one(err.field, err.message)
     session.rollback()  # end the read snapshot
     proposal = intake.get_by_token(session, token=token)
     return _public_form_page(request, lang, session, proposal, token, forms={key: form}, errors=errors)
@@ -734,9 +738,11 @@ def investor_answer(request: Request, lang: Lang, token: str, session: SessionDe
         if refusals:
             uploads.discard(staged)
             staged = []
-            errors = {"answer_files": translate(lang, refusals[0][0], **refusals[0][1])}
-    if errors and files:
-        errors["answer_files_dropped"] = "1"  # files are never kept from a refused form: choose them again
+            errors = Errors.one("answer_files", refusals[0][0], **refusals[0][1])
+    if errors and files:  # files are never kept from a refused form: choose them again
+        errors.add(
+            "answer_files_dropped", N_("For your security, attached files are not kept: please choose them again.")
+        )
     try:
         response = _investor_move(
             request,

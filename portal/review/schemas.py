@@ -1,5 +1,6 @@
-"""Request models of the review pages. Each `parse(form)` returns (model, {field: English msgid}); the
-route re-renders the form with the values kept and each message next to its field."""
+"""Request models of the review pages. Their fields are all text, so the model itself keeps what was
+typed: each `parse(form)` returns (model, the forms kernel's `Errors`); the route re-renders the form
+with the model and each message (localized) next to its field."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from portal.i18n import N_
 from portal.numbers import parse_decimal
 from portal.review.workflow import OPEN, STATE_LABELS, State
 from portal.screening import VERDICTS
+from portal.web.forms import Errors, checked, text
 
 MAX_TEXT = 5000
 MAX_COMMENT = 5000
@@ -25,13 +27,12 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _text(form: Mapping[str, Any], name: str, limit: int = MAX_TEXT + 1) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    return text(form, name, limit)
 
 
-def _check_length(errors: dict[str, str], field: str, value: str, limit: int = MAX_TEXT) -> None:
+def _check_length(errors: Errors, field: str, value: str, limit: int = MAX_TEXT) -> None:
     if len(value) > limit:
-        errors[field] = N_("This text is too long (at most 5000 characters).")
+        errors.add(field, N_("This text is too long (at most 5000 characters)."))
 
 
 class BilingualText(BaseModel):
@@ -48,13 +49,13 @@ class BilingualText(BaseModel):
         *,
         missing_vi: str = N_("Enter the text in Vietnamese."),
         missing_en: str = N_("Enter the text in English."),
-    ) -> tuple[BilingualText, dict[str, str]]:
+    ) -> tuple[BilingualText, Errors]:
         data = cls(text_vi=_text(form, "text_vi"), text_en=_text(form, "text_en"), template=_text(form, "template", 80))
-        errors: dict[str, str] = {}
+        errors = Errors()
         if not data.text_vi:
-            errors["text_vi"] = missing_vi
+            errors.add("text_vi", missing_vi)
         if not data.text_en:
-            errors["text_en"] = missing_en
+            errors.add("text_en", missing_en)
         _check_length(errors, "text_vi", data.text_vi)
         _check_length(errors, "text_en", data.text_en)
         return data, errors
@@ -67,7 +68,7 @@ class DecisionForm(BilingualText):
     zone_id: int | None = None
 
     @classmethod
-    def parse(cls, form: Mapping[str, Any]) -> tuple[DecisionForm, dict[str, str]]:  # type: ignore[override]
+    def parse(cls, form: Mapping[str, Any]) -> tuple[DecisionForm, Errors]:  # type: ignore[override]
         text, errors = BilingualText.parse(
             form,
             missing_vi=N_("A decision needs its reason in Vietnamese."),
@@ -75,7 +76,7 @@ class DecisionForm(BilingualText):
         )
         outcome = _text(form, "outcome", 16)
         if outcome not in ("accept", "refuse"):
-            errors["outcome"] = N_("Choose accept or refuse.")
+            errors.add("outcome", N_("Choose accept or refuse."))
         land_raw = _text(form, "land_ha", 40)
         land = None
         if land_raw:
@@ -84,7 +85,7 @@ class DecisionForm(BilingualText):
             except ValueError:
                 land = None
             if land is None or not (0 <= land <= 10_000) or land != land:
-                errors["land_ha"] = N_("Enter the land in hectares (a number from 0 to 10,000), or leave it empty.")
+                errors.add("land_ha", N_("Enter the land in hectares (a number from 0 to 10,000), or leave it empty."))
                 land = None
         zone_raw = _text(form, "zone_id", 12)
         zone_id = int(zone_raw) if zone_raw.isdigit() else None
@@ -95,11 +96,11 @@ class CommentForm(BaseModel):
     text: str = ""
 
     @classmethod
-    def parse(cls, form: Mapping[str, Any]) -> tuple[CommentForm, dict[str, str]]:
+    def parse(cls, form: Mapping[str, Any]) -> tuple[CommentForm, Errors]:
         data = cls(text=_text(form, "text", MAX_COMMENT + 1))
-        errors: dict[str, str] = {}
+        errors = Errors()
         if not data.text:
-            errors["comment"] = N_("Write the comment.")
+            errors.add("comment", N_("Write the comment."))
         _check_length(errors, "comment", data.text, MAX_COMMENT)
         return data, errors
 
@@ -108,13 +109,13 @@ class AssignForm(BaseModel):
     screener_id: int | None = None
 
     @classmethod
-    def parse(cls, form: Mapping[str, Any], *, me: int) -> tuple[AssignForm, dict[str, str]]:
+    def parse(cls, form: Mapping[str, Any], *, me: int) -> tuple[AssignForm, Errors]:
         raw = _text(form, "screener_id", 20)
         if raw in ("", "me"):
-            return cls(screener_id=me), {}
+            return cls(screener_id=me), Errors()
         if not raw.isdigit():
-            return cls(), {"screener_id": N_("Choose a screener.")}
-        return cls(screener_id=int(raw)), {}
+            return cls(), Errors.one("screener_id", N_("Choose a screener."))
+        return cls(screener_id=int(raw)), Errors()
 
 
 class AnswerForm(BaseModel):
@@ -123,11 +124,11 @@ class AnswerForm(BaseModel):
     text: str = ""
 
     @classmethod
-    def parse(cls, form: Mapping[str, Any]) -> tuple[AnswerForm, dict[str, str]]:
+    def parse(cls, form: Mapping[str, Any]) -> tuple[AnswerForm, Errors]:
         data = cls(text=_text(form, "text"))
-        errors: dict[str, str] = {}
+        errors = Errors()
         if not data.text:
-            errors["answer"] = N_("Write your answer.")
+            errors.add("answer", N_("Write your answer."))
         _check_length(errors, "answer", data.text)
         return data, errors
 
@@ -137,11 +138,11 @@ class InvestorWithdrawForm(BaseModel):
     confirm: bool = False
 
     @classmethod
-    def parse(cls, form: Mapping[str, Any]) -> tuple[InvestorWithdrawForm, dict[str, str]]:
-        data = cls(reason=_text(form, "reason"), confirm=_text(form, "confirm", 8) in ("1", "on", "yes", "true"))
-        errors: dict[str, str] = {}
+    def parse(cls, form: Mapping[str, Any]) -> tuple[InvestorWithdrawForm, Errors]:
+        data = cls(reason=_text(form, "reason"), confirm=checked(form, "confirm"))
+        errors = Errors()
         if not data.confirm:
-            errors["withdraw_confirm"] = N_("Tick the box to confirm that you withdraw the proposal.")
+            errors.add("withdraw_confirm", N_("Tick the box to confirm that you withdraw the proposal."))
         _check_length(errors, "withdraw_reason", data.reason)
         return data, errors
 
@@ -180,12 +181,12 @@ class QueueFilters(BaseModel):
         return [*self.query_items(sort=False), ("sort", key), ("dir", direction)]
 
     @classmethod
-    def parse(cls, items: list[tuple[str, str]]) -> tuple[QueueFilters, dict[str, str]]:
+    def parse(cls, items: list[tuple[str, str]]) -> tuple[QueueFilters, Errors]:
         """Unknown values are dropped with a message; the queue still answers (never a 500).
 
         With no filter in the query (a first visit: the form always sends `applied=1`), the view is the
         work queue: open cases assigned to me or to nobody."""
-        errors: dict[str, str] = {}
+        errors = Errors()
         data: dict[str, Any] = {"status": [], "verdict": []}
         keys = {key for key, raw in items if raw.strip()}
         if not keys & {"applied", "status", "verdict", "zone", "sector", "older_than", "assignee", "q"}:
@@ -200,39 +201,39 @@ class QueueFilters(BaseModel):
                 if value in QUEUE_SORTS:
                     data["sort"] = value
                 else:
-                    errors["sort"] = N_("Unknown sort order; it was ignored.")
+                    errors.add("sort", N_("Unknown sort order; it was ignored."))
             elif key == "dir":
                 data["direction"] = "desc" if value == "desc" else "asc"
             elif key == "status":
                 if value in STATE_LABELS:
                     data["status"].append(value)
                 else:
-                    errors["status"] = N_("Unknown status; it was ignored.")
+                    errors.add("status", N_("Unknown status; it was ignored."))
             elif key == "verdict":
                 if value in VERDICTS:
                     data["verdict"].append(value)
                 else:
-                    errors["verdict"] = N_("Unknown screening verdict; it was ignored.")
+                    errors.add("verdict", N_("Unknown screening verdict; it was ignored."))
             elif key == "zone":
                 if SLUG_RE.match(value) and len(value) <= 100:
                     data["zone"] = value
                 else:
-                    errors["zone"] = N_("Unknown zone; it was ignored.")
+                    errors.add("zone", N_("Unknown zone; it was ignored."))
             elif key == "sector":
                 if SECTOR_RE.match(value):
                     data["sector"] = value
                 else:
-                    errors["sector"] = N_("A sector is a VSIC code of 4 or 5 digits; it was ignored.")
+                    errors.add("sector", N_("A sector is a VSIC code of 4 or 5 digits; it was ignored."))
             elif key == "older_than":
                 if value.isdigit() and int(value) <= MAX_AGE_DAYS:
                     data["older_than"] = int(value)
                 else:
-                    errors["older_than"] = N_("Enter a whole number of days from 0 to 3650; it was ignored.")
+                    errors.add("older_than", N_("Enter a whole number of days from 0 to 3650; it was ignored."))
             elif key == "assignee":
                 if value in ("me", "none", "mine_or_none") or (value.isdigit() and len(value) < 12):
                     data["assignee"] = value
                 else:
-                    errors["assignee"] = N_("Unknown assignee; it was ignored.")
+                    errors.add("assignee", N_("Unknown assignee; it was ignored."))
             elif key == "page":
                 data["page"] = int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
         data["status"] = list(dict.fromkeys(data["status"]))

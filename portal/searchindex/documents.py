@@ -1,4 +1,11 @@
-"""Database records → search documents carrying both languages' fields and the facet fields."""
+"""Database records → search documents carrying both languages' fields and the facet fields.
+
+Ranking is data set here, never a special case of a query (see `search.engine`): each document's
+`boost` comes from what it is (`TYPE_BOOST`: a zone before a plot before a sector page; `STATUS_BOOST`:
+an open zone before a planned one, an expansion behind the zone it extends), and a zone's `focus`
+says what it is for (its priority sectors with the words people search them by, and the target
+industries public facts name), which weighs more than the rest of its text.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,59 @@ from sqlmodel import Session, col, func, select
 from portal.catalogue import labels, service
 from portal.catalogue.models import Plot, Sector, Zone
 from portal.data import locality_name
-from portal.i18n import LOCALES, translate
+from portal.facts.models import PublicFact
+from portal.facts.service import facts_by_zone
+from portal.i18n import LOCALES, N_, translate
 
 
 def _join(*parts: str | None) -> str:
     return " · ".join(p for p in parts if p)
+
+
+TYPE_BOOST: dict[str, float] = {"zone": 1.0, "plot": 0.5, "sector": 0.3}
+"""Who an investor is looking for first: the zones, then their plots, then the sector pages."""
+
+PRIORITY_SECTOR_BOOST = 1.5
+"""A sector the province's resolutions name as a priority comes before the other sector pages."""
+
+STATUS_BOOST: dict[str, float] = {
+    "operating": 1.0,
+    "building": 1.0,
+    "approved": 0.9,
+    "planned": 0.8,
+    "expansion_planned": 0.6,
+}
+"""Open zones before proposed ones; a planned expansion behind the zone it extends."""
+
+FOCUS_TOPICS = ("target_industries",)
+"""Public-fact topics that say what a zone is for (their words join the zone's focus)."""
+
+PRIORITY_LABEL = N_("Priority sectors")
+TARGET_LABEL = N_("Target industries (public sources)")
+
+
+def zone_boost(zone: Zone) -> float:
+    return round(TYPE_BOOST["zone"] * STATUS_BOOST.get(zone.status, STATUS_BOOST["planned"]), 4)
+
+
+def _sector_words(sector: Sector, lang: str) -> str:
+    """`1020 Processing … (seafood, shrimp, fish)`: the code, the name, the words people search by."""
+    words = ", ".join(sector.keywords or ())
+    return f"{sector.code} {getattr(sector, f'name_{lang}')}" + (f" ({words})" if words else "")
+
+
+def _focus(sectors: list[Sector], facts: list[PublicFact], lang: str) -> str:
+    """What a zone is for, in one language: its priority sectors, then the target industries the
+    public facts name (the quote in its own language, the researcher's English value in English)."""
+    named = [
+        f.quote if f.quote_lang == lang else str(f.value)
+        for f in facts
+        if f.topic in FOCUS_TOPICS and (f.quote_lang == lang or (lang == "en" and isinstance(f.value, str)))
+    ]
+    return _join(
+        f"{translate(lang, PRIORITY_LABEL)}: {'; '.join(_sector_words(s, lang) for s in sectors)}" if sectors else None,
+        f"{translate(lang, TARGET_LABEL)}: {'; '.join(named)}" if named else None,
+    )
 
 
 def _place_terms(slug: str, lang: str) -> list[str]:
@@ -30,6 +85,7 @@ def _place_terms(slug: str, lang: str) -> list[str]:
 def zone_documents(session: Session, zones: list[Zone]) -> list[dict[str, Any]]:
     land = service.land_figures(session, zones)
     sectors = service.zone_sectors(session, [z.id for z in zones])
+    facts = facts_by_zone(session, [z.id for z in zones])
     docs = []
     for zone in zones:
         codes = [s.code for s in sectors[zone.id]]
@@ -43,9 +99,11 @@ def zone_documents(session: Session, zones: list[Zone]) -> list[dict[str, Any]]:
             "sectors": codes,
             "available_ha": land[zone.id].available_ha,
             "total_ha": zone.total_area_ha,
+            "boost": zone_boost(zone),
         }
         for lang in LOCALES:
             doc[f"title_{lang}"] = getattr(zone, f"name_{lang}")
+            doc[f"focus_{lang}"] = _focus(sectors[zone.id], facts[zone.id], lang)
             doc[f"text_{lang}"] = _join(
                 getattr(zone, f"name_{lang}"),  # so a snippet in the asked language can show the name
                 translate(lang, labels.KIND[zone.kind]),
@@ -54,7 +112,7 @@ def zone_documents(session: Session, zones: list[Zone]) -> list[dict[str, Any]]:
                 *_place_terms(zone.slug, lang),
                 getattr(zone, f"description_{lang}"),
                 getattr(zone, f"infrastructure_{lang}"),
-                *(f"{s.code} {getattr(s, f'name_{lang}')}" for s in sectors[zone.id]),
+                doc[f"focus_{lang}"],  # so the snippet shows why a zone matched "seafood"
             )
         docs.append(doc)
     return docs
@@ -78,6 +136,7 @@ def plot_documents(session: Session, plots: list[Plot]) -> list[dict[str, Any]]:
             "sectors": [],
             "available_ha": plot.area_ha if plot.status == "available" else 0.0,
             "total_ha": plot.area_ha,
+            "boost": round(TYPE_BOOST["plot"] * STATUS_BOOST.get(zone.status, STATUS_BOOST["planned"]), 4),
         }
         for lang in LOCALES:
             doc[f"title_{lang}"] = f"{translate(lang, 'Plot')} {plot.code} — {getattr(zone, f'name_{lang}')}"
@@ -108,6 +167,7 @@ def sector_documents(sectors: list[Sector]) -> list[dict[str, Any]]:
             "sectors": [sector.code],
             "available_ha": None,
             "total_ha": None,
+            "boost": round(TYPE_BOOST["sector"] * (PRIORITY_SECTOR_BOOST if sector.priority else 1.0), 4),
         }
         for lang in LOCALES:
             doc[f"title_{lang}"] = f"{sector.code} {getattr(sector, f'name_{lang}')}"

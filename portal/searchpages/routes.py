@@ -168,7 +168,7 @@ class SearchOut(BaseModel):
 
 def hit_url(hit, lang: str) -> str:
     if hit.type == "sector":
-        return f"/{lang}/sectors#s-{hit.slug}"
+        return f"/{lang}/sectors/{hit.slug}"
     if hit.type == "plot":
         return f"/{lang}/zones/{hit.slug}#plots"
     return f"/{lang}/zones/{hit.slug}"

@@ -33,6 +33,7 @@ PUBLIC = frozenset(
         "GET /{lang}/zones/{slug}",
         "POST /{lang}/zones/{slug}/enquiry",
         "GET /{lang}/sectors",
+        "GET /{lang}/sectors/{code}",
         "GET /{lang}/rules",
         # opendata
         "GET /api/v1/plots.csv",
@@ -49,6 +50,13 @@ PUBLIC = frozenset(
         "GET /{lang}/staff/login",
         "POST /{lang}/staff/login",
         "POST /{lang}/staff/logout",
+        # alerts: subscribing needs no account; confirming and stopping go by the private token mailed
+        "POST /{lang}/alerts",
+        "GET /{lang}/alerts/sent",
+        "GET /{lang}/alerts/confirm/{token}",
+        "POST /{lang}/alerts/confirm/{token}",
+        "GET /{lang}/alerts/unsubscribe/{token}",
+        "POST /{lang}/alerts/unsubscribe/{token}",
         # compare
         "GET /api/v1/compare",
         "GET /{lang}/compare",

@@ -72,9 +72,17 @@ def _secret(request: Request) -> bytes:
     return request.app.state.settings.secret_key.encode()
 
 
+def token_for_cookie(secret: bytes, cookie: str) -> str:
+    return hmac.new(secret, cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def scope_token(scope: Scope, secret: bytes) -> str:
+    """The form token of the browser making this request (its cookie, as CSRFCookieMiddleware set it)."""
+    return token_for_cookie(secret, scope.get("state", {}).get("csrf_cookie", ""))
+
+
 def csrf_token_for(request: Request) -> str:
-    cookie = request.scope.get("state", {}).get("csrf_cookie", "")
-    return hmac.new(_secret(request), cookie.encode(), hashlib.sha256).hexdigest()
+    return scope_token(request.scope, _secret(request))
 
 
 async def csrf_protect(request: Request) -> None:

@@ -9,6 +9,9 @@ the cache's subscription to public-data events, in the transaction of any change
 - This process learns of its own commits at once (`invalidate()`, called after such a commit); other
   workers re-read the generation at most `ttl` seconds later (one indexed single-row query).
 - Pure ASGI, inside the CSRF-cookie and security-header middleware, so those still apply.
+- Forms on cached pages (the land alert, the enquiry) carry a CSRF token bound to the browser's cookie:
+  the stored page holds a placeholder of the same length instead of the token of the browser it was
+  rendered for, and each hit puts in the token of the browser asking.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.web.caching import CACHE_CONTROL, etag_matches, generation_etag
+from portal.web.csrf import scope_token
 
-ZONE_FILTERS = ("kind", "locality", "status", "sector", "min_area", "sort", "page")
+ZONE_FILTERS = ("kind", "locality", "status", "sector", "zone", "min_area", "sort", "page")
 #: the public pages and API answers cached per catalogue generation, each with the query parameters it
 #: reads: the key is the path and those parameters sorted by name; a request with any other parameter is
 #: answered by the app and not stored (junk parameters neither create entries nor evict real pages)
@@ -50,6 +54,9 @@ MAX_QUERY = 512
 MAX_BODY = 8 * 1024 * 1024
 #: the bodies kept in all, at most (least recently used go first)
 MAX_BYTES = 64 * 1024 * 1024
+#: stands for the browser's CSRF token in a stored page: as long as a token (64 hex digits), so the
+#: Content-Length of the stored headers stays right
+TOKEN_PLACEHOLDER = b"csrf-token-of-the-browser-asking".ljust(64, b"-")
 
 
 def cache_key(path: str, query_string: str) -> str | None:
@@ -138,9 +145,10 @@ def _anonymous(scope: Scope) -> bool:
 
 
 class PageCacheMiddleware:
-    def __init__(self, app: ASGIApp, *, cache: PageCache) -> None:
+    def __init__(self, app: ASGIApp, *, cache: PageCache, secret: str) -> None:
         self.app = app
         self.cache = cache
+        self.secret = secret.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = None
@@ -161,18 +169,25 @@ class PageCacheMiddleware:
         except Exception:  # database unavailable: let the app answer (it has the 503 page)
             await self.app(scope, receive, send)
             return
-        etag = generation_etag(generation, key)
+        # a stored page carries a placeholder where the asking browser's CSRF token goes, so the ETag names
+        # the token too: a browser's copy is current only with its own token in it
+        token = scope_token(scope, self.secret).encode()
+        etag = generation_etag(generation, key + "|" + token.decode())
+        validators = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
         if_none_match = _header(scope, b"if-none-match")
         if if_none_match is not None and etag_matches(if_none_match, etag):  # the client's copy is current
-            await _not_modified(send, [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())])
+            await _not_modified(send, validators)
             return
         hit = self.cache.get(key, generation)
         if hit is not None:
             headers, body = hit
             stored = next((v.decode() for k, v in headers if k == b"etag"), None)
-            if if_none_match is not None and stored is not None and etag_matches(if_none_match, stored):
+            if stored is None:  # the app gave no validator of its own: ours (with this browser's token)
+                headers = [*headers, *validators]
+            elif if_none_match is not None and etag_matches(if_none_match, stored):
                 await _not_modified(send, [h for h in headers if h[0] in (b"etag", b"cache-control", b"last-modified")])
                 return
+            body = body.replace(TOKEN_PLACEHOLDER, token)
             await send({"type": "http.response.start", "status": 200, "headers": [*headers, (b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": body})
             return
@@ -187,11 +202,11 @@ class PageCacheMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                if status == 200 and not any(k.lower() == b"etag" for k, _ in headers):
-                    headers += [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
-                    message = {**message, "headers": headers}
-                # a copy: outer middleware appends to the message's own header list when we pass it on
+                # a copy, stored without our validators (each browser gets its own): outer middleware appends
+                # to the message's own header list when we pass it on
                 start_headers = list(headers)
+                if status == 200 and not any(k.lower() == b"etag" for k, _ in headers):
+                    message = {**message, "headers": [*headers, *validators]}
             elif message["type"] == "http.response.body":
                 body = message.get("body", b"")
                 size += len(body)
@@ -201,7 +216,7 @@ class PageCacheMiddleware:
                     status == 200 and size <= MAX_BODY and not any(k.lower() == b"set-cookie" for k, _ in start_headers)
                 )
                 if not message.get("more_body") and cacheable:
-                    self.cache.put(key, generation, start_headers, b"".join(chunks))
+                    self.cache.put(key, generation, start_headers, b"".join(chunks).replace(token, TOKEN_PLACEHOLDER))
             await send(message)
 
         await self.app(scope, receive, capture)

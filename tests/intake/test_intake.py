@@ -128,7 +128,7 @@ def test_race_on_the_same_key_loads_the_winner(db, session, settings):
 def test_fake_pdf_is_refused_with_a_clear_message(client, csrf, session):
     r = submit(client, csrf, files=[("attachments", ("x.pdf", b"just some text, honestly a PDF", "application/pdf"))])
     assert r.status_code == 422
-    at = r.text.index('id="err-attachments"')
+    at = r.text.index('id="f-attachments-error"')
     assert "x.pdf is not a PDF, PNG or JPEG file" in r.text[at : at + 300]
     assert "choose them again" in r.text
     assert count_rows(session, "proposal") == 0
@@ -202,7 +202,7 @@ def test_errors_keep_everything_typed(client, csrf, session):
         ("treatment", "Choose one of the options."),
         ("company_name", "This field is required."),
     ]:
-        at = page.index(f'id="err-{field}"')
+        at = page.index(f'id="f-{field}-error"')
         assert message in page[at : at + 200], field
     assert 'value="not-an-email"' in page and 'value="20000"' in page
     assert 'value="Mekong Textiles Ltd"' not in page  # the emptied field stays empty
@@ -219,7 +219,7 @@ def test_errors_keep_everything_typed(client, csrf, session):
 def test_errors_in_vietnamese(client, csrf):
     r = submit(client, csrf, lang="vi", contact_email="nope")
     assert r.status_code == 422
-    at = r.text.index('id="err-contact_email"')
+    at = r.text.index('id="f-contact_email-error"')
     assert "Enter a valid email address." not in r.text[at : at + 200]
 
 

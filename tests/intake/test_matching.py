@@ -144,11 +144,15 @@ def test_rank_is_stable():
 
 
 def test_api_ranks_published_zones_with_reasons(client, session):
-    r = client.post("/api/v1/match?lang=en", json={"sectors": ["1020"], "land_ha": 50, "wastewater_m3_day": 100})
+    r = client.post(
+        "/api/v1/match?lang=en",
+        json={"sectors": ["1020"], "land_ha": 50, "wastewater_m3_day": 100, "include_planned": True, "per_page": 50},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     published = session.exec(select(Zone.slug).where(Zone.published == True)).all()  # noqa: E712
     assert {z["slug"] for z in body["zones"]} == set(published)
+    assert body["total"] == len(published) and body["pages"] == 1 and body["planned_hidden"] == 0
     assert "unknown" in body["note"].lower()
     first = body["zones"][0]
     assert {r["key"] for r in first["reasons"]} >= {"verdict_needs_information"} or first["verdict"]
@@ -166,7 +170,9 @@ def test_api_plant_not_working_weighs_against_the_zone(client, session):
     zone_row.wastewater_status = "none"
     session.add(zone_row)
     session.commit()
-    body = client.post("/api/v1/match?lang=en", json={"sectors": ["1020"], "wastewater_m3_day": 100}).json()
+    body = client.post(
+        "/api/v1/match?lang=en", json={"sectors": ["1020"], "wastewater_m3_day": 100, "per_page": 50}
+    ).json()
     zone = next(z for z in body["zones"] if z["slug"] == "kcn-an-nghiep")
     assert "plant_not_working" in {r["key"] for r in zone["reasons"]}
     assert "zone-wastewater-plant-not-working" in {f["rule"] for f in zone["findings"]}
@@ -175,8 +181,11 @@ def test_api_plant_not_working_weighs_against_the_zone(client, session):
 
 
 def test_api_a_refused_project_is_refused_in_every_zone(client):
-    body = client.post("/api/v1/match?lang=en", json={"sectors": ["1020"], "technology_level": "outdated"}).json()
-    assert {z["verdict"] for z in body["zones"]} == {"refuse"}
+    body = client.post(
+        "/api/v1/match?lang=en",
+        json={"sectors": ["1020"], "technology_level": "outdated", "include_planned": True, "per_page": 50},
+    ).json()
+    assert {z["verdict"] for z in body["zones"]} == {"refuse"} and len(body["zones"]) == body["total"]
 
 
 def test_api_unpublished_zones_are_left_out(client, session):
@@ -184,7 +193,7 @@ def test_api_unpublished_zones_are_left_out(client, session):
     zone_row.published = False
     session.add(zone_row)
     session.commit()
-    body = client.post("/api/v1/match", json={"sectors": ["1020"]}).json()
+    body = client.post("/api/v1/match", json={"sectors": ["1020"], "per_page": 50, "include_planned": True}).json()
     assert "kcn-an-nghiep" not in {z["slug"] for z in body["zones"]}
 
 
@@ -195,6 +204,8 @@ def test_api_unpublished_zones_are_left_out(client, session):
         ({"sectors": []}, ["body", "sectors"]),
         ({"sectors": ["1020"], "land_ha": 20000}, ["body", "land_ha"]),
         ({"sectors": ["1020"], "technology_level": "magic"}, ["body", "technology_level"]),
+        ({"sectors": ["1020"], "per_page": 51}, ["body", "per_page"]),
+        ({"sectors": ["1020"], "page": 0}, ["body", "page"]),
     ],
 )
 def test_api_bad_input(client, body, loc):
@@ -209,20 +220,27 @@ def test_match_page(client, lang):
     assert empty.status_code == 200 and "matches" not in empty.text
     r = client.get(f"/{lang}/match", params={"sectors": "1020", "land_ha": "50", "wastewater_m3_day": "100"})
     assert r.status_code == 200
-    assert r.text.count('<li class="match') >= 10
+    assert r.text.count('<li class="match') == 5  # the top five; the rest behind "more"
+    assert 'rel="next"' in r.text and "page=2" in r.text
     assert "/zones/kcn-an-nghiep" in r.text
     assert 'class="notice"' in r.text
     assert re.search(r'<option value="1020" selected[ >]', r.text)
 
 
 def test_match_page_labels_planned_zones(client):
-    r = client.get("/en/match", params={"sectors": "1020"})
-    assert "Planned expansion" in r.text and "not open yet" in r.text
+    hidden = client.get("/en/match", params={"sectors": "1020"})
+    assert "— not open yet</span>" not in hidden.text and "Show planned zones</a>" in hidden.text
+    assert "include_planned=yes" in hidden.text
+    shown = "".join(
+        client.get("/en/match", params={"sectors": "1020", "include_planned": "yes", "page": str(p)}).text
+        for p in range(1, 6)
+    )
+    assert "Planned expansion" in shown and "— not open yet</span>" in shown
 
 
 def test_match_page_errors_by_the_field(client):
     r = client.get("/en/match", params={"sectors": "9999", "land_ha": "-3"})
     assert r.status_code == 422
-    assert 'id="err-sectors"' in r.text and 'id="err-land_ha"' in r.text
+    assert 'id="f-sectors-error"' in r.text and 'id="f-land_ha-error"' in r.text
     assert 'value="-3"' in r.text
     assert '<li class="match' not in r.text

@@ -401,3 +401,30 @@ def test_portal_send_mail_sends_the_outbox_from_the_command_line(tmp_path):
         [mail] = smtp.messages
         assert mail["To"].addresses[0].addr_spec == "cli@example.vn"
         assert response.json()["tracking_url"] in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+# --- wiring: the app's configuration and worker, held by the app, not hung on the Database -------------
+
+
+def test_mail_uses_the_apps_configuration_and_a_commit_wakes_the_apps_worker(settings, db, smtp):
+    from portal.app import create_app
+
+    app = create_app(settings.model_copy(update={"base_url": "https://portal.example.vn"}), db=db)
+    assert not hasattr(db, "mail_config") and not hasattr(db, "notify_worker")
+    assert app.state.mail_config.base_url == "https://portal.example.vn"
+    worker = app.state.notify_worker
+    assert not worker._wake.is_set()
+    with db.write() as w:
+        notify.enqueue(w, kind="tracking_links", to="a@example.vn", locale="en", context={"items": []})
+    assert worker._wake.is_set()  # woken after the commit, not before
+    assert worker.drain_now().sent == 1
+    assert "https://portal.example.vn/en/" in smtp.messages[-1].get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_notify_port_nobody_provided_is_refused_not_guessed(monkeypatch):
+    from portal.events import NotWired
+    from portal.notify import ports
+
+    monkeypatch.setattr(ports, "_proposals", None)
+    with pytest.raises(NotWired):
+        ports.verdict_label("eligible")

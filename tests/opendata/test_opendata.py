@@ -141,7 +141,9 @@ def test_sitemap_lists_every_public_page_in_both_languages_with_hreflang(client)
         "/search",
     ]:
         assert f"{base}/vi{path}" in locs and f"{base}/en{path}" in locs
-    assert len(urls) == 2 * (len(service.STATIC_PAGES) + 21)
+    sector_pages = [loc for loc in locs if "/sectors/" in loc]  # the sectors with something to say
+    assert f"{base}/en/sectors/1020" in locs and len(sector_pages) == 2 * 9  # 7 province-wide + 2 named by a zone
+    assert len(urls) == 2 * (len(service.STATIC_PAGES) + 21 + 9)
     for url in urls:
         links = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
         assert set(links) == {"vi", "en", "x-default"}

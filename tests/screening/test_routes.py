@@ -196,8 +196,8 @@ def test_precheck_page_in_vietnamese(client, csrf):
 def test_precheck_errors_next_to_the_field(client, csrf, lang, field, value, message):
     r = precheck(client, csrf, lang=lang, **{field: value})
     assert r.status_code == 422
-    assert f'id="err-{field}"' in r.text
-    error_at = r.text.index(f'id="err-{field}"')
+    assert f'id="f-{field}-error"' in r.text
+    error_at = r.text.index(f'id="f-{field}-error"')
     assert message in r.text[error_at : error_at + 200]
     assert "verdict-" not in r.text.split("<form")[0]  # no result when the input is wrong
     assert 'value="120"' in r.text  # other values kept
@@ -206,7 +206,7 @@ def test_precheck_errors_next_to_the_field(client, csrf, lang, field, value, mes
 def test_precheck_errors_in_vietnamese(client, csrf):
     r = precheck(client, csrf, lang="vi", land_ha="abc")
     assert r.status_code == 422
-    at = r.text.index('id="err-land_ha"')
+    at = r.text.index('id="f-land_ha-error"')
     assert "Enter a number." not in r.text[at : at + 200]
 
 

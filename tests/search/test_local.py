@@ -17,10 +17,10 @@ def test_broad_queries_put_title_matches_first_in_title_order(tmp_path: Path) ->
     engine.index(DOCUMENTS)
     titled = engine.query("tran", per_page=100)  # prefix: Trần in three titles, "transport" in a text
     assert [(h.id, h.score) for h in titled.hits] == [
-        ("zone:kcn-tran-de", 1.0),  # title order: "khu cong nghiep…" < "khu kinh te…" < "lo a1…"
-        ("zone:kkt-tran-de", 1.0),
-        ("plot:kcn-tran-de:a1", 1.0),
-        ("zone:kcn-dai-ngai", 0.5),  # body only
+        ("zone:kcn-tran-de", 3.0),  # title (weight 3); title order: "khu cong nghiep…" < "khu kinh te…" < "lo a1…"
+        ("zone:kkt-tran-de", 3.0),
+        ("plot:kcn-tran-de:a1", 3.0),
+        ("zone:kcn-dai-ngai", 1.0),  # body only (weight 1)
     ]
     assert engine.query("tran", filters={"type": ["zone"]}).total == 3
     pages = [engine.query("tran", page=p, per_page=1) for p in range(1, titled.total + 1)]
@@ -131,7 +131,7 @@ def test_exact_ranking_scans_fts_once_and_never_probes_it_per_row(tmp_path: Path
     statements: list[str] = []
     engine._local.con.set_trace_callback(statements.append)
     engine.query("cang", filters={"kind": ["kcn"]})
-    ranked = next(sql for sql in statements if "ORDER BY rank" in sql)
+    ranked = next(sql for sql in statements if "-rank FROM fts WHERE" in sql)
     plan = " | ".join(row[3] for row in engine._local.con.execute(f"EXPLAIN QUERY PLAN {ranked}"))
     assert "SCAN fts VIRTUAL TABLE" in plan
     assert "USE TEMP B-TREE FOR ORDER BY" in plan  # not FTS5's rank-everything ORDER BY rank mode

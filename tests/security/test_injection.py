@@ -11,6 +11,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from starlette.datastructures import QueryParams
 
 from portal.app import ROUTERS
 
@@ -106,15 +107,51 @@ def _check(response, url) -> None:
         assert "Traceback" not in response.text
 
 
+EVERY_NAME = "*"
+
+
+def record_query_reads(monkeypatch) -> set[str]:
+    """The query parameter names the app looks up from now on (FastAPI's declared parameters and the pages'
+    own `request.query_params` lookups); `EVERY_NAME` once anything walks all of them (`multi_items()`,
+    `keys()`, iteration, `len`, …)."""
+    seen: set[str] = set()
+
+    def by_name(method):
+        def recording(self, key, *args):
+            seen.add(key)
+            return method(self, key, *args)
+
+        return recording
+
+    def whole(method):
+        def recording(self, *args):
+            seen.add(EVERY_NAME)
+            return method(self, *args)
+
+        return recording
+
+    for attr in ("__getitem__", "__contains__", "get", "getlist"):
+        monkeypatch.setattr(QueryParams, attr, by_name(getattr(QueryParams, attr)))
+    for attr in ("keys", "values", "items", "multi_items", "__iter__", "__len__", "__eq__"):
+        monkeypatch.setattr(QueryParams, attr, whole(getattr(QueryParams, attr)))
+    return seen
+
+
 @pytest.mark.parametrize(("path", "declared"), ROUTES, ids=[p for p, _ in ROUTES])
-def test_odd_inputs_in_every_query_parameter_never_cause_a_server_error(client, path, declared):
+def test_odd_inputs_in_every_query_parameter_never_cause_a_server_error(client, path, declared, monkeypatch):
     names = list(dict.fromkeys(declared + READ_FROM_QUERY))
     base = _fill(path, {})
+    read = record_query_reads(monkeypatch)
+    _check(client.get(base), base)  # no parameter: nothing rejected early, every lookup of the route happens
     for value in NASTY:
         params = [(name, value) for name in names]
         response = client.get(base, params=params)
         _check(response, f"{base}?<all>={value!r}")
-    for name in names:  # one at a time, so a validation error in one name cannot hide another
+    # One at a time, so a validation error in one name cannot hide another: every name the route looked up
+    # in any of the requests above (all of them when it walked the whole query). A name the route never
+    # looks up changes nothing in its answer; the requests above already sent it with every value.
+    alone = names if EVERY_NAME in read else [name for name in names if name in read]
+    for name in alone:
         for value in ("' OR 1=1 --", "\x00", "x" * 500):
             response = client.get(base, params={name: value})
             _check(response, f"{base}?{name}={value!r}")

@@ -83,6 +83,39 @@ def test_error_pages_are_not_cached(cached_client):
     assert response.status_code == 404 and "x-cache" not in response.headers
 
 
+def test_a_cached_page_carries_each_browsers_own_csrf_token(settings, db):
+    """The zone list and zone pages hold forms (land alert, enquiry): a page cached for one browser must
+    not hand its CSRF token to the next, whose post would then be refused."""
+    import re
+
+    app = create_app(settings.model_copy(update={"page_cache": True}), db=db)
+    token = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+    with (
+        TestClient(app, base_url="http://127.0.0.1:8000") as first,
+        TestClient(app, base_url="http://127.0.0.1:8000") as second,
+    ):
+        for client in (first, second):
+            client.get("/healthz")  # each browser gets its own CSRF cookie
+        page_one = first.get("/en/zones/kcn-tran-de")
+        page_two = second.get("/en/zones/kcn-tran-de")
+        assert page_two.headers.get("x-cache") == "hit"
+        assert page_one.text.count('name="csrf_token"') == page_two.text.count('name="csrf_token"') >= 1
+        tokens_one, tokens_two = set(token.findall(page_one.text)), set(token.findall(page_two.text))
+        assert len(tokens_one) == len(tokens_two) == 1 and tokens_one != tokens_two
+        assert page_two.text.replace(tokens_two.pop(), "T") == page_one.text.replace(tokens_one.pop(), "T")
+        csrf = token.search(page_two.text).group(1)
+        posted = second.post("/en/alerts", data={"csrf_token": csrf, "email": "b@example.vn", "zone": "kcn-tran-de"})
+        assert posted.status_code == 200 and "/en/alerts/sent" in str(posted.url)
+        # each browser's ETag names its own token: the first browser's copy is not current for the second
+        assert page_one.headers["etag"] != page_two.headers["etag"]
+        assert (
+            second.get("/en/zones/kcn-tran-de", headers={"If-None-Match": page_two.headers["etag"]}).status_code == 304
+        )
+        assert (
+            second.get("/en/zones/kcn-tran-de", headers={"If-None-Match": page_one.headers["etag"]}).status_code == 200
+        )
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -4,14 +4,14 @@ Before, a nullable JSON column given None stored the JSON text 'null', so `geome
 every plot. The models now say `JSON(none_as_null=True)`; this turns the stored 'null' into SQL NULL. No
 schema change: the column types are the same in the database.
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 """
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0006"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
