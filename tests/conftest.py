@@ -190,6 +190,9 @@ def db_engine(database_url):
 
 @pytest.fixture
 def db(db_engine, database_url) -> Iterator[Database]:
+    from portal.catalogue.service import clear_reference_cache
+
+    clear_reference_cache()  # per generation: a rolled-back test's generation number comes round again
     connection = db_engine.connect()
     transaction = connection.begin()
     try:

@@ -95,6 +95,9 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
             "occupancy": occupancy,
             "places": {z.id: places.zone_place(z.slug) for z in result.zones},
+            # translated once per render, not once per row
+            "kind_labels": {key: translate(lang, msgid) for key, msgid in labels.KIND.items()},
+            "status_labels": {key: translate(lang, msgid) for key, msgid in labels.STATUS.items()},
             **columns,
         },
     )

@@ -237,17 +237,19 @@ def get_zone(session: Session, *, slug: str, include_unpublished: bool = False) 
     return session.exec(stmt).first()
 
 
-def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector]]:
-    out: dict[int, list[Sector]] = {zid: [] for zid in zone_ids}
+def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[SectorInfo]]:
+    """zone id → its priority sectors by code (plain data from `sector_infos`: only the pairs are read)."""
+    out: dict[int, list[SectorInfo]] = {zid: [] for zid in zone_ids}
     if not zone_ids:
         return out
-    stmt = select(ZoneSector.zone_id, Sector).join(Sector, col(Sector.code) == ZoneSector.sector_code)
+    by_code = {s.code: s for s in sector_infos(session)}
+    stmt = select(ZoneSector.zone_id, ZoneSector.sector_code)
     bounded = bounded_ids(zone_ids)
     if bounded is not None:
         stmt = stmt.where(col(ZoneSector.zone_id).in_(bounded))
-    for zone_id, sector in session.exec(stmt.order_by(Sector.code)).all():
-        if zone_id in out:
-            out[zone_id].append(sector)
+    for zone_id, code in session.exec(stmt.order_by(ZoneSector.sector_code)).all():
+        if zone_id in out and code in by_code:
+            out[zone_id].append(by_code[code])
     return out
 
 
@@ -295,6 +297,12 @@ def sector_codes(session: Session) -> set[str]:
 # --- reference data, read once per catalogue generation ------------------------------------------
 
 _per_generation: dict[str, tuple[int, object]] = {}
+
+
+def clear_reference_cache() -> None:
+    """Forget the reference data kept per generation. Production never needs it (a generation number
+    readers see is only ever reached by a commit); tests roll back, so a number comes round again."""
+    _per_generation.clear()
 
 
 def _generation(session: Session) -> int:

@@ -16,8 +16,10 @@ Decisions:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import geojson
@@ -80,14 +82,28 @@ def geometry_problem(geometry: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
+def _valid_geometry(text: str) -> bool:
+    """`geometry_problem` of a geometry given as canonical JSON, remembered: an export checks every plot's
+    outline, and the outlines change far less often than they are downloaded (shapely's check dominates)."""
+    return geometry_problem(json.loads(text)) is None
+
+
 def plot_geometry(plot: Plot) -> dict | None:
     """The plot's geometry object when it is valid, else None."""
     geometry = plot.geometry
     if isinstance(geometry, dict) and geometry.get("type") == "Feature":
         geometry = geometry.get("geometry")
-    if geometry is None or geometry_problem(geometry) is not None:
+    if geometry is None:
         return None
-    return geometry
+    if isinstance(geometry, dict):
+        try:
+            valid = _valid_geometry(json.dumps(geometry, sort_keys=True, allow_nan=False))
+        except (TypeError, ValueError):  # not JSON-serialisable: let the full check say why
+            valid = geometry_problem(geometry) is None
+    else:
+        valid = geometry_problem(geometry) is None
+    return geometry if valid else None
 
 
 def _both(msgid: str | None, name: str) -> dict[str, str | None]:

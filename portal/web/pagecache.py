@@ -50,8 +50,10 @@ ROUTES: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
 )
 SESSION_COOKIE = b"portal_session="
 MAX_QUERY = 512
-#: larger bodies (big streamed exports) are not kept: they answer 304 by their own generation ETag
-MAX_BODY = 1024 * 1024
+#: larger bodies (the big streamed plot exports) are not kept: they answer 304 by their own generation ETag
+MAX_BODY = 8 * 1024 * 1024
+#: the bodies kept in all, at most (least recently used go first)
+MAX_BYTES = 64 * 1024 * 1024
 #: stands for the browser's CSRF token in a stored page: as long as a token (64 hex digits), so the
 #: Content-Length of the stored headers stays right
 TOKEN_PLACEHOLDER = b"csrf-token-of-the-browser-asking".ljust(64, b"-")
@@ -79,10 +81,12 @@ def bump_generation(session, change) -> None:
 
 
 class PageCache:
-    def __init__(self, db, *, ttl: float = 1.0, max_entries: int = 512) -> None:
+    def __init__(self, db, *, ttl: float = 1.0, max_entries: int = 512, max_bytes: int = MAX_BYTES) -> None:
         self.db = db
         self.ttl = ttl
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[str, tuple[int, list, bytes]] = OrderedDict()
         self._generation: int | None = None
         self._checked = 0.0
@@ -92,6 +96,7 @@ class PageCache:
         with self._lock:
             self._generation = None
             self._entries.clear()
+            self._bytes = 0
 
     def fresh_generation(self) -> int | None:
         """The generation when it was read less than `ttl` ago (no I/O), else None."""
@@ -110,6 +115,7 @@ class PageCache:
         with self._lock:  # no row yet reads as 0 both times (else every re-read would empty the cache)
             if value != self._generation:
                 self._entries.clear()
+                self._bytes = 0
             self._generation = value
             self._checked = now
         return self._generation
@@ -124,10 +130,14 @@ class PageCache:
 
     def put(self, key: str, generation: int, headers: list, body: bytes) -> None:
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[2])
             self._entries[key] = (generation, headers, body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                _key, (_g, _h, dropped) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
 
 
 def _anonymous(scope: Scope) -> bool:

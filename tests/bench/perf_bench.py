@@ -13,7 +13,7 @@ this machine. The client shares the 2 cores with the server, so requests/s under
 honest figure is the server's CPU per request, read from /proc/<pid>/stat (utime + stime) before and after
 each run, divided by the requests answered.
 
-Printed: load average (start and end); 1. the visitor mix (113 URLs) with the page cache on and off;
+Printed: load average (start and end); 1. the visitor mix (some 110 URLs) with the page cache on and off;
 2. the uncached zone list and zone page at 1 and 16 connections; 3. the thread pool (PORTAL_THREADS 1, 2,
 4, 8) on the uncached zone list at 16 connections; 4. the scale table: every public page, API and export
 on the seeded data (21 zones) and on the synthetic catalogue, p50 ms, CPU ms, bytes, time to first byte,
@@ -235,8 +235,8 @@ def catalogue(server: LiveServer) -> tuple[list[str], list[str]]:
 
 
 def visitor_mix(slugs: list[str], localities: list[str]) -> list[Request]:
-    """113 URLs (with 8 localities) in the proportions of a public portal: mostly zone pages and lists, some search, the
-    map, targets, compare, the API and the exports."""
+    """Some 110 URLs (the count is printed) in the proportions of a public portal: mostly zone pages and
+    lists, some search, the map, targets, compare, the API and the exports."""
     mix: list[Request] = []
     for slug in slugs[:21]:
         mix += [get(f"/vi/zones/{slug}"), get(f"/en/zones/{slug}")]  # 42

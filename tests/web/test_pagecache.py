@@ -170,3 +170,14 @@ def test_a_change_moves_the_pages_etag(cached_client, session):
     session.commit()
     changed = cached_client.get("/vi/map", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
+def test_the_cache_keeps_a_byte_budget():
+    from portal.web.pagecache import PageCache
+
+    cache = PageCache(db=None, max_bytes=250)
+    for n in range(5):
+        cache.put(f"/p{n}", 1, [], b"x" * 100)
+    assert list(cache._entries) == ["/p3", "/p4"] and cache._bytes == 200  # the oldest went first
+    cache.put("/p4", 1, [], b"y" * 50)  # replaced, not counted twice
+    assert cache._bytes == 150

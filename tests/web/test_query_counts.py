@@ -18,15 +18,15 @@ BUDGET = {
     "/vi/zones/kcn-tran-de": 8,
     "/vi/map": 4,  # every zone's kind and name (the order), the page's zones, their land (2)
     "/vi/targets": 6,
-    "/vi/compare?zones=kcn-tran-de,kcn-an-nghiep": 8,
+    "/vi/compare?zones=kcn-tran-de,kcn-an-nghiep": 9,
     "/vi/sectors": 1,
     "/vi/open-data": 0,
     "/sitemap.xml": 2,  # the zones, and the sectors with a page (one UNION)
     "/api/v1/zones": 12,
-    "/api/v1/zones/kcn-tran-de": 4,
-    "/api/v1/compare?zones=kcn-tran-de,kcn-an-nghiep": 7,
-    "/api/v1/zones.csv": 8,  # the generation (for the ETag), then the body
-    "/api/v1/zones.json": 8,
+    "/api/v1/zones/kcn-tran-de": 5,
+    "/api/v1/compare?zones=kcn-tran-de,kcn-an-nghiep": 8,
+    "/api/v1/zones.csv": 9,  # the generation (for the ETag), then the body
+    "/api/v1/zones.json": 9,
     "/api/v1/plots.csv": 3,  # the generation, the newest plot, the rows (streamed)
     "/api/v1/plots.json": 3,
     "/api/v1/zones.geojson": 6,
