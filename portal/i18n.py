@@ -7,6 +7,8 @@ Numbers follow the locale: vi `1.106 ha`, en `1,106 ha`.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
@@ -132,3 +134,27 @@ def fmt_date(value: date | datetime | None, locale: str) -> str | None:
         label = translate(locale, "Vietnam time")
         return f"{text} ({label})"
     return _format_date(value, format="dd/MM/yyyy" if locale == "vi" else "long", locale=locale)
+
+
+# --- which language a text of the sources is in -------------------------------------------------------
+
+_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnptiyou])?$")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _folded(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def text_language(text: str | None) -> str:
+    """ "vi" or "en" for a text from the sources (a quote, a page title, a researcher's value), so pages can
+    mark it with `lang`. Vietnamese writes one syllable a word (onset, vowels, coda): a text whose words are
+    at least 70% such syllables, with Vietnamese marks, is Vietnamese. Acronyms (KCN, QĐ) and one-letter
+    words are not counted."""
+    words = [w for w in _WORD.findall(text or "") if len(w) > 1 and not w.isupper()]
+    if not words:
+        return "vi" if re.search(r"[ăâđêôơưĂÂĐÊÔƠƯ]", text or "") else "en"
+    syllables = sum(1 for w in words if _SYLLABLE.match(_folded(w)))
+    marked = any(_folded(w) != w.lower() for w in words)  # "My Thanh Town" is English: no Vietnamese marks
+    return "vi" if marked and syllables >= 0.7 * len(words) else "en"

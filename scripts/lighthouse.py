@@ -90,8 +90,14 @@ def main() -> int:
         lines.append(f"{path}\t{scores}\t{r['status']}\t{lost}")
         if r["status"] != "ok" or any((r["scores"].get(k) or 0) < bar for k, bar in BARS.items()):
             below.append(path)
-    summary = {k: min((r["scores"].get(k) or 0) for r in results) if results else None for k in BARS}
-    lines.append(f"# {len(results)} pages; lowest: " + " ".join(f"{k}={v}" for k, v in summary.items()))
+    ran = [r for r in results if r["status"] == "ok"]
+    summary = {k: min((r["scores"].get(k) or 0) for r in ran) if ran else None for k in BARS}
+    failed_runs = [r["url"].removeprefix(base) for r in results if r["status"] != "ok"]
+    lines.append(
+        f"# {len(results)} pages, {len(ran)} measured; lowest: "
+        + " ".join(f"{k}={v}" for k, v in summary.items())
+        + (f"; runs that failed (rerun them with --only): {' '.join(failed_runs)}" if failed_runs else "")
+    )
     lines.append(f"# below the bar ({BARS}): {', '.join(below) if below else 'none'}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

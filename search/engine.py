@@ -77,6 +77,7 @@ class Hit:
     score: float
     slug: str
     data: dict[str, Any] = field(default_factory=dict)
+    snippet_lang: str = ""  # the language of the snippet's text (the asked one, or the other when only it matched)
 
 
 @dataclass(frozen=True)

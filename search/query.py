@@ -256,23 +256,30 @@ def has_match(text: str | None, terms: Terms) -> bool:
 
 def best_snippet(texts: Sequence[str | None], terms: Terms) -> str:
     """Snippet from the first text that contains a match (asked language first), else the first text."""
-    present = [t for t in texts if t]
+    return best_snippet_of(texts, terms)[0]
+
+
+def best_snippet_of(texts: Sequence[str | None], terms: Terms) -> tuple[str, int]:
+    """(snippet, index of the text it comes from); ("", -1) when every text is empty."""
+    present = [(i, t) for i, t in enumerate(texts) if t]
     if not present:
-        return ""
-    snippets = (highlight(t, terms) for t in present)
+        return "", -1
+    snippets = ((i, highlight(t, terms)) for i, t in present)
     first = next(snippets)
-    if "<mark>" in first or not terms:
-        return first
-    return next((s for s in snippets if "<mark>" in s), first)
+    if "<mark>" in first[1] or not terms:
+        return first[1], first[0]
+    found = next((s for s in snippets if "<mark>" in s[1]), first)
+    return found[1], found[0]
 
 
 def build_hit(doc: dict[str, Any], terms: Terms, lang: str, score: float) -> Hit:
     """A `Hit` from a stored document: title and snippet in the asked language (falling back)."""
     other = "en" if lang == "vi" else "vi"
     title = doc.get(f"title_{lang}") or doc.get(f"title_{other}") or doc.get("slug") or doc["id"]
-    snippet = best_snippet([doc.get(f"text_{lang}"), doc.get(f"text_{other}")], terms)
+    snippet, index = best_snippet_of([doc.get(f"text_{lang}"), doc.get(f"text_{other}")], terms)
     data = {k: v for k, v in doc.items() if k not in _NOT_DATA}
-    return Hit(doc["id"], doc.get("type", ""), title, snippet, score, doc.get("slug", ""), data)
+    snippet_lang = (lang, other)[index] if index >= 0 else lang
+    return Hit(doc["id"], doc.get("type", ""), title, snippet, score, doc.get("slug", ""), data, snippet_lang)
 
 
 _NOT_DATA = frozenset({"id", "type", "slug", "text_vi", "text_en", "focus_vi", "focus_en"})

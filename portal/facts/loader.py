@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from portal import data as refdata
-from portal.i18n import N_
+from portal.i18n import N_, text_language
 
 #: scopes that are not zones: facts about the province and the 2025 merger
 PROVINCE_SCOPES = ("merger", "province_context")
@@ -38,7 +38,6 @@ SOURCE_KINDS = {
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?\b")
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-_VI = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def read_date(text: Any) -> tuple[str | None, int | None]:
 def quote_language(quote: str) -> str:
     if _JA.search(quote):
         return "ja"
-    return "vi" if _VI.search(quote) else "en"
+    return text_language(quote)
 
 
 def fact_key(scope: str, topic: str, source_url: str, quote: str) -> str:

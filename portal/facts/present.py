@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from portal.facts.models import FactStatus, PublicFact
-from portal.i18n import N_, fmt_date, fmt_number, translate
+from portal.i18n import N_, fmt_date, fmt_number, text_language, translate
 
 TOPICS = {
     "location_post_merger": N_("Location since 2025"),
@@ -133,11 +133,13 @@ class FactView:
     topic: str
     topic_label: str
     headline: str | None
-    text: str | None  # English summary on English pages (None on Vietnamese pages)
+    text: str | None  # the researcher's value on English pages (None on Vietnamese pages)
+    text_lang: str  # its language (mostly English; some values are a Vietnamese name)
     quote: str
     quote_lang: str
     quote_note: str
     source_title: str
+    source_title_lang: str  # the language of the page's title ("vi" or "en"), for `lang`
     source_url: str | None  # None when the research names no address
     kind_label: str
     date_label: str
@@ -166,10 +168,12 @@ def view(fact: PublicFact, lang: str) -> FactView:
         topic_label=topic_label(fact.topic, lang),
         headline=headline(fact, lang),
         text=text,
+        text_lang=text_language(text),
         quote=fact.quote,
         quote_lang=fact.quote_lang,
         quote_note=translate(lang, QUOTE_LANGS[fact.quote_lang]) if QUOTE_LANGS.get(fact.quote_lang) else "",
         source_title=fact.source_title,
+        source_title_lang=text_language(fact.source_title),
         source_url=url,
         kind_label=translate(lang, KINDS.get(fact.kind, fact.kind)),
         date_label=date_label(fact, lang),

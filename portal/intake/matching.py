@@ -94,7 +94,7 @@ TEXTS: Mapping[str, str] = {
     "port_far": N_("About %(km)s km in a straight line to Trần Đề port, from %(place)s: far from the port."),
     "port_unknown": N_("The zone's location is not published, so its distance to Trần Đề port is unknown."),
     "port_info": N_("About %(km)s km in a straight line to Trần Đề port, from %(place)s."),
-    "access_public": N_("Roads and ports, public source (%(source)s, %(date)s): “%(quote)s”"),
+    "access_public": N_("Roads and ports, a public source (%(date)s):"),
 }
 
 PLANT_STATE_TEXT: Mapping[str, str] = {
@@ -118,7 +118,7 @@ class Access:
 
     quote: str
     source: str
-    date: str
+    date: Mapping[str, str]  # the page's date, said in each language
 
 
 @dataclass(frozen=True)
@@ -249,10 +249,7 @@ def score(need: Need, zone: Candidate, weights: Mapping[str, int] = WEIGHTS) -> 
         _plant(need, zone, weights),
         _status(zone, weights),
         _port(need, zone, weights),
-        *(
-            _reason("access_public", "neutral", weights, quote=a.quote, source=a.source, date=a.date)
-            for a in zone.access
-        ),
+        *(_reason("access_public", "neutral", weights, date=dict(a.date), cite=a) for a in zone.access),
     )
     kept = tuple(r for r in reasons if r is not None)
     return Match(zone, sum(r.points for r in kept), kept)

@@ -220,6 +220,10 @@ class MatchReason(BaseModel):
     tone: Literal["good", "unknown", "bad", "neutral"]
     points: int
     text: str
+    quote: str | None = Field(default=None, description="a public source's words, as published")
+    quote_lang: str | None = None
+    source: str | None = Field(default=None, description="the title of that source's page")
+    source_lang: str | None = None
 
 
 class MatchFinding(BaseModel):

@@ -29,8 +29,9 @@ from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Zone
+from portal.facts import present as facts_present
 from portal.facts import service as facts_service
-from portal.i18n import fmt_number, translate
+from portal.i18n import fmt_number, text_language, translate
 from portal.intake import matching
 from portal.intake.models import Attachment, Proposal, utcnow
 from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
@@ -439,7 +440,11 @@ def port_distance(zone: Zone) -> tuple[float | None, dict[str, str]]:
 
 def _access(facts: list) -> tuple[matching.Access, ...]:
     return tuple(
-        matching.Access(quote=f.quote, source=f.source_title, date=f.source_date)
+        matching.Access(
+            quote=f.quote,
+            source=f.source_title,
+            date={lang: facts_present.date_label(f, lang) for lang in ("vi", "en")},
+        )
         for f in facts
         if f.topic in ACCESS_TOPICS
     )
@@ -554,8 +559,24 @@ def present_match(m: matching.Match, lang: str) -> MatchZone:
     z = m.candidate
     reasons = []
     for r in m.reasons:
-        params = {k: _param(v, lang) for k, v in r.params.items()}
-        reasons.append(MatchReason(key=r.key, tone=r.tone, points=r.points, text=translate(lang, r.text, **params)))
+        cite = r.params.get("cite")
+        params = {k: _param(v, lang) for k, v in r.params.items() if k != "cite"}
+        text = translate(lang, r.text, **params)
+        if cite is None:
+            reasons.append(MatchReason(key=r.key, tone=r.tone, points=r.points, text=text))
+            continue
+        reasons.append(
+            MatchReason(
+                key=r.key,
+                tone=r.tone,
+                points=r.points,
+                text=text,
+                quote=cite.quote,
+                quote_lang=text_language(cite.quote),
+                source=cite.source,
+                source_lang=text_language(cite.source),
+            )
+        )
     return MatchZone(
         slug=z.slug,
         name=z.name(lang),

@@ -18,7 +18,7 @@ from portal.catalogue.models import Plot, Sector, Zone
 from portal.data import locality_name
 from portal.facts.models import PublicFact
 from portal.facts.service import facts_by_zone
-from portal.i18n import LOCALES, N_, translate
+from portal.i18n import LOCALES, N_, text_language, translate
 
 
 def _join(*parts: str | None) -> str:
@@ -51,9 +51,15 @@ def zone_boost(zone: Zone) -> float:
     return round(TYPE_BOOST["zone"] * STATUS_BOOST.get(zone.status, STATUS_BOOST["planned"]), 4)
 
 
+def keywords(sector: Sector, lang: str) -> list[str]:
+    """The sector's search words in one language (the list holds both: a word written in ASCII letters
+    only is English — "seafood"; one with Vietnamese letters is Vietnamese — "tôm", "dệt may")."""
+    return [w for w in sector.keywords or () if (text_language(w) == "en" and w.isascii()) == (lang == "en")]
+
+
 def _sector_words(sector: Sector, lang: str) -> str:
     """`1020 Processing … (seafood, shrimp, fish)`: the code, the name, the words people search by."""
-    words = ", ".join(sector.keywords or ())
+    words = ", ".join(keywords(sector, lang))
     return f"{sector.code} {getattr(sector, f'name_{lang}')}" + (f" ({words})" if words else "")
 
 
@@ -173,7 +179,7 @@ def sector_documents(sectors: list[Sector]) -> list[dict[str, Any]]:
             doc[f"title_{lang}"] = f"{sector.code} {getattr(sector, f'name_{lang}')}"
             doc[f"text_{lang}"] = _join(
                 *(translate(lang, label) for attr, label in SECTOR_CLASSES if getattr(sector, attr)),
-                *(getattr(sector, "keywords", None) or ()),  # words people search by ("seafood", "điện gió")
+                *keywords(sector, lang),  # words people search by ("seafood", "điện gió")
             )
         docs.append(doc)
     return docs

@@ -12,6 +12,7 @@
   function set(open) {
     button.setAttribute("aria-expanded", open ? "true" : "false");
     nav.classList.toggle("collapsed", !open);
+    nav.classList.toggle("open", open);
   }
   set(!small.matches);
   button.addEventListener("click", function () {

@@ -110,7 +110,8 @@ def test_near_port_weighs_the_distance(client):
 def test_public_sources_on_roads_are_quoted_not_weighed(client, session):
     zones = {z["slug"]: z for z in all_pages(client, include_planned=True)}
     quoted = [r for r in zones["kcn-tran-de"]["reasons"] if r["key"] == "access_public"]
-    assert quoted and "QL 91B" in quoted[0]["text"] and quoted[0]["points"] == 0
+    assert quoted and "QL 91B" in quoted[0]["quote"] and quoted[0]["points"] == 0
+    assert quoted[0]["quote_lang"] == "vi" and quoted[0]["source"]
 
 
 def test_operating_zones_outrank_planned_ones_by_the_weights():
