@@ -82,7 +82,7 @@ def _server(url: str, workdir: Path) -> LiveServer:
         workdir=workdir,
         workers=WORKERS,
         via_cli=True,
-        startup_timeout=90,
+        startup_timeout=240,  # four workers importing the app at once on a loaded 2-core machine
         extra_env={"PORTAL_RATELIMIT_URL": f"{REDIS_URL}/{redis_db}"},
     )
 
