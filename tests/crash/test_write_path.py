@@ -50,8 +50,19 @@ def server(request, tmp_path):
 
 
 def _accounts(live: LiveServer) -> None:
-    for email in STAFF:
-        live.cli("createuser", email, "--role", "staff", extra_env={"PORTAL_NEW_PASSWORD": PASSWORD})
+    """The staff accounts, written straight into the server's database (as `portal createuser` does, without
+    a command's start-up per account; tests/accounts/test_cli.py tests the command)."""
+    from portal.accounts import service
+    from portal.db import Database
+
+    db = Database(live.database_url)
+    try:
+        with db.write() as session:
+            for email in STAFF:
+                password_hash = service.new_password_hash(PASSWORD, email=email)
+                service.create(session, email=email, password_hash=password_hash, roles=["staff"], display_name="")
+    finally:
+        db.dispose()
 
 
 def _token(client: httpx.Client, url: str) -> str:

@@ -99,7 +99,8 @@ def test_without_javascript_find_lists_the_matching_classes_and_the_precheck_run
             page.goto(f"/{lang}/precheck")
             page.get_by_label(T(lang, "Find your sector by name or code")).fill(query)
             picker = page.locator("[data-sector-picker]")
-            picker.get_by_role("button", name=T(lang, "Find"), exact=True).click()  # the form comes back, filtered
+            with page.expect_navigation():  # count() does not wait: read the boxes of the page that came back
+                picker.get_by_role("button", name=T(lang, "Find"), exact=True).click()  # the form, filtered
             group = page.get_by_role("group", name=T(lang, "Sectors (VSIC)"))
             boxes = group.get_by_role("checkbox")
             assert 0 < boxes.count() < 20, query
