@@ -22,8 +22,12 @@ from portal.facts import routes as facts
 from portal.i18n import negotiate
 from portal.intake import precheck
 from portal.intake import routes as intake
+from portal.intake.uploads import clean_incoming
 from portal.maps import routes as maps
 from portal.notify import routes as notify
+from portal.notify.mailer import make_transport
+from portal.notify.service import MailConfig
+from portal.notify.worker import NotifyWorker
 from portal.opendata import routes as opendata
 from portal.pipeline import routes as pipeline
 from portal.publishing import routes as publishing
@@ -43,7 +47,7 @@ from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from portal.wiring import wire
-from search.engine import make_engine
+from search.factory import make_engine
 from search.guard import GuardedEngine
 
 API = "/api/v1"
@@ -107,10 +111,6 @@ def make_search_worker(settings: Settings, db: Database):
 def make_notify_worker(settings: Settings, db: Database):
     """The e-mail outbox's sender (see portal/notify/worker.py): SMTP when PORTAL_SMTP_URL is set, else
     .eml files under PORTAL_MAIL_DIR."""
-    from portal.notify.mailer import make_transport
-    from portal.notify.service import MailConfig
-    from portal.notify.worker import NotifyWorker
-
     db.mail_config = MailConfig.from_settings(settings)
     worker = NotifyWorker(db, lambda: make_transport(settings), db.mail_config, mode=settings.notify_worker)
     db.notify_worker = worker
@@ -128,8 +128,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        from portal.intake.uploads import clean_incoming
-
         clean_incoming(settings.upload_dir)  # what a crash left half-written
         worker.start()
         mailer.start()

@@ -30,6 +30,7 @@ from portal.catalogue.models import Zone, ZoneKind, ZoneStatus
 from portal.data import load
 from portal.i18n import N_
 from portal.registry.models import Project, ProjectStatus
+from portal.registry.service import list_projects
 
 BASELINE_OPERATING_2021: frozenset[str] = frozenset()
 JOB_STATUSES_COUNTED = (ProjectStatus.operating,)
@@ -297,7 +298,6 @@ def measured_metrics(session: Session) -> set[str]:
     zones = _zones(session)
     if any(((z.facts or {}).get("status") or {}).get("source") == "staff" for z in zones):
         out |= STATUS_METRICS
-    from portal.registry.service import list_projects  # the registry owns its figures
 
     if list_projects(session, published_only=True):
         out.add("jobs")

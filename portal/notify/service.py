@@ -37,10 +37,15 @@ from sqlmodel import Session, col, func, select
 
 from portal import PACKAGE_DIR
 from portal.accounts.models import User
+from portal.accounts.schemas import local_time
+from portal.audit import service as audit
 from portal.i18n import LOCALES, N_, fmt_date, fmt_number, get_translations, ntranslate, translate
 from portal.intake.labels import VERDICT as VERDICT_LABELS
+from portal.intake.models import Proposal
+from portal.intake.tokens import token_for
 from portal.notify.mailer import DeliveryError, build_message, one_line, valid_address
 from portal.notify.models import Notification, NotifyPreference
+from portal.settings import get_settings
 
 VN_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam has no daylight saving time
 LEASE = timedelta(minutes=10)
@@ -120,7 +125,6 @@ def config_for(session: Session) -> MailConfig:
     found = getattr(session.info.get("db"), "mail_config", None)
     if found is not None:
         return found
-    from portal.settings import get_settings
 
     return MailConfig.from_settings(get_settings())
 
@@ -152,7 +156,6 @@ def vn_time(value: datetime | None, lang: str) -> str:
     """A moment in Vietnam time, e.g. '02/12/2026 09:15 (giờ Việt Nam)'."""
     if value is None:
         return ""
-    from portal.accounts.schemas import local_time
 
     return translate(lang, "%(when)s (Vietnam time)", when=local_time(value, lang))
 
@@ -220,7 +223,6 @@ def enqueue(
 
 
 def tracking_url(cfg: MailConfig, proposal: Any, *, token: str | None = None) -> str:
-    from portal.intake.service import token_for
 
     token = token or token_for(proposal, secret=cfg.secret)
     return f"{cfg.base_url}/{proposal.locale}/proposals/status/{token}"
@@ -379,7 +381,6 @@ def compose_digests(session: Session, *, now: datetime | None = None, cfg: MailC
             continue
         lang = preference(session, user).locale
         items = []
-        from portal.intake.models import Proposal
 
         for row in rows:
             p = session.get(Proposal, row.proposal_id) if row.proposal_id else None
@@ -530,7 +531,6 @@ def list_undelivered(session: Session, *, limit: int = 200) -> list[Notification
 
 def retry(session: Session, *, notification_id: int, actor: User, address: str | None = None) -> Notification | None:
     """Send a failed message again: a fresh set of attempts from now (audited)."""
-    from portal.audit import service as audit
 
     row = session.get(Notification, notification_id)
     if row is None or row.status != "failed" or not valid_address(row.recipient):

@@ -10,6 +10,7 @@ from portal.catalogue import labels, service
 from portal.catalogue.models import Plot, Sector, Zone
 from portal.data import locality_name
 from portal.i18n import LOCALES, translate
+from portal.places.service import unit_name, zone_place
 
 
 def _join(*parts: str | None) -> str:
@@ -18,7 +19,6 @@ def _join(*parts: str | None) -> str:
 
 def _place_terms(slug: str, lang: str) -> list[str]:
     """Old and 2025 unit names, so a zone is found by either ("Long Đức" and "Đại Ngãi", "Cần Thơ")."""
-    from portal.places.service import unit_name, zone_place
 
     place = zone_place(slug)
     if place is None:
