@@ -24,6 +24,7 @@ from portal.facts import routes as facts
 from portal.i18n import negotiate
 from portal.intake import precheck
 from portal.intake import routes as intake
+from portal.intake.uploads import clean_incoming
 from portal.maps import routes as maps
 from portal.notify import routes as notify
 from portal.notify import service as notify_service
@@ -49,7 +50,7 @@ from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from portal.wiring import wire
-from search.engine import make_engine
+from search.factory import make_engine
 from search.guard import GuardedEngine
 
 API = "/api/v1"
@@ -133,8 +134,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        from portal.intake.uploads import clean_incoming
-
         clean_incoming(settings.upload_dir)  # what a crash left half-written
         # the routes' thread pool (anyio's default is 40 threads fighting over the GIL: PORTAL_THREADS)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_count

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 FACET_FIELDS: tuple[str, ...] = ("type", "kind", "locality", "status", "sectors")
@@ -129,30 +128,3 @@ class SearchEngine(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def make_engine(
-    search_url: str, *, meili_key: str = "", default_path: Path, timeout: tuple[float, float] = (1.0, 2.0)
-) -> SearchEngine:
-    """Pick the engine from a setting: `""` or `sqlite:///path` → LocalEngine; `http(s)://…` → Meilisearch.
-
-    `sqlite:///relative.db` is relative to the working directory, `sqlite:////abs/path.db` absolute
-    (SQLAlchemy's convention). A Meilisearch index uid may be given as a fragment: `http://h:7700#portal`.
-    `timeout`: (connect, read) seconds for each HTTP call to Meilisearch.
-    """
-    url = search_url.strip()
-    if not url:
-        from search.local import LocalEngine
-
-        return LocalEngine(default_path)
-    if url.startswith("sqlite:///"):
-        from search.local import LocalEngine
-
-        path = url.removeprefix("sqlite:///")
-        return LocalEngine(Path(path) if path else default_path)
-    if url.startswith(("http://", "https://")):
-        from search.meili import MeiliEngine
-
-        base, _, uid = url.partition("#")
-        return MeiliEngine(base, api_key=meili_key, index_uid=uid or "portal", timeout=timeout)
-    raise ValueError(f"unsupported search URL {search_url!r}: use sqlite:///path or http(s)://host")

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from portal.catalogue.models import Sector, Zone, ZoneSector
 from portal.data import load
+from portal.facts.service import seed_facts
 
 SEED_FIELDS = (
     "kind",
@@ -112,7 +113,6 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
                     )
                 )
     session.flush()
-    from portal.facts.service import seed_facts  # the public facts beside the resolutions' figures
 
     facts = seed_facts(session)
     report.facts_added, report.facts_updated = facts.added, facts.updated

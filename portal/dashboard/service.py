@@ -30,6 +30,7 @@ from portal.catalogue.models import Zone, ZoneKind, ZoneStatus
 from portal.data import load
 from portal.i18n import N_
 from portal.registry.models import Project, ProjectStatus
+from portal.registry.service import has_published_projects  # the registry owns its figures
 
 BASELINE_OPERATING_2021: frozenset[str] = frozenset()
 JOB_STATUSES_COUNTED = (ProjectStatus.operating,)
@@ -310,7 +311,6 @@ def measured_metrics(session: Session) -> set[str]:
     facts = session.exec(select(Zone.facts).where(Zone.published == True)).all()  # noqa: E712
     if any(((f or {}).get("status") or {}).get("source") == "staff" for f in facts):
         out |= STATUS_METRICS
-    from portal.registry.service import has_published_projects  # the registry owns its figures
 
     if has_published_projects(session):
         out.add("jobs")

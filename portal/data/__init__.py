@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from portal.i18n import N_
+from portal.i18n import N_, translate
 
 DATA_DIR = Path(__file__).resolve().parent
 
@@ -41,8 +41,6 @@ STAFF_TITLE = N_("Entered by the province's investment-promotion staff")
 
 def source_short(key: str, lang: str) -> str:
     if key == "staff":
-        from portal.i18n import translate
-
         return translate(lang, STAFF_SHORT)
     entry = sources().get(key)
     return entry[f"short_{lang}"] if entry else key
@@ -50,8 +48,6 @@ def source_short(key: str, lang: str) -> str:
 
 def source_title(key: str, lang: str) -> str:
     if key == "staff":
-        from portal.i18n import translate
-
         return translate(lang, STAFF_TITLE)
     entry = sources().get(key)
     return entry[f"title_{lang}"] if entry else key

@@ -16,6 +16,7 @@ from portal import clock
 from portal import data as refdata
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Zone
 from portal.facts import loader
 from portal.facts.models import FactStatus, PublicFact
@@ -240,8 +241,6 @@ def review(
     if fact.zone_id is not None:
         zone = session.get(Zone, fact.zone_id)
         if zone is not None:  # the zone's public page and search document change with its facts
-            from portal.catalogue.changes import zone_changed
-
             zone_changed(session, zone)
     return changes
 

@@ -9,14 +9,11 @@ the same tracking link although the token itself is never stored — only SHA-25
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
 import hashlib
-import hmac
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -35,14 +32,13 @@ from portal.i18n import fmt_number, text_language, translate
 from portal.intake import matching
 from portal.intake.models import Attachment, Proposal, utcnow
 from portal.intake.schemas import MatchFinding, MatchReason, MatchRequest, MatchZone, ProposalCreate
+from portal.intake.tokens import TOKEN_RE, key_hash, token_for, token_hash, tracking_token
 from portal.intake.uploads import StagedFile, discard, finalize
 from portal.notify import service as notify
 from portal.places import service as places
 from portal.screening import DEFAULT_RULESET, environment, screen
 from portal.screening import service as screening
 from portal.screening.text import Text
-
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 #: Audit actions on a proposal that the investor sees on the status page. Another domain can make any
 #: event public by putting `"public": true` in its `after`; the text shown is `after["message"]` (a string
@@ -51,19 +47,6 @@ PUBLIC_ACTIONS: set[str] = {"proposal.submitted"}
 
 
 # --- keys and tokens ------------------------------------------------------------------------------------
-
-
-def key_hash(channel: str, key: str) -> str:
-    return hashlib.sha256(f"{channel}:{key}".encode()).hexdigest()
-
-
-def tracking_token(secret: str, idempotency_hash: str) -> str:
-    mac = hmac.new(secret.encode(), f"tracking:{idempotency_hash}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def request_hash(data: ProposalCreate) -> str:
@@ -86,11 +69,6 @@ def get_by_token(session: Session, *, token: str) -> Proposal | None:
     if not TOKEN_RE.match(token or ""):
         return None
     return session.exec(select(Proposal).where(Proposal.tracking_token_hash == token_hash(token))).first()
-
-
-def token_for(proposal: Proposal, *, secret: str) -> str:
-    """The tracking token of a proposal, recomputed (only the investor is ever shown it)."""
-    return tracking_token(secret, proposal.idempotency_key)
 
 
 def list_by_email(session: Session, *, email: str) -> list[Proposal]:

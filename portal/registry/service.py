@@ -19,6 +19,7 @@ from portal.audit import service as audit
 from portal.catalogue.changes import zone_changed
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone
 from portal.i18n import N_
+from portal.intake.models import Proposal
 from portal.publishing import plots
 from portal.publishing.schemas import PlotIn
 from portal.registry.models import Project, ProjectStatus
@@ -109,7 +110,6 @@ def project_of_proposal(session: Session, *, proposal_id: int) -> Project | None
 
 def proposal_references(session: Session, projects: list[Project]) -> dict[int, str]:
     """proposal id → its reference, for the registry entries that came from a case."""
-    from portal.intake.models import Proposal
 
     ids = {p.proposal_id for p in projects if p.proposal_id}
     if not ids:

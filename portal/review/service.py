@@ -32,7 +32,7 @@ from portal import PACKAGE_DIR
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
-from portal.catalogue.models import Zone
+from portal.catalogue.models import Sector, Zone
 from portal.i18n import N_
 from portal.intake.models import Attachment, Proposal
 from portal.intake.uploads import StagedFile, finalize
@@ -225,7 +225,6 @@ def _clock_events(session: Session, ids: builtins.list[int]) -> dict[int, builti
 
 
 def _sector_names(session: Session, proposals: builtins.list[Proposal]) -> dict[str, tuple[str, str]]:
-    from portal.catalogue.models import Sector
 
     codes = {c for p in proposals for c in (p.sectors or [])}
     if not codes:

@@ -19,6 +19,7 @@ from portal.data import locality_name
 from portal.facts.models import PublicFact
 from portal.facts.service import facts_by_zone
 from portal.i18n import LOCALES, N_, text_language, translate
+from portal.places.service import unit_name, zone_place
 
 
 def _join(*parts: str | None) -> str:
@@ -79,7 +80,6 @@ def _focus(sectors: list[Sector], facts: list[PublicFact], lang: str) -> str:
 
 def _place_terms(slug: str, lang: str) -> list[str]:
     """Old and 2025 unit names, so a zone is found by either ("Long Đức" and "Đại Ngãi", "Cần Thơ")."""
-    from portal.places.service import unit_name, zone_place
 
     place = zone_place(slug)
     if place is None:

@@ -194,7 +194,8 @@ def sign_in(page, lang: str, account: tuple[str, str]) -> None:
     from playwright.sync_api import expect
 
     page.goto(f"/{lang}/staff/login")
-    page.get_by_label(T(lang, "Email"), exact=True).fill(account[0])
-    page.get_by_label(T(lang, "Password"), exact=True).fill(account[1])
+    required = f" ({T(lang, 'required')})"  # the form macros mark required fields in the label
+    page.get_by_label(T(lang, "Email") + required, exact=True).fill(account[0])
+    page.get_by_label(T(lang, "Password") + required, exact=True).fill(account[1])
     page.get_by_role("button", name=T(lang, "Sign in")).click()
     expect(page.get_by_role("heading", level=1, name=T(lang, "Staff sign-in"))).to_have_count(0)

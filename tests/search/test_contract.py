@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from search.engine import SearchEngine, SearchResult, SearchUnavailable, make_engine
+from search.engine import SearchEngine, SearchResult, SearchUnavailable
+from search.factory import make_engine
 from search.local import LocalEngine
 from search.meili import MeiliEngine
 from search.text import fold

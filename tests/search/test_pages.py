@@ -6,7 +6,7 @@ from sqlmodel import select
 from portal.catalogue.changes import plot_changed, zone_changed
 from portal.catalogue.models import Plot, Zone
 from portal.searchindex.models import SearchOutbox
-from search.engine import make_engine
+from search.factory import make_engine
 
 
 @pytest.fixture
