@@ -218,7 +218,8 @@ def test_four_workers_killed_in_every_way_lose_nothing_and_send_each_receipt_onc
         f"damaged {len(result['damaged'])}; kills {len(outcome['kills'])} ({', '.join(outcome['kills'])}), "
         f"workers killed {len(outcome['deaths'])}, server starts {server.starts}, attempts {ledger.attempts}, "
         f"503 answers {ledger.unavailable}; receipts in outbox {len(outbox['rows'])} for {outbox['proposals']} "
-        f"proposals {statuses}, delivered {len(delivered)}, delivered twice {len(twice)}, delivered unrecorded {len(unrecorded)}"
+        f"proposals {statuses}, delivered {len(delivered)}, delivered twice {len(twice)}, "
+        f"delivered unrecorded {len(unrecorded)}"
     )
     with capsys.disabled():
         print("\n" + line)
