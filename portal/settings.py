@@ -29,9 +29,6 @@ def default_var_dir() -> Path:
     return Path.cwd() / "var"
 
 
-VAR_DIR = default_var_dir()  # the default only; code uses `settings.var_dir`
-
-
 def _secret_file(var_dir: Path) -> str:
     """A per-install secret kept in var/secret_key so sessions survive restarts (development, test)."""
     path = var_dir / "secret_key"
@@ -90,7 +87,7 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 20.0
     smtp_ca_file: str = ""  # CA bundle to verify the SMTP server's certificate (default: the system store)
     mail_from: str = ""  # e.g. "Cổng đầu tư <noreply@example.vn>"; empty → noreply@<host of base_url>
-    mail_dir: Path = VAR_DIR / "mail"
+    mail_dir: Path | None = None  # None → <var_dir>/mail
     notify_worker: Literal["thread", "manual"] = "thread"  # manual: tests send the outbox themselves
     notify_max_attempts: int = 8  # then the message is listed as failed for an admin to send again
     notify_retry_seconds: float = 60.0  # first retry after a failed send; doubled each time, at most 6 hours
@@ -113,6 +110,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.var_dir / 'portal.db'}"
         if self.upload_dir is None:
             self.upload_dir = self.var_dir / "uploads"
+        if self.mail_dir is None:
+            self.mail_dir = self.var_dir / "mail"
         return self
 
     @property

@@ -16,13 +16,22 @@ def test_production_refuses_to_start_without_a_secret(tmp_path, monkeypatch):
 
 
 def test_every_path_follows_the_var_dir(tmp_path, monkeypatch):
-    for name in ("PORTAL_DATABASE_URL", "PORTAL_UPLOAD_DIR", "PORTAL_SEARCH_URL", "PORTAL_SECRET_KEY"):
+    for name in (
+        "PORTAL_DATABASE_URL",
+        "PORTAL_UPLOAD_DIR",
+        "PORTAL_MAIL_DIR",
+        "PORTAL_SEARCH_URL",
+        "PORTAL_SECRET_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PORTAL_VAR_DIR", str(tmp_path / "data"))
     settings = Settings(_env_file=None)
     assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'portal.db'}"
     assert settings.upload_dir == tmp_path / "data" / "uploads"
     assert settings.search_path == tmp_path / "data" / "search.db"
+    assert settings.mail_dir == tmp_path / "data" / "mail"  # was fixed at import time (the checkout's var/mail)
+    monkeypatch.setenv("PORTAL_MAIL_DIR", str(tmp_path / "elsewhere"))
+    assert Settings(_env_file=None).mail_dir == tmp_path / "elsewhere"  # set explicitly: kept
     key = (tmp_path / "data" / "secret_key").read_text()  # development: made once, kept
     assert settings.secret_key == key and len(key) >= 32
     assert Settings(_env_file=None).secret_key == key

@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -72,10 +73,10 @@ def build_message(
     takes a POST), the RFC 8058 one-click headers: `List-Unsubscribe: <url>` and
     `List-Unsubscribe-Post: List-Unsubscribe=One-Click`."""
     msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = sender
+    msg["From"] = _address_header("From", policy.SMTP.header_factory("From", sender).addresses[0])
     local, _, domain = to.partition("@")
-    msg["To"] = Address(display_name=one_line(to_name, 120), username=local, domain=domain)
-    msg["Subject"] = one_line(subject, 300)
+    msg["To"] = _address_header("To", Address(display_name=one_line(to_name, 120), username=local, domain=domain))
+    msg["Subject"] = _text_header("Subject", one_line(subject, 300))
     msg["Date"] = format_datetime(date or datetime.now(UTC))
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
@@ -88,6 +89,40 @@ def build_message(
     msg.add_alternative(html, subtype="html")
     msg["Content-Language"] = locale  # after the body: set_content() drops Content-* headers
     return msg
+
+
+class _EncodedHeader(str):
+    """A header whose non-ASCII text is encoded here, by `email.header.Header`, not by the policy's folder:
+    Python's folder (3.11–3.14, CPython gh-144156) splits such a text into encoded-words *at* a space and
+    drops it, and RFC 2047 readers ignore the white space between encoded-words, so "hồ sơ" arrived as
+    "hồsơ". `Header` encodes the whole text (spaces inside the encoded-words), each word at most 75
+    characters on lines of at most 76. The value (what `msg[name]` gives back) is the plain text; the
+    email package writes a value with a `name` and `fold()` as it is (email.policy.EmailPolicy)."""
+
+    name: str
+    _suffix: str
+
+    def __new__(cls, name: str, text: str, suffix: str = "") -> _EncodedHeader:
+        self = super().__new__(cls, text + suffix)
+        self.name = name
+        self._suffix = suffix  # ASCII after the encoded text, e.g. " <someone@example.vn>"
+        return self
+
+    def fold(self, *, policy) -> str:
+        text = str(self)[: len(self) - len(self._suffix)]
+        encoded = Header(text, "utf-8", header_name=self.name).encode(maxlinelen=76, linesep=policy.linesep)
+        return f"{self.name}: {encoded}{self._suffix}{policy.linesep}"
+
+
+def _text_header(name: str, text: str) -> str:
+    return text if text.isascii() else _EncodedHeader(name, text)
+
+
+def _address_header(name: str, address: Address) -> Address | str:
+    """One address; a non-ASCII display name is encoded by `_EncodedHeader` (the folder drops spaces there too)."""
+    if address.display_name.isascii():
+        return address
+    return _EncodedHeader(name, address.display_name, f" <{address.addr_spec}>")
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,6 @@ from sqlmodel import Session, col, func, select
 
 from portal import PACKAGE_DIR
 from portal.accounts.models import User
-from portal.accounts.schemas import local_time
 from portal.audit import service as audit
 from portal.i18n import LOCALES, N_, fmt_date, fmt_number, get_translations, ntranslate, translate
 from portal.notify import ports
@@ -169,10 +168,9 @@ def _environment(lang: str) -> Environment:
 
 
 def vn_time(value: datetime | None, lang: str) -> str:
-    """A moment in Vietnam time, e.g. '02/12/2026 09:15 (giờ Việt Nam)'."""
-    if value is None:
-        return ""
-    return translate(lang, "%(when)s (Vietnam time)", when=local_time(value, lang))
+    """A moment in Vietnam time, written the same way as on the pages (`portal.i18n.fmt_date`) and never
+    ambiguous: '09:15, 02/12/2026 (giờ Việt Nam)', '2 December 2026, 09:15 (Vietnam time)'."""
+    return fmt_date(value, lang) or ""
 
 
 @dataclass
