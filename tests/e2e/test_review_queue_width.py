@@ -55,3 +55,26 @@ def test_the_review_queue_fits_the_screen_and_breaks_no_word(browser, live_serve
             assert label == f'"{T(lang, "Status")}"'
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_case_pages_environmental_classification_gives_its_values_room(
+    browser, live_server, screener_account, lang
+):
+    proposal = submit_by_api(live_server, lang)
+    context = browser.new_context(base_url=live_server.base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, lang, screener_account)
+        page.goto(f"/{lang}/review/?applied=1")
+        page.get_by_role("link", name=proposal["reference"], exact=True).click()
+        widths = page.evaluate(
+            """() => [...document.querySelectorAll(".classification dl.facts")].map((dl) => ({
+                 dl: dl.getBoundingClientRect().width,
+                 dd: Math.min(...[...dl.querySelectorAll(":scope > dd")].map((d) => d.getBoundingClientRect().width)),
+               }))"""
+        )
+        assert widths, "no environmental classification on the case page"
+        assert all(w["dd"] >= 0.5 * w["dl"] for w in widths), widths  # was ~175 of ~700 px in Vietnamese
+    finally:
+        context.close()
