@@ -142,3 +142,13 @@ def test_the_history_names_every_action_in_words_never_by_its_code(client, sessi
         assert label != workflow.OTHER_EVENT, action
         assert htmllib.escape(translate(lang, label), quote=False) in history, action
         assert lang == "en" or translate(lang, label) != label, f"{label!r} has no Vietnamese"
+    # who acted: the screener by e-mail, the public by a translated word (audit stores "investor" / "system")
+    audit.record(
+        session, actor=None, actor_label="investor", action="review.answer", object_type="proposal", object_id=p.id
+    )
+    audit.record(session, actor=None, action="review.rescreen", object_type="proposal", object_id=p.id)
+    session.commit()
+    page = client.get(f"/{lang}/review/{p.id}").text
+    history = page[page.index('id="history-title"') : page.index("</ol>", page.index('id="history-title"'))]
+    assert user.email in history
+    assert f"— {translate(lang, 'Investor')} —" in history and f"— {translate(lang, 'System')} —" in history
