@@ -41,7 +41,7 @@ from portal.review.schemas import (
     InvestorWithdrawForm,
     QueueFilters,
 )
-from portal.review.workflow import ACTION_LABELS, STATE_LABELS, IllegalTransition
+from portal.review.workflow import ACTION_LABELS, STATE_LABELS, IllegalTransition, event_label
 from portal.screening import service as screening
 from portal.web import forms as web_forms
 from portal.web.formdata import FormDep
@@ -69,6 +69,7 @@ def _helpers() -> dict:
     return {
         "state_labels": STATE_LABELS,
         "action_labels": ACTION_LABELS,
+        "event_label": event_label,
         "il": intake_labels,
         "local_time": local_time,
         "registry_labels": registry_labels,

@@ -98,7 +98,20 @@ ACTION_LABELS: dict[str, str] = {
     Action.withdraw: N_("Withdraw"),
     "assign": N_("Assign"),
     "rescreen": N_("Screen again"),
+    "comment": N_("Internal comment"),
 }
+#: Audit actions of a case that are not a review step (the case page's history labels them too).
+OTHER_EVENT_LABELS: dict[str, str] = {"proposal.submitted": N_("Proposal submitted")}
+OTHER_EVENT = N_("Other change")
+
+
+def event_label(action: str) -> str:
+    """The msgid naming an audit action in a case's history: `review.<step>` by the step's label
+    (ACTION_LABELS), the proposal's own events by theirs; never the raw dotted code."""
+    domain, _, step = action.partition(".")
+    if domain == "review" and step in ACTION_LABELS:
+        return ACTION_LABELS[step]
+    return OTHER_EVENT_LABELS.get(action, OTHER_EVENT)
 
 
 class IllegalTransition(Exception):

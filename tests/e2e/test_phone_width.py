@@ -28,6 +28,7 @@ PUBLIC_PAGES = [
     "/rules",
     "/registry",
     "/open-data",
+    "/pipeline",
     "/staff/login",
     "/no-such-page",
 ]

@@ -69,3 +69,13 @@ def test_quarters_verdicts_refusals_acceptances_and_median_days(client, session)
         assert quarter in page.text and "<svg" in page.text and "<table>" in page.text
         assert "bí mật" not in page.text  # no company names
         assert f'<td class="num">2</td><td class="num">{median}</td>' in page.text
+    # a quarter without a refusal by rule says so and counts 0 (not an empty cell)
+    q4_vi, q4_en = "Quý 4 2026", "Q4 2026"
+    assert not q4.refused_by_rule
+    for lang, label, words in (
+        ("vi", q4_vi, "không có hồ sơ bị từ chối trong quý"),
+        ("en", q4_en, "no refusal in this quarter"),
+    ):
+        text = client.get(f"/{lang}/pipeline").text
+        refused_table = text[text.index('id="pl-refused"') : text.index('id="pl-accepted"')]
+        assert f'<tr><th scope="row">{label}</th><td>{words}</td><td class="num">0</td></tr>' in refused_table

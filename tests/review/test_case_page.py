@@ -7,10 +7,13 @@ from __future__ import annotations
 import html as htmllib
 import re
 
+import pytest
 from sqlmodel import select
 
+from portal.audit import service as audit
+from portal.i18n import translate
 from portal.intake.models import Proposal
-from portal.review import service
+from portal.review import service, workflow
 from portal.review.models import ReviewMessage
 from tests.conftest import csrf_token
 from tests.factories import login
@@ -116,3 +119,36 @@ def test_a_summary_with_missing_reasons_goes_back_to_the_form(client, session):
     )
     assert response.status_code == 400 and "Confirm the decision" not in response.text
     assert textarea(response.text, "dc-vi") == "Lý do."
+
+
+# every audit action a case records (portal/intake/service.py submit, portal/review/service.py steps)
+CASE_ACTIONS = ["proposal.submitted", "review.assign", "review.comment", "review.rescreen"] + [
+    f"review.{a}" for a in workflow.Action
+]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_history_names_every_action_in_words_never_by_its_code(client, session, lang):
+    user = login(client, session, roles=["screener"])
+    p, _ = make_proposal(session, status="in_review")
+    for action in CASE_ACTIONS:
+        audit.record(session, actor=user, action=action, object_type="proposal", object_id=p.id)
+    session.commit()
+    page = client.get(f"/{lang}/review/{p.id}").text
+    history = page[page.index('id="history-title"') : page.index("</ol>", page.index('id="history-title"'))]
+    assert re.findall(r"\b(?:review|proposal)\.[a-z_]+", history) == []
+    for action in CASE_ACTIONS:
+        label = workflow.event_label(action)
+        assert label != workflow.OTHER_EVENT, action
+        assert htmllib.escape(translate(lang, label), quote=False) in history, action
+        assert lang == "en" or translate(lang, label) != label, f"{label!r} has no Vietnamese"
+    # who acted: the screener by e-mail, the public by a translated word (audit stores "investor" / "system")
+    audit.record(
+        session, actor=None, actor_label="investor", action="review.answer", object_type="proposal", object_id=p.id
+    )
+    audit.record(session, actor=None, action="review.rescreen", object_type="proposal", object_id=p.id)
+    session.commit()
+    page = client.get(f"/{lang}/review/{p.id}").text
+    history = page[page.index('id="history-title"') : page.index("</ol>", page.index('id="history-title"'))]
+    assert user.email in history
+    assert f"— {translate(lang, 'Investor')} —" in history and f"— {translate(lang, 'System')} —" in history

@@ -111,7 +111,7 @@ def test_sortable_columns_and_overdue_marks(client, session):
     page = client.get("/vi/review/", params={"applied": "1", "sort": "clock", "dir": "desc"}).text
     row = re.search(rf"<tr class=\"overdue\">.*?{made[0].reference}.*?</tr>", page, re.S)
     assert row and "Quá hạn" in row.group(0)  # 45 calendar days are more than 15 working days
-    fresh = re.search(rf"<tr>\s*<td>.*?{made[1].reference}.*?</tr>", page, re.S)
+    fresh = re.search(rf"<tr>\s*<td class=\"select\">.*?{made[1].reference}.*?</tr>", page, re.S)
     assert fresh and "Quá hạn" not in fresh.group(0)
     assert 'aria-sort="descending"' in page
 
