@@ -15,7 +15,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from portal import events
 from portal.accounts import routes as accounts
 from portal.alerts import routes as alerts
-from portal.catalogue import routes as catalogue
 from portal.compare import routes as compare
 from portal.dashboard import routes as dashboard
 from portal.db import Database
@@ -50,6 +49,7 @@ from portal.web.pagecache import PageCache, PageCacheMiddleware
 from portal.web.requestlog import RequestLogMiddleware
 from portal.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from portal.wiring import wire
+from portal.zonepages import routes as catalogue
 from search.factory import make_engine
 from search.guard import GuardedEngine
 

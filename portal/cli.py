@@ -46,7 +46,7 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Load the reference data from the resolutions (idempotent)."""
-    from portal.catalogue.seed import seed as run_seed
+    from portal.seeding import seed as run_seed
 
     db = _db()
     with db.write() as session:

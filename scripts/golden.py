@@ -25,9 +25,9 @@ def main() -> int:
     from fastapi.testclient import TestClient
 
     from portal.app import create_app
-    from portal.catalogue.seed import seed
     from portal.db import Database
     from portal.migrate import upgrade
+    from portal.seeding import seed
     from portal.settings import Settings
     from tests.golden import snapshot
 

@@ -172,8 +172,8 @@ def production_argon2(monkeypatch):
 def db_engine(database_url):
     """Migrated and seeded once per session, public-data subscribers wired (as the app and the CLI do);
     tests roll back their own changes."""
-    from portal.catalogue.seed import seed
     from portal.migrate import upgrade
+    from portal.seeding import seed
     from portal.wiring import wire
 
     wire()

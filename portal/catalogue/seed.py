@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from portal.catalogue.models import Sector, Zone, ZoneSector
 from portal.data import load
-from portal.facts.service import seed_facts
 
 SEED_FIELDS = (
     "kind",
@@ -40,8 +39,6 @@ class SeedReport:
     zones_added: int = 0
     zones_updated: int = 0
     zones_kept: int = 0
-    facts_added: int = 0
-    facts_updated: int = 0
 
 
 def seed(session: Session, *, on_change=None) -> SeedReport:
@@ -113,9 +110,6 @@ def seed(session: Session, *, on_change=None) -> SeedReport:
                     )
                 )
     session.flush()
-
-    facts = seed_facts(session)
-    report.facts_added, report.facts_updated = facts.added, facts.updated
     return report
 
 

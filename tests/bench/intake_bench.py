@@ -70,9 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sqlalchemy import text
 
     from portal.app import create_app
-    from portal.catalogue.seed import seed
     from portal.db import Database
     from portal.migrate import upgrade
+    from portal.seeding import seed
     from portal.settings import Settings
 
     upgrade(url)

@@ -1,4 +1,5 @@
-"""Catalogue pages (/{lang}/…) and API (/api/v1/zones…). Thin: parse, call the service, render."""
+"""Catalogue pages (/{lang}/…) and API (/api/v1/zones…), with the public facts and places of each zone. Thin:
+parse, call the services, render."""
 
 from __future__ import annotations
 
