@@ -12,7 +12,7 @@ import builtins
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
@@ -23,8 +23,13 @@ from sqlmodel import Session, col, select
 
 from portal.audit.models import AuditEvent
 
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+
+class Actor(Protocol):
+    """Who acted (an account of portal.accounts; the audit log sits below it and needs only these)."""
+
+    id: int | None
+    email: str
+
 
 MAX_PER_PAGE = 200
 
@@ -50,7 +55,7 @@ def _json(value: dict | None) -> dict | None:
 def record(
     session: Session,
     *,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     object_type: str,
     object_id: str | int | None,
