@@ -157,7 +157,11 @@ def test_a_current_copy_is_answered_304_without_rendering(cached_client, db_engi
     finally:
         event.remove(db_engine, "before_cursor_execute", listener)
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
-    assert statements == []  # nothing read, nothing built
+    # nothing read, nothing built: at most the generation check, which the cache repeats once its re-check
+    # interval has passed (on a loaded machine it can pass between the two requests)
+    generation_check = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+    work = [s for s in statements if not s.startswith(generation_check) and "catalogue_generation" not in s]
+    assert work == [], work
 
 
 def test_a_change_moves_the_pages_etag(cached_client, session):
