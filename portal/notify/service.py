@@ -28,6 +28,7 @@ can reach the server twice, and its Message-ID stays the same so the duplicate i
 from __future__ import annotations
 
 import secrets
+import threading
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -476,8 +477,19 @@ def retry_delay(cfg: MailConfig, attempts: int) -> timedelta:
     return min(timedelta(seconds=cfg.retry_seconds * 2 ** max(0, attempts - 1)), MAX_DELAY)
 
 
-def drain(db: Any, transport: Any, *, cfg: MailConfig, now: datetime | None = None, batch: int = 20) -> DrainResult:
-    """Send what is due, batch by batch, until nothing due is left or a batch failed entirely."""
+def drain(
+    db: Any,
+    transport: Any,
+    *,
+    cfg: MailConfig,
+    now: datetime | None = None,
+    batch: int = 20,
+    stop: threading.Event | None = None,
+) -> DrainResult:
+    """Send what is due, batch by batch, until nothing due is left or a batch failed entirely.
+
+    `stop` (the worker's shutdown): once set, no further message is sent; the claimed rows not yet sent go
+    back to `pending` at once instead of waiting out the lease, so a restart sends them without delay."""
     result = DrainResult()
     now = now or utcnow()
     moment = digest_moment(now, cfg.digest_hour)
@@ -490,7 +502,7 @@ def drain(db: Any, transport: Any, *, cfg: MailConfig, now: datetime | None = No
             compose_digests(w, now=now, cfg=cfg)
     elif not due:
         return result
-    while True:
+    while stop is None or not stop.is_set():
         with db.write() as w:
             stmt = select(Notification).where(_due(now)).order_by(col(Notification.id)).limit(batch)
             if not db.is_sqlite:
@@ -503,7 +515,11 @@ def drain(db: Any, transport: Any, *, cfg: MailConfig, now: datetime | None = No
         if not claimed:
             return result
         delivered = False
-        for row_id, attempts, message in claimed:  # outside any transaction: the SMTP server may be slow
+        for index, (row_id, attempts, message) in enumerate(claimed):  # outside any transaction: SMTP may be slow
+            if stop is not None and stop.is_set():
+                with db.write() as w:
+                    _release(w, [row_id for row_id, _, _ in claimed[index:]])
+                return result
             try:
                 if isinstance(message, Exception):
                     raise message
@@ -518,6 +534,15 @@ def drain(db: Any, transport: Any, *, cfg: MailConfig, now: datetime | None = No
             delivered = delivered or err is None
         if not delivered:
             return result  # the server is down: wait for the backoff rather than hammer it
+    return result
+
+
+def _release(w: Session, row_ids: list[int]) -> None:
+    """Claimed rows this worker will not send (it is stopping): pending again, the claim's attempt undone."""
+    for row in w.exec(select(Notification).where(col(Notification.id).in_(row_ids))).all():
+        if row.status == "sending":
+            row.status, row.claimed_at, row.attempts = "pending", None, max(0, row.attempts - 1)
+            w.add(row)
 
 
 def _record(

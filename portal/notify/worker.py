@@ -73,7 +73,7 @@ class NotifyWorker:
             if self._stop.is_set():
                 return
             try:
-                result = self.drain_now()
+                result = self.drain_now(stop=self._stop)  # a stopping worker hands back what it has not sent
                 if result.errors:
                     log.warning(
                         "e-mail: %d sent, %d to retry, %d failed: %s",

@@ -4,6 +4,7 @@ language, links, both parts; retries with backoff; nothing lost when the server 
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -382,6 +383,42 @@ def test_a_worker_killed_in_a_batch_sends_again_at_most_the_message_in_flight(ap
     assert all(r.status == "sent" and r.attempts == (2 if r.id in ids[2:] else 1) for r in rows(session))
     twice = [mid for mid in set(received) if received.count(mid) > 1]
     assert twice == ([by_id[ids[2]].message_id] if in_flight else [])  # at most the one in flight, same Message-ID
+
+
+class StopsInBatch:
+    """The real SMTP transport; the worker is told to stop (its shutdown) during its `at`-th send."""
+
+    def __init__(self, url: str, *, at: int, stop: threading.Event) -> None:
+        self.real, self.at, self.stop, self.calls = SMTPTransport(url, timeout=5), at, stop, 0
+
+    def send(self, message) -> None:
+        self.calls += 1
+        self.real.send(message)
+        if self.calls == self.at:
+            self.stop.set()
+
+
+def test_a_stopping_worker_hands_back_the_rest_of_its_batch_at_once(app, db, session, smtp):
+    with db.write() as w:
+        queued = [
+            notify.enqueue(w, kind="tracking_links", to=f"s{i}@example.vn", locale="en", context={"items": []})
+            for i in range(5)
+        ]
+        w.flush()
+        ids = [row.id for row in queued]
+    worker = app.state.notify_worker
+    stop = threading.Event()
+    worker._transport = StopsInBatch(smtp.url, at=2, stop=stop)
+    assert worker.drain_now(stop=stop).sent == 2
+    by_id = {r.id: r for r in rows(session)}
+    assert [by_id[i].status for i in ids] == ["sent", "sent", "pending", "pending", "pending"]
+    assert [by_id[i].attempts for i in ids] == [1, 1, 0, 0, 0]  # the claim of the unsent ones is undone
+    assert all(by_id[i].claimed_at is None for i in ids[2:])
+    # no lease to wait out: the next sender (another worker, the restarted one) sends them at once, once each
+    worker._transport = SMTPTransport(smtp.url, timeout=5)
+    assert worker.drain_now().sent == 3
+    received = [m["Message-ID"] for m in smtp.messages]
+    assert sorted(received) == sorted(r.message_id for r in rows(session))
 
 
 def test_a_server_that_never_answers_times_out_and_the_message_waits_for_a_retry(client, csrf, session, app):
