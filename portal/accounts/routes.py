@@ -18,8 +18,10 @@ from portal.accounts.schemas import (
     page_helpers,
     safe_next,
 )
+from portal.audit import labels as audit_labels
 from portal.audit import service as audit
 from portal.audit.service import client_address
+from portal.collation import sort_key
 from portal.db import DatabaseDep, SessionDep
 from portal.i18n import N_, Lang, translate
 from portal.web.formdata import FormDep
@@ -370,8 +372,18 @@ def audit_log(request: Request, lang: Lang, session: SessionDep, admin: AdminUse
             "errors": errors.localize(lang),
             "result": result,
             "users": service.list(session),
-            "actions": audit.distinct_values(session, column="action"),
-            "object_types": audit.distinct_values(session, column="object_type"),
+            "actions": _labelled(audit.distinct_values(session, column="action"), audit_labels.action_label, lang),
+            "object_types": _labelled(
+                audit.distinct_values(session, column="object_type"), audit_labels.object_type_label, lang
+            ),
+            "action_label": audit_labels.action_label,
+            "object_type_label": audit_labels.object_type_label,
             **page_helpers(),
         },
     )
+
+
+def _labelled(codes: list[str], label, lang: str) -> list[tuple[str, str]]:
+    """(code, label in `lang`) for a filter menu, in the language's collation order."""
+    pairs = [(code, translate(lang, label(code))) for code in codes]
+    return sorted(pairs, key=lambda pair: sort_key(pair[1], lang))
