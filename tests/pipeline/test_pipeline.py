@@ -79,3 +79,19 @@ def test_quarters_verdicts_refusals_acceptances_and_median_days(client, session)
         text = client.get(f"/{lang}/pipeline").text
         refused_table = text[text.index('id="pl-refused"') : text.index('id="pl-accepted"')]
         assert f'<tr><th scope="row">{label}</th><td>{words}</td><td class="num">0</td></tr>' in refused_table
+
+
+def test_the_wide_first_table_names_every_figure_for_its_phone_cards(client, session):
+    """On a phone the seven-column table becomes one card per quarter (static/css/portal.css, cards-phone):
+    each figure carries its column's name, in the page's language."""
+    make_proposal(session, company="Công ty E")
+    session.commit()
+    for lang, received in (("vi", "Đã nhận"), ("en", "Received")):
+        text = client.get(f"/{lang}/pipeline").text
+        first = text[text.index('id="pl-received"') : text.index('id="pl-refused"')]
+        assert 'class="figure-wide"' in first and '<table class="cards-phone">' in first
+        body = first[first.index("<tbody>") : first.index("</tbody>")]
+        cells = body.count("<td")
+        headers = first[first.index("<thead>") : first.index("</thead>")].count('<th scope="col"')
+        assert cells == body.count("data-label=") == headers - 1  # every figure, the quarter is the card's title
+        assert f'data-label="{received}"' in body
