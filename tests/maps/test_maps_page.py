@@ -101,3 +101,17 @@ def test_zone_editor_has_a_map_to_click_opened_at_the_commune_point(client, sess
     assert "/static/js/locate.js" in html and 'id="f-lat"' in html and 'id="f-lon"' in html
     script = client.get("/static/js/locate.js").text
     assert "http" not in script and "toFixed(5)" in script
+
+
+@pytest.mark.parametrize("lang, words", [("vi", "chưa công bố"), ("en", "not published")])
+def test_the_zone_table_says_not_published_once_and_scrolls_in_its_box(client, lang, words):
+    text = client.get(f"/{lang}/map").text
+    tables = re.findall(
+        r'<div class="table-scroll">\s*<table class="zones">(.*?)</table>\s*</div>\s*<p class="small">(.*?)</p>',
+        text,
+        re.S,
+    )
+    assert tables, "the zone table is not in its scroll box with its note"
+    for body, note in tables:
+        assert words not in body and '<span class="unknown">—</span>' in body  # a dash in the cells
+        assert note == f"“—”: {words}."  # said once, under the table
