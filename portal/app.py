@@ -20,6 +20,7 @@ from portal.dashboard import routes as dashboard
 from portal.db import Database
 from portal.enquiries import routes as enquiries
 from portal.facts import routes as facts
+from portal.housekeeping import Housekeeper
 from portal.i18n import negotiate
 from portal.intake import precheck
 from portal.intake import routes as intake
@@ -131,6 +132,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     worker = make_search_worker(settings, database)
     events.after_commit(database, worker.kick)  # woken after commits that changed public data
     mailer = make_notify_worker(settings, database)
+    keeper = Housekeeper(
+        database, interval=settings.housekeeping_seconds or 3600.0, enabled=settings.housekeeping_seconds > 0
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -139,7 +143,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_count
         worker.start()
         mailer.start()
+        keeper.start()
         yield
+        keeper.stop()
         mailer.stop()
         worker.stop()
 

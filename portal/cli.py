@@ -1,5 +1,5 @@
-"""`portal` command line: serve | migrate | seed | bootstrap | reindex | backup | restore | routes, and the
-domains' commands (createuser | users | screen | import | export | send-mail | demo-data)."""
+"""`portal` command line: serve | migrate | seed | bootstrap | reindex | backup | restore | housekeeping | routes,
+and the domains' commands (createuser | users | screen | import | export | send-mail | demo-data)."""
 
 from __future__ import annotations
 
@@ -132,6 +132,16 @@ def log_config() -> dict:
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["portal"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
+
+
+@app.command()
+def housekeeping() -> None:
+    """Delete what must not be kept (expired sessions and import previews, land alerts nobody confirmed); the
+    server also does it every hour (PORTAL_HOUSEKEEPING_SECONDS)."""
+    from portal import housekeeping as jobs
+
+    for name, deleted in jobs.run(_db()).items():
+        typer.echo(f"{name}: {deleted} deleted")
 
 
 @app.command()

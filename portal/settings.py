@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     mail_from: str = ""  # e.g. "Cổng đầu tư <noreply@example.vn>"; empty → noreply@<host of base_url>
     mail_dir: Path | None = None  # None → <var_dir>/mail
     notify_worker: Literal["thread", "manual"] = "thread"  # manual: tests send the outbox themselves
+    housekeeping_seconds: float = 3600.0  # the scheduled purges (portal/housekeeping.py); 0: only `portal housekeeping`
     notify_max_attempts: int = 8  # then the message is listed as failed for an admin to send again
     notify_retry_seconds: float = 60.0  # first retry after a failed send; doubled each time, at most 6 hours
     notify_digest_hour: int = Field(default=8, ge=0, le=23)  # daily digest of new submissions, Vietnam time
