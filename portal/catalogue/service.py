@@ -141,6 +141,20 @@ NAME_SORTS = {
 }
 
 
+#: the columns the zone list page shows of each zone (rows, not Zone objects: `list_zones(columns=…)`)
+ZONE_LIST_COLUMNS = (
+    Zone.id,
+    Zone.slug,
+    Zone.kind,
+    Zone.name_vi,
+    Zone.name_en,
+    Zone.locality,
+    Zone.status,
+    Zone.total_area_ha,
+    Zone.industrial_land_ha,
+)
+
+
 def list_zones(
     session: Session,
     *,
@@ -149,7 +163,12 @@ def list_zones(
     page: int = 1,
     per_page: int = PAGE_SIZE,
     include_unpublished: bool = False,
+    columns: tuple | None = None,
 ) -> ZonePage:
+    """One page of the zones matching `filters`, with the total, the facets and the page's land figures.
+    `columns`: the page's zones as rows of these columns (id, total_area_ha and industrial_land_ha among
+    them, for the land figures) instead of Zone objects."""
+    what = columns if columns is not None else (Zone,)
     conds = _conditions(filters, include_unpublished=include_unpublished)
     # One grouped query gives the total and the three facets: the zones matching every filter but kind,
     # status and locality, counted per (kind, status, locality); each facet then applies the other two.
@@ -183,10 +202,10 @@ def list_zones(
         names = select(Zone.id, Zone.slug, getattr(Zone, f"name_{lang}"), Zone.kind).where(*conds)
         matching = sorted(session.exec(names).all(), key=NAME_SORTS[sort](lang))
         ids = [row.id for row in matching[(page - 1) * per_page : page * per_page]]
-        by_id = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(ids))).all()} if ids else {}
+        by_id = {z.id: z for z in session.exec(select(*what).where(col(Zone.id).in_(ids))).all()} if ids else {}
         zones = [by_id[i] for i in ids]
     else:
-        stmt = select(Zone).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
+        stmt = select(*what).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
         zones = list(session.exec(stmt).all())
     return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
 

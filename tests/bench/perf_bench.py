@@ -3,6 +3,7 @@ not a test). Every figure is printed beside a bare FastAPI page measured in the 
 
     .venv/bin/python tests/bench/perf_bench.py [--duration 4] [--zones 2000] [--plots 50000]
                                                [--code DIR] [--threads N] [--skip-scale] [--skip-threads]
+                                               [--only-lean [--before DIR]]
 
 Servers: uvicorn subprocesses on 127.0.0.1, one worker each, the same flags (tests/servers.py): the bare
 app, the portal on the seeded data (SQLite WAL, local FTS5 search) with the page cache on and off, and
@@ -21,6 +22,10 @@ and the server's RSS before and after.
 
 `--code DIR` serves the portal package found in DIR (e.g. `git archive main | tar -x -C DIR`) while the
 synthetic catalogue is still made by this checkout's `portal demo-data`: the "before" run of a change.
+
+`--only-lean` runs the bare page and section 2 only (uncached zone list and zone page, 1 and 16 connections);
+with `--before DIR` it serves DIR's code and this checkout's in turn, each load run of one after the same
+run of the other (before and after measured side by side on a loaded machine).
 """
 
 from __future__ import annotations
@@ -307,10 +312,37 @@ def loadavg() -> str:
 
 def line(label: str, run: Run, bare: Run) -> str:
     return (
-        f"  {label:<34} {run.rps:8.1f} req/s {run.rps / bare.rps:6.3f}× bare   p50 {run.p50:7.1f} ms  "
+        f"  {label:<40} {run.rps:8.1f} req/s {run.rps / bare.rps:6.3f}× bare   p50 {run.p50:7.1f} ms  "
         f"p99 {run.p99:7.1f} ms   CPU {run.cpu_ms:6.2f} ms/req ({run.cpu_ms / bare.cpu_ms:5.1f}× bare)   "
         f"n={run.requests} bad={run.bad}"
     )
+
+
+def uncached_pages(work: Path, seeded_url: str, code: Path, before: Path | None, env: dict, args, bare) -> None:
+    """Section 2 alone: the uncached zone list and zone page at 1 and 16 connections; with `before`, that code's
+    server beside this one's, each run of one followed by the same run of the other."""
+    codes = [("before", before), ("after", code)] if before else [("", code)]
+    servers = []
+    for i, (name, folder) in enumerate(codes):
+        server = LiveServer(
+            seeded_url if i == 0 else sqlite_url(work / f"seeded-{name}"),
+            workdir=work / ("seeded" if i == 0 else f"seeded-{name}"),
+            extra_env={**env, "PORTAL_PAGE_CACHE": "false"},
+            code_dir=folder,
+            nodelay=True,
+        )
+        servers.append((name, server.start()))
+    try:
+        slugs, _ = catalogue(servers[0][1])
+        print("\n2. uncached pages (PORTAL_PAGE_CACHE=false)" + (f"; before = {before}" if before else ""))
+        for label, path in (("zone list /vi/zones", "/vi/zones"), ("zone page", f"/vi/zones/{slugs[0]}")):
+            for conns, base in ((1, bare[0]), (16, bare[1])):
+                for name, server in servers:
+                    run = load(server, [get(path)], connections=conns, duration=args.duration)
+                    print(line(f"{label}, {conns} conn {name}".rstrip(), run, base))
+    finally:
+        for _name, server in servers:
+            server.close()
 
 
 def main() -> int:
@@ -322,6 +354,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="PORTAL_THREADS for the portal servers (0: default)")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-threads", action="store_true")
+    parser.add_argument("--only-lean", action="store_true", help="the bare page and section 2 only")
+    parser.add_argument("--before", type=Path, help="with --only-lean: the code to measure beside --code")
     args = parser.parse_args()
     code = args.code.resolve()
     env = {"PORTAL_THREADS": str(args.threads)} if args.threads else {}
@@ -349,6 +383,11 @@ def main() -> int:
         print(f"  16 connections {bare16.rps:8.1f} req/s   CPU {bare16.cpu_ms:.3f} ms/req   p50 {bare16.p50:.2f} ms")
 
         seeded_url = sqlite_url(work / "seeded")
+        if args.only_lean:
+            before = args.before.resolve() if args.before else None
+            uncached_pages(work, seeded_url, code, before, env, args, (bare1, bare16))
+            print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
+            return 0
         cached = LiveServer(seeded_url, workdir=work / "seeded", extra_env=env, code_dir=code, nodelay=True)
         with cached:
             slugs, localities = catalogue(cached)
