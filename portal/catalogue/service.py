@@ -372,6 +372,11 @@ def sector_infos(session: Session) -> tuple[SectorInfo, ...]:
     return per_generation(session, "sectors", build)
 
 
+def sectors_by_code(session: Session) -> dict[str, SectorInfo]:
+    """Every sector (plain data) by its code, built once per catalogue generation."""
+    return per_generation(session, "sectors_by_code", lambda s: {x.code: x for x in sector_infos(s)})
+
+
 def known_values(session: Session) -> dict[str, set[str]]:
     """Allowed filter values (for validating query strings), read once per catalogue generation."""
 

@@ -128,7 +128,7 @@ def form_context(session, lang: str, values: dict[str, Any] | None = None, error
     if values.get("_filtering"):
         matches = service.matching_sectors(session, values.get("sector_filter") or "")
     return {
-        "all_sectors": catalogue.list_sectors(session),
+        "all_sectors": catalogue.sector_infos(session),
         "zones": service.published_zones(session),
         "labels": labels,
         "zone_labels": catalogue_labels,

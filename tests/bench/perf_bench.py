@@ -4,6 +4,7 @@ not a test). Every figure is printed beside a bare FastAPI page measured in the 
     .venv/bin/python tests/bench/perf_bench.py [--duration 4] [--zones 2000] [--plots 50000]
                                                [--code DIR] [--threads N] [--skip-scale] [--skip-threads]
                                                [--only-lean [--before DIR]]
+                                               [--only-mix]
 
 Servers: uvicorn subprocesses on 127.0.0.1, one worker each, the same flags (tests/servers.py): the bare
 app, the portal on the seeded data (SQLite WAL, local FTS5 search) with the page cache on and off, and
@@ -14,7 +15,10 @@ this machine. The client shares the 2 cores with the server, so requests/s under
 honest figure is the server's CPU per request, read from /proc/<pid>/stat (utime + stime) before and after
 each run, divided by the requests answered.
 
-Printed: load average (start and end); 1. the visitor mix (some 110 URLs) with the page cache on and off;
+Printed: load average (start and end); 1. the visitor mix (some 110 URLs) with the page cache on and off,
+each followed by its URL kinds (zone pages, lists, search, forms, ...) run alone: CPU ms per request and
+the kind's share of the mix's CPU (its CPU per request times its URLs in the mix); `--only-mix` runs only
+the bare page and this section;
 2. the uncached zone list and zone page at 1 and 16 connections; 3. the thread pool (PORTAL_THREADS 1, 2,
 4, 8) on the uncached zone list at 16 connections; 4. the scale table: every public page, API and export
 on the seeded data (21 zones) and on the synthetic catalogue, p50 ms, CPU ms, bytes, time to first byte,
@@ -272,6 +276,47 @@ def visitor_mix(slugs: list[str], localities: list[str]) -> list[Request]:
     return mix
 
 
+KINDS = (
+    ("zone page", lambda p: p.startswith(("/vi/zones/", "/en/zones/"))),
+    ("zone list", lambda p: p.startswith(("/vi/zones", "/en/zones"))),
+    ("home, sectors, rules", lambda p: p.split("?")[0] in ("/vi/", "/en/", "/vi/sectors", "/en/sectors", "/vi/rules")),
+    ("search page", lambda p: "/search?" in p and not p.startswith("/api/")),
+    ("map, targets", lambda p: p.endswith(("/map", "/targets"))),
+    ("compare", lambda p: p.startswith("/vi/compare")),
+    ("forms (match, precheck, proposal)", lambda p: p.endswith(("/match", "/precheck", "/proposals/new"))),
+    ("registry, pipeline, open data", lambda p: p.endswith(("/registry", "/pipeline", "/open-data"))),
+    ("API search", lambda p: p.startswith("/api/v1/search")),
+    ("API exports", lambda p: p.startswith("/api/v1/") and "." in p.split("?")[0].rsplit("/", 1)[1]),
+    ("API (other GET)", lambda p: p.startswith("/api/")),
+)
+
+
+def kind_of(req: Request) -> str:
+    method, path, _ = req
+    if method == "POST":
+        return "POST " + path
+    return next(label for label, test in KINDS if test(path))
+
+
+def by_kind(server: LiveServer, mix: list[Request], run: Run, *, duration: float) -> list[str]:
+    """Each URL kind of the mix run alone (16 connections, after one pass): CPU ms per request, and its
+    share of the mix's CPU (CPU per request × the kind's URLs in the mix, over the sum of those)."""
+    groups: dict[str, list[Request]] = {}
+    for req in mix:
+        groups.setdefault(kind_of(req), []).append(req)
+    runs = {kind: load(server, reqs, connections=16, duration=duration, warm_all=True) for kind, reqs in groups.items()}
+    total = sum(runs[k].cpu_ms * len(reqs) for k, reqs in groups.items())
+    out = [f"    {'URL kind':<36} {'URLs':>4}  {'CPU ms/req':>10}  {'share of CPU':>12}  {'req/s alone':>11}"]
+    for kind, reqs in sorted(groups.items(), key=lambda kv: -runs[kv[0]].cpu_ms * len(kv[1])):
+        r = runs[kind]
+        out.append(
+            f"    {kind:<36} {len(reqs):4d}  {r.cpu_ms:10.2f}  {100 * r.cpu_ms * len(reqs) / total:11.1f}%  "
+            f"{r.rps:11.1f}{'  bad=' + str(r.bad) if r.bad else ''}"
+        )
+    out.append(f"    (mix as measured: {run.cpu_ms:.2f} ms/req; kinds weighted: {total / len(mix):.2f} ms/req)")
+    return out
+
+
 def scale_requests(slugs: list[str]) -> list[tuple[str, Request]]:
     first = slugs[0]
     pages = [
@@ -356,7 +401,11 @@ def main() -> int:
     parser.add_argument("--skip-threads", action="store_true")
     parser.add_argument("--only-lean", action="store_true", help="the bare page and section 2 only")
     parser.add_argument("--before", type=Path, help="with --only-lean: the code to measure beside --code")
+    parser.add_argument("--only-mix", action="store_true", help="only the bare page and the visitor mix (section 1)")
+    parser.add_argument("--kind-duration", type=float, default=2.0, help="seconds per URL kind in section 1")
     args = parser.parse_args()
+    if args.only_mix:
+        args.skip_scale = args.skip_threads = True
     code = args.code.resolve()
     env = {"PORTAL_THREADS": str(args.threads)} if args.threads else {}
     print(f"perf bench — code: {code}; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
@@ -393,13 +442,9 @@ def main() -> int:
             slugs, localities = catalogue(cached)
             mix = visitor_mix(slugs, localities)
             print(f"\n1. visitor mix: {len(mix)} URLs, 16 connections, seeded data ({len(slugs)} zones)")
-            print(
-                line(
-                    "page cache on",
-                    load(cached, mix, connections=16, duration=args.duration * 2, warm_all=True),
-                    bare16,
-                )
-            )
+            run = load(cached, mix, connections=16, duration=args.duration * 2, warm_all=True)
+            print(line("page cache on", run, bare16))
+            print("\n".join(by_kind(cached, mix, run, duration=args.kind_duration)))
         uncached = LiveServer(
             seeded_url,
             workdir=work / "seeded",
@@ -409,13 +454,12 @@ def main() -> int:
         )
         uncached._bootstrapped = True  # the same database, already bootstrapped
         with uncached:
-            print(
-                line(
-                    "page cache off",
-                    load(uncached, mix, connections=16, duration=args.duration * 2, warm_all=True),
-                    bare16,
-                )
-            )
+            run = load(uncached, mix, connections=16, duration=args.duration * 2, warm_all=True)
+            print(line("page cache off", run, bare16))
+            print("\n".join(by_kind(uncached, mix, run, duration=args.kind_duration)))
+            if args.only_mix:
+                print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
+                return 0
             print("\n2. uncached pages (PORTAL_PAGE_CACHE=false)")
             for label, path in (("zone list /vi/zones", "/vi/zones"), ("zone page", f"/vi/zones/{slugs[0]}")):
                 for conns, bare in ((1, bare1), (16, bare16)):
