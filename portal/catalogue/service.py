@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func, union
+from sqlalchemy import case, func, union
 from sqlmodel import Session, col, select
 
 from portal.catalogue import ports
@@ -45,17 +45,25 @@ def bounded_ids(zone_ids: list[int]) -> list[int] | None:
 
 
 def _plot_sums(session: Session, zone_ids: list[int] | None) -> dict[int, dict[str, float]]:
+    """zone id → its plots' count, area and the area available and leased (one row per zone)."""
     out: dict[int, dict[str, float]] = {}
     if zone_ids is not None and not zone_ids:
         return out
-    stmt = select(Plot.zone_id, Plot.status, func.sum(Plot.area_ha), func.count())
+
+    def area(status: str):
+        return func.coalesce(func.sum(case((col(Plot.status) == status, Plot.area_ha))), 0.0)
+
+    stmt = select(
+        Plot.zone_id,
+        func.count(),
+        func.coalesce(func.sum(Plot.area_ha), 0.0),
+        area(PlotStatus.available),
+        area(PlotStatus.leased),
+    )
     if zone_ids is not None:
         stmt = stmt.where(col(Plot.zone_id).in_(zone_ids))
-    rows = session.exec(stmt.group_by(Plot.zone_id, Plot.status)).all()
-    for zone_id, status, area, count in rows:
-        sums = out.setdefault(zone_id, {"count": 0})
-        sums[status] = float(area or 0)
-        sums["count"] += count
+    for zone_id, count, total, available, leased in session.exec(stmt.group_by(Plot.zone_id)).all():
+        out[zone_id] = {"count": count, "area": float(total), "available": float(available), "leased": float(leased)}
     return out
 
 
@@ -73,12 +81,12 @@ def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
     for zone in zones:
         sums = plots.get(zone.id, {})
         count = int(sums.get("count", 0))
-        plots_ha = sum(v for k, v in sums.items() if k != "count") if count else None
+        plots_ha = sums["area"] if count else None
         leased = None
         if count or zone.id in extra:
-            leased = sums.get(PlotStatus.leased, 0.0) + extra.get(zone.id, 0.0)
+            leased = sums.get("leased", 0.0) + extra.get(zone.id, 0.0)
         if count:
-            available = sums.get(PlotStatus.available, 0.0)
+            available = sums["available"]
         elif zone.industrial_land_ha is not None and leased is not None:
             available = max(zone.industrial_land_ha - leased, 0.0)
         else:
@@ -220,6 +228,12 @@ def all_zones(session: Session, *, include_unpublished: bool = False) -> list[Zo
     stmt = select(Zone).order_by(Zone.kind, Zone.slug)
     if not include_unpublished:
         stmt = stmt.where(Zone.published == True)  # noqa: E712
+    return list(session.exec(stmt).all())
+
+
+def published_rows(session: Session, *columns) -> list:
+    """`columns` of every published zone, as rows (no zone object), by kind and slug."""
+    stmt = select(*columns).where(col(Zone.published).is_(True)).order_by(Zone.kind, Zone.slug)
     return list(session.exec(stmt).all())
 
 

@@ -5,6 +5,7 @@ not a test). Every figure is printed beside a bare FastAPI page measured in the 
                                                [--code DIR] [--threads N] [--skip-scale] [--skip-threads]
                                                [--only-lean [--before DIR]]
                                                [--only-mix]
+                                               [--only-scale [--pages LABEL,...] [--before DIR]]
 
 Servers: uvicorn subprocesses on 127.0.0.1, one worker each, the same flags (tests/servers.py): the bare
 app, the portal on the seeded data (SQLite WAL, local FTS5 search) with the page cache on and off, and
@@ -30,6 +31,11 @@ synthetic catalogue is still made by this checkout's `portal demo-data`: the "be
 `--only-lean` runs the bare page and section 2 only (uncached zone list and zone page, 1 and 16 connections);
 with `--before DIR` it serves DIR's code and this checkout's in turn, each load run of one after the same
 run of the other (before and after measured side by side on a loaded machine).
+
+`--only-scale` runs the bare page and the scale table on the synthetic catalogue only (no seeded column);
+`--pages match,targets` keeps the rows whose label contains one of the words; with `--before DIR` it serves
+DIR's code and this checkout's on the same synthetic database, each page measured on one server and then the
+other (before and after side by side, on the same load).
 """
 
 from __future__ import annotations
@@ -329,6 +335,7 @@ def scale_requests(slugs: list[str]) -> list[tuple[str, Request]]:
         ("map", get("/vi/map")),
         ("targets", get("/vi/targets")),
         ("compare", get("/vi/compare?zones=" + ",".join(slugs[:3]))),
+        ("match form", get("/vi/match")),
         ("match page", get("/vi/match?sectors=1020&land_ha=5")),
         ("open data", get("/vi/open-data")),
         ("sitemap", get("/sitemap.xml")),
@@ -390,6 +397,51 @@ def uncached_pages(work: Path, seeded_url: str, code: Path, before: Path | None,
             server.close()
 
 
+def scale_only(work: Path, code: Path, before: Path | None, env: dict, args, bare: Run) -> None:
+    """The scale table alone, on the synthetic catalogue: with `before`, that code's server beside this
+    checkout's on the same database (and search index), each page on one and then on the other."""
+    synth_url = sqlite_url(work / "synthetic")
+    environ = {**env, "PORTAL_PAGE_CACHE": "false"}
+    codes = [("before", before), ("after", code)] if before else [("", code)]
+    servers = [
+        LiveServer(synth_url, workdir=work / "synthetic", bootstrap=False, extra_env=environ, code_dir=c, nodelay=True)
+        for _name, c in codes
+    ]
+    t = time.perf_counter()
+    made = run_cli(
+        ["demo-data", "--zones", str(args.zones), "--plots", str(args.plots), "--database-url", synth_url],
+        servers[-1].environ,
+        timeout=900,
+    )
+    print(f"\n   {made.stdout.strip()} ({time.perf_counter() - t:.0f} s)")
+    wanted = [w.strip() for w in (args.pages or "").split(",") if w.strip()]
+    try:
+        for server in servers:
+            server.start()
+        slugs, _ = catalogue(servers[0])
+        rows = [(label, req) for label, req in scale_requests(slugs) if not wanted or any(w in label for w in wanted)]
+        print(
+            f"\n4. scale table, uncached, 1 connection: synthetic ({args.zones} zones / {args.plots} plots)"
+            + (f"; before = {before}" if before else "")
+            + f". ×bare = bare p50 ({bare.p50:.2f} ms) / page p50"
+        )
+        print(
+            f"  {'':<20} {'':>6} | {'p50':>9} {'TTFB':>7} {'CPU':>8} {'KB':>8} {'×bare':>7} "
+            f"{'RSS MB before→after':>20} status"
+        )
+        for label, req in rows:
+            for (name, _c), server in zip(codes, servers, strict=True):
+                r0 = rss_mb(server.proc.pid)
+                b = repeat(server, req, budget=2.0)
+                print(
+                    f"  {label:<20} {name:>6} | {b.p50:7.1f}ms {b.ttfb:5.1f}ms {b.cpu_ms:6.1f}ms {b.bytes / 1024:8.1f} "
+                    f"{bare.p50 / b.p50:7.4f} {r0:8.0f} → {rss_mb(server.proc.pid):6.0f}        {b.status}"
+                )
+    finally:
+        for server in servers:
+            server.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per load run")
@@ -400,9 +452,11 @@ def main() -> int:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-threads", action="store_true")
     parser.add_argument("--only-lean", action="store_true", help="the bare page and section 2 only")
-    parser.add_argument("--before", type=Path, help="with --only-lean: the code to measure beside --code")
+    parser.add_argument("--before", type=Path, help="with --only-lean or --only-scale: the code measured beside --code")
     parser.add_argument("--only-mix", action="store_true", help="only the bare page and the visitor mix (section 1)")
     parser.add_argument("--kind-duration", type=float, default=2.0, help="seconds per URL kind in section 1")
+    parser.add_argument("--only-scale", action="store_true", help="the bare page and the synthetic scale table only")
+    parser.add_argument("--pages", default="", help="with --only-scale: rows whose label holds one of these words")
     args = parser.parse_args()
     if args.only_mix:
         args.skip_scale = args.skip_threads = True
@@ -431,6 +485,10 @@ def main() -> int:
         print(f"  1 connection   {bare1.rps:8.1f} req/s   CPU {bare1.cpu_ms:.3f} ms/req   p50 {bare1.p50:.2f} ms")
         print(f"  16 connections {bare16.rps:8.1f} req/s   CPU {bare16.cpu_ms:.3f} ms/req   p50 {bare16.p50:.2f} ms")
 
+        if args.only_scale:
+            scale_only(work, code, args.before.resolve() if args.before else None, env, args, bare1)
+            print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
+            return 0
         seeded_url = sqlite_url(work / "seeded")
         if args.only_lean:
             before = args.before.resolve() if args.before else None
