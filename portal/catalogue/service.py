@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 
 from sqlalchemy import case, func, union
@@ -72,19 +74,21 @@ def extra_leased(session: Session, zone_ids: list[int] | None) -> dict[int, floa
     return ports.leased_outside_plots(session, zone_ids)
 
 
-def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
-    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
-    ids = bounded_ids([z.id for z in zones if z.id is not None])
-    plots = _plot_sums(session, ids)
-    extra = extra_leased(session, ids)
-    out = {}
-    for zone in zones:
-        sums = plots.get(zone.id, {})
+@dataclass(frozen=True)
+class LandSums:
+    """Plot sums (zone id → status → ha, and "count") and leased land outside plots (zone id → ha) of some
+    zones, or of every zone: `of(zone)` makes a zone's LandFigures from them."""
+
+    plots: dict[int, dict[str, float]]
+    extra: dict[int, float]
+
+    def of(self, zone) -> LandFigures:
+        sums = self.plots.get(zone.id, {})
         count = int(sums.get("count", 0))
         plots_ha = sums["area"] if count else None
         leased = None
-        if count or zone.id in extra:
-            leased = sums.get("leased", 0.0) + extra.get(zone.id, 0.0)
+        if count or zone.id in self.extra:
+            leased = sums.get("leased", 0.0) + self.extra.get(zone.id, 0.0)
         if count:
             available = sums["available"]
         elif zone.industrial_land_ha is not None and leased is not None:
@@ -93,10 +97,19 @@ def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
             available = None
         leasable = zone.industrial_land_ha if zone.industrial_land_ha is not None else plots_ha
         fill = (leased / leasable) if (leased is not None and leasable) else None
-        out[zone.id] = LandFigures(
-            zone.total_area_ha, zone.industrial_land_ha, plots_ha, leased, available, fill, count
-        )
-    return out
+        return LandFigures(zone.total_area_ha, zone.industrial_land_ha, plots_ha, leased, available, fill, count)
+
+
+def land_sums(session: Session, zone_ids: list[int] | None) -> LandSums:
+    """The sums behind the land figures of `zone_ids` (a bounded list), or of every zone (None): two
+    grouped queries whatever the catalogue's size."""
+    return LandSums(_plot_sums(session, zone_ids), extra_leased(session, zone_ids))
+
+
+def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
+    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
+    sums = land_sums(session, bounded_ids([z.id for z in zones if z.id is not None]))
+    return {zone.id: sums.of(zone) for zone in zones}
 
 
 @dataclass
@@ -237,6 +250,24 @@ def published_rows(session: Session, *columns) -> list:
     return list(session.exec(stmt).all())
 
 
+def iter_zones(session: Session, *, batch: int = 500) -> Iterator[Zone]:
+    """Every published zone in `all_zones` order, read `batch` rows per round trip (constant memory): for
+    the streamed exports. Read what else they need (`land_sums(session, None)`, `all_zone_sectors`,
+    `zone_slugs`) before iterating."""
+    stmt = (
+        select(Zone)
+        .where(Zone.published == True)  # noqa: E712
+        .order_by(Zone.kind, Zone.slug)
+        .execution_options(yield_per=batch)
+    )
+    yield from session.exec(stmt)
+
+
+def zone_slugs(session: Session) -> dict[int, str]:
+    """id → slug of every zone (two plain columns): the parents' slugs of a whole-catalogue export."""
+    return dict(session.exec(select(Zone.id, Zone.slug)).all())
+
+
 def parent_slugs(session: Session, zones: list) -> dict[int, str]:
     """id → slug of the zones' parents (ids and slugs only; no zone object is built)."""
     ids = sorted({z.parent_id for z in zones if z.parent_id is not None})
@@ -268,6 +299,17 @@ def get_zone(session: Session, *, slug: str, include_unpublished: bool = False) 
     if not include_unpublished:
         stmt = stmt.where(Zone.published == True)  # noqa: E712
     return session.exec(stmt).first()
+
+
+def all_zone_sectors(session: Session) -> defaultdict[int, list[SectorInfo]]:
+    """zone id → its priority sectors by code, for every zone (one query; a zone without any: [])."""
+    by_code = {s.code: s for s in sector_infos(session)}
+    out: defaultdict[int, list[SectorInfo]] = defaultdict(list)
+    stmt = select(ZoneSector.zone_id, ZoneSector.sector_code).order_by(ZoneSector.sector_code)
+    for zone_id, code in session.exec(stmt).all():
+        if code in by_code:
+            out[zone_id].append(by_code[code])
+    return out
 
 
 def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[SectorInfo]]:

@@ -6,6 +6,7 @@ not a test). Every figure is printed beside a bare FastAPI page measured in the 
                                                [--only-lean [--before DIR]]
                                                [--only-mix]
                                                [--only-scale [--pages LABEL,...] [--before DIR]]
+                                               [--only-exports [--code BEFORE --code AFTER]]
 
 Servers: uvicorn subprocesses on 127.0.0.1, one worker each, the same flags (tests/servers.py): the bare
 app, the portal on the seeded data (SQLite WAL, local FTS5 search) with the page cache on and off, and
@@ -36,6 +37,13 @@ run of the other (before and after measured side by side on a loaded machine).
 `--pages match,targets` keeps the rows whose label contains one of the words; with `--before DIR` it serves
 DIR's code and this checkout's on the same synthetic database, each page measured on one server and then the
 other (before and after side by side, on the same load).
+
+`--only-exports`: only the bare page and the exports table: every export (zones, plots, sectors, registry)
+on a synthetic catalogue, once per `--code` given (repeat it, oldest first: `--code /tmp/before --code .`),
+in the same run: the first code's `portal demo-data` makes the catalogue, every later code serves a copy of it
+brought up to date by its own `portal migrate` (the same rows, so the same bodies are expected): p50, time to first
+byte, server CPU, size, the server's RSS before, its peak growth (VmHWM) while answering, and whether the
+body is byte for byte the first code's.
 """
 
 from __future__ import annotations
@@ -89,9 +97,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / HZ  # utime, stime (fields 14 and 15 of stat)
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """The process's resident memory (`VmRSS`) or its peak so far (`VmHWM`), MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -354,6 +363,92 @@ def scale_requests(slugs: list[str]) -> list[tuple[str, Request]]:
     return pages
 
 
+EXPORTS = [
+    "/api/v1/zones.csv",
+    "/api/v1/zones.json",
+    "/api/v1/zones.geojson",
+    "/api/v1/plots.csv",
+    "/api/v1/plots.json",
+    "/api/v1/plots.geojson",
+    "/api/v1/sectors.csv",
+    "/api/v1/sectors.json",
+    "/api/v1/registry.csv",
+    "/api/v1/registry.json",
+]
+
+
+def body_digest(server: LiveServer, path: str) -> str:
+    import hashlib
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    conn.request("GET", path)
+    data = conn.getresponse().read()
+    conn.close()
+    # the zones' URLs name the server's base URL (its port): the same body on another port hashes the same
+    data = data.replace(f"127.0.0.1:{server.port}".encode(), b"127.0.0.1:PORT")
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def exports_table(args, codes: list[Path], env: dict, work: Path, bare_ms: float) -> None:
+    """Every export on a synthetic catalogue, once per code folder (the first makes it, the others serve a
+    migrated copy), in this run."""
+    results: dict[Path, list] = {}
+    made_by = None
+    for n, code in enumerate(codes):
+        url = sqlite_url(work / f"synthetic-{n}")
+        server = LiveServer(
+            url,
+            workdir=work / f"synthetic-{n}",
+            bootstrap=False,
+            extra_env={**env, "PORTAL_PAGE_CACHE": "false"},
+            code_dir=code,
+            nodelay=True,
+        )
+        t = time.perf_counter()
+        if made_by is None:  # the first code makes the catalogue, with its own migrations
+            made = run_cli(
+                ["demo-data", "--zones", str(args.zones), "--plots", str(args.plots), "--database-url", url],
+                server.environ,
+                timeout=900,
+                cwd=code,
+            )
+            made_by = Path(url.removeprefix("sqlite:///"))
+            print(f"   {code}: {made.stdout.strip()} ({time.perf_counter() - t:.0f} s)")
+        else:  # the same rows (same bodies to compare), brought up to this code's schema by its migrations
+            import sqlite3
+
+            with sqlite3.connect(made_by) as src, sqlite3.connect(url.removeprefix("sqlite:///")) as dst:
+                src.backup(dst)
+            run_cli(["migrate"], {**server.environ, "PORTAL_DATABASE_URL": url}, timeout=900, cwd=code)
+            print(f"   {code}: a copy of that catalogue, `portal migrate` ({time.perf_counter() - t:.0f} s)")
+        rows = []
+        with server:
+            for path in EXPORTS:
+                rss0 = rss_mb(server.proc.pid)
+                peak0 = rss_mb(server.proc.pid, "VmHWM")
+                single = repeat(server, get(path), budget=2.0, min_n=3, max_n=10)
+                peak = max(rss_mb(server.proc.pid, "VmHWM") - max(peak0, rss0), 0.0)
+                rows.append((path, single, rss0, peak, body_digest(server, path)))
+        results[code] = rows
+    print(
+        f"\nexports, uncached, 1 connection, synthetic ({args.zones} zones / {args.plots} plots); "
+        f"bare p50 {bare_ms:.2f} ms; 'peak +MB': growth of the server's peak RSS (VmHWM) while answering"
+    )
+    first = results[codes[0]]
+    for code in codes:
+        print(f"  code: {code}")
+        print(
+            f"  {'':<24} {'p50':>9} {'TTFB':>8} {'CPU':>9} {'KB':>9} {'RSS MB':>7} {'peak +MB':>8} "
+            f"{'sha256':>12} status"
+        )
+        for (path, s, rss0, peak, digest), base in zip(results[code], first, strict=True):
+            same = "" if code == codes[0] else (" same bytes" if digest == base[-1] else " DIFFERENT bytes")
+            print(
+                f"  {path:<24} {s.p50:7.1f}ms {s.ttfb:6.1f}ms {s.cpu_ms:7.1f}ms {s.bytes / 1024:9.1f} {rss0:7.0f} "
+                f"{peak:8.1f} {digest:>12} {s.status}{same}"
+            )
+
+
 # --- the run -----------------------------------------------------------------------------------------------
 
 
@@ -447,7 +542,14 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per load run")
     parser.add_argument("--zones", type=int, default=2000)
     parser.add_argument("--plots", type=int, default=50000)
-    parser.add_argument("--code", type=Path, default=ROOT, help="folder holding the portal package to serve")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        action="append",
+        help="folder holding the portal package to serve (default this checkout; with --only-exports: repeat "
+        "it to measure several in this run, the first is the baseline)",
+    )
+    parser.add_argument("--only-exports", action="store_true", help="the bare page and the exports table only")
     parser.add_argument("--threads", type=int, default=0, help="PORTAL_THREADS for the portal servers (0: default)")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-threads", action="store_true")
@@ -460,9 +562,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.only_mix:
         args.skip_scale = args.skip_threads = True
-    code = args.code.resolve()
+    codes = [c.resolve() for c in (args.code or [ROOT])]
+    if len(codes) > 1 and not args.only_exports:
+        parser.error("several --code folders only with --only-exports")
+    code = codes[0]
     env = {"PORTAL_THREADS": str(args.threads)} if args.threads else {}
-    print(f"perf bench — code: {code}; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
+    print(f"perf bench — code: {', '.join(map(str, codes))}; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
     print(f"load average at start: {loadavg()}")
     print(f"client: Python threads, http.client keep-alive; {args.duration:.0f} s per run after 0.5 s warm-up")
     started = time.perf_counter()
@@ -484,6 +589,10 @@ def main() -> int:
         print("\nbare FastAPI page (the baseline; same uvicorn flags)")
         print(f"  1 connection   {bare1.rps:8.1f} req/s   CPU {bare1.cpu_ms:.3f} ms/req   p50 {bare1.p50:.2f} ms")
         print(f"  16 connections {bare16.rps:8.1f} req/s   CPU {bare16.cpu_ms:.3f} ms/req   p50 {bare16.p50:.2f} ms")
+        if args.only_exports:
+            exports_table(args, codes, env, work, bare1.p50)
+            print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
+            return 0
 
         if args.only_scale:
             scale_only(work, code, args.before.resolve() if args.before else None, env, args, bare1)
