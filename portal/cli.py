@@ -105,6 +105,7 @@ def serve(
         "proxy_headers": False,  # the app applies X-Forwarded-* from PORTAL_FORWARDED_ALLOW_IPS only (portal/app.py)
         "access_log": False,  # the portal writes its own line per request, with its id and tokens redacted
         "log_config": log_config(),
+        "timeout_keep_alive": get_settings().keep_alive_seconds,
     }
     if fd is not None and not reload:
         # uvicorn's own --fd wraps the socket as AF_UNIX, so asyncio never sets TCP_NODELAY on its connections

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # a big pool only adds contention; but a search waiting on its engine holds a thread (at most
     # search_max_concurrent of them). 0 = search_max_concurrent + 2 per core (anyio's default is 40).
     threads: int = Field(default=0, ge=0, le=256)
+    # seconds an idle keep-alive connection stays open (uvicorn's default 5; keep it above a proxy's own)
+    keep_alive_seconds: int = Field(default=5, ge=1, le=3600)
     secret_key: str = ""  # production: required; elsewhere empty → <var_dir>/secret_key (made once)
     ratelimit_url: str = "memory://"  # or redis://127.0.0.1:6379/0
     # Prefix of the rate-limit keys in a shared store (Redis); empty → derived from database_url

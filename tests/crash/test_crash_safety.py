@@ -31,7 +31,9 @@ from tests.servers import LiveServer, closed_port, postgres_available, postgres_
 SUBMISSIONS = 540
 CONCURRENCY = 16
 KILL_AT = (0.25, 0.5, 0.75)  # fractions of acknowledged submissions
-DEADLINE_S = 240
+#: the submitters give up when no submission was acknowledged for this long (a stuck server), not after a
+#: fixed time: under a CPU hog and other suites at load ~16 the 4-worker run needed more than 240 s in all
+STALL_S = 240
 SECTORS = ["1020", "1030", "1061", "1410", "1520", "3512"]
 ZONES = ["kcn-an-nghiep", "kcn-tran-de", None]
 
@@ -72,6 +74,10 @@ class Ledger:
     unavailable: int = 0  # 503 answers from a running server (retried like a real client would)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    progress_at: float = field(default_factory=time.monotonic)  # when the last new receipt came
+
+    def stalled(self) -> bool:
+        return time.monotonic() - self.progress_at > STALL_S
 
     @property
     def acknowledged(self) -> int:
@@ -79,10 +85,8 @@ class Ledger:
             return len(self.receipts)
 
 
-def submit_until_acknowledged(
-    server: LiveServer, client: httpx.Client, key: str, body: dict, ledger: Ledger, stop_at: float
-) -> None:
-    while time.monotonic() < stop_at:
+def submit_until_acknowledged(server: LiveServer, client: httpx.Client, key: str, body: dict, ledger: Ledger) -> None:
+    while not ledger.stalled():
         with ledger.lock:
             ledger.attempts += 1
         try:
@@ -95,6 +99,8 @@ def submit_until_acknowledged(
         if response.status_code in (200, 201):
             receipt = response.json()
             with ledger.lock:
+                if key not in ledger.receipts:
+                    ledger.progress_at = time.monotonic()
                 ledger.receipts.setdefault(key, []).append(receipt)
             # Retry once more in a while, as a client unsure of its first answer would.
             if random.random() < 0.1 and len(ledger.receipts[key]) == 1:
@@ -114,7 +120,6 @@ def run_crash_scenario(server: LiveServer, *, submissions: int = SUBMISSIONS) ->
     keys = [f"crash-{uuid.uuid4()}" for _ in range(submissions)]
     bodies = {k: proposal_body(i) for i, k in enumerate(keys)}
     ledger = Ledger()
-    stop_at = time.monotonic() + DEADLINE_S
     kills = 0
     done = threading.Event()
 
@@ -135,9 +140,7 @@ def run_crash_scenario(server: LiveServer, *, submissions: int = SUBMISSIONS) ->
         killer_thread = threading.Thread(target=killer, daemon=True)
         killer_thread.start()
         with ThreadPoolExecutor(CONCURRENCY) as pool:
-            futures = [
-                pool.submit(submit_until_acknowledged, server, client, k, bodies[k], ledger, stop_at) for k in keys
-            ]
+            futures = [pool.submit(submit_until_acknowledged, server, client, k, bodies[k], ledger) for k in keys]
             for f in futures:
                 f.result()
         done.set()
@@ -234,7 +237,7 @@ def _check(server: LiveServer, database_url: str, capsys, label: str) -> None:
         print("\n" + line)
     assert not ledger.errors, f"{len(ledger.errors)} refused submissions, e.g. {ledger.errors[:3]}"
     assert outcome["kills"] >= 3, line
-    assert len(ledger.receipts) == SUBMISSIONS, f"not every submission was acknowledged in time: {line}"
+    assert len(ledger.receipts) == SUBMISSIONS, f"not every submission was acknowledged before progress stalled: {line}"
     assert not result["lost"], line
     assert not result["duplicated"], line
     assert not result["damaged"], f"{line}\n{result['damaged'][:3]}"

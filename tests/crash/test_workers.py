@@ -36,7 +36,7 @@ from portal.web.pagecache import PageCache
 from tests.conftest import service_unavailable
 from tests.crash.test_crash_safety import (
     CONCURRENCY,
-    DEADLINE_S,
+    STALL_S,
     Ledger,
     proposal_body,
     submit_until_acknowledged,
@@ -83,7 +83,9 @@ def _server(url: str, workdir: Path) -> LiveServer:
         workers=WORKERS,
         via_cli=True,
         startup_timeout=240,  # four workers importing the app at once on a loaded 2-core machine
-        extra_env={"PORTAL_RATELIMIT_URL": f"{REDIS_URL}/{redis_db}"},
+        # the coherence test pins one idle keep-alive connection per worker while it looks for the others: on a
+        # loaded machine that took longer than uvicorn's 5 s and the first pinned connection was closed under it
+        extra_env={"PORTAL_RATELIMIT_URL": f"{REDIS_URL}/{redis_db}", "PORTAL_KEEP_ALIVE_SECONDS": "300"},
     )
 
 
@@ -108,7 +110,6 @@ def run_with_kills(server: LiveServer) -> dict:
     keys = [f"workers-{uuid.uuid4()}" for _ in range(SUBMISSIONS)]
     bodies = {k: proposal_body(i) for i, k in enumerate(keys)}
     ledger = Ledger()
-    stop_at = time.monotonic() + DEADLINE_S
     done = threading.Event()
     kills: list[str] = []
     deaths: list[int] = []
@@ -132,8 +133,8 @@ def run_with_kills(server: LiveServer) -> dict:
 
     def submit(key: str) -> None:
         with gate:
-            gate.wait_for(lambda: ledger.acknowledged < next_kill[0] or done.is_set(), timeout=DEADLINE_S)
-        submit_until_acknowledged(server, client, key, bodies[key], ledger, stop_at)
+            gate.wait_for(lambda: ledger.acknowledged < next_kill[0] or done.is_set(), timeout=STALL_S)
+        submit_until_acknowledged(server, client, key, bodies[key], ledger)
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     with httpx.Client(limits=limits) as client:
@@ -229,7 +230,7 @@ def test_four_workers_killed_in_every_way_lose_nothing_and_send_each_receipt_onc
         print("\n" + line)
     assert not ledger.errors, f"{len(ledger.errors)} refused submissions, e.g. {ledger.errors[:3]}"
     assert len(outcome["kills"]) == len(KILLS), line
-    assert len(ledger.receipts) == SUBMISSIONS, f"not every submission was acknowledged in time: {line}"
+    assert len(ledger.receipts) == SUBMISSIONS, f"not every submission was acknowledged before progress stalled: {line}"
     assert not result["lost"] and not result["duplicated"], line
     assert not result["damaged"], f"{line}\n{result['damaged'][:3]}"
     assert not result["inconsistent"], f"{line}\n{result['inconsistent'][:3]}"
