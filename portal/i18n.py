@@ -96,6 +96,7 @@ def _number_pattern(digits: int) -> NumberPattern:
     return parse_pattern("#,##0" + ("." + "#" * digits if digits else ""))
 
 
+@lru_cache(maxsize=8192, typed=True)  # pure; a page formats the same areas and shares on every render
 def fmt_number(value: float | int | Decimal | None, locale: str, digits: int = 2) -> str | None:
     """Locale number; None stays None so templates can say 'not published'."""
     if value is None:
@@ -112,6 +113,7 @@ def fmt_area(value: float | int | Decimal | None, locale: str) -> str | None:
 _PERCENT = parse_pattern("#,##0.#%")
 
 
+@lru_cache(maxsize=4096, typed=True)
 def fmt_percent(value: float | None, locale: str) -> str | None:
     if value is None:
         return None
