@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -109,7 +109,11 @@ class ZoneSector(SQLModel, table=True):
 
 
 class Plot(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("zone_id", "code", name="uq_plot_zone_code"),)
+    __table_args__ = (
+        UniqueConstraint("zone_id", "code", name="uq_plot_zone_code"),
+        # every zone's land sums read from the index, not from the rows (their outlines): land_figures
+        Index("ix_plot_zone_status_area", "zone_id", "status", "area_ha"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     zone_id: int = Field(foreign_key="zone.id", index=True)
     code: str = Field(max_length=40)

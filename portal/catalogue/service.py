@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, union
+from sqlalchemy import bindparam, case, func, union
 from sqlmodel import Session, col, select
 
 from portal.catalogue import ports
@@ -45,12 +47,23 @@ def bounded_ids(zone_ids: list[int]) -> list[int] | None:
     return zone_ids if len(zone_ids) <= MAX_IN else None
 
 
+def _area_of(status: str):
+    return func.coalesce(func.sum(case((col(Plot.status) == status, Plot.area_ha))), 0.0)
+
+
 #: built once (building a statement costs more than running it on SQLite); the ids are bound at each call
-_PLOT_SUMS = select(Plot.zone_id, Plot.status, func.sum(Plot.area_ha), func.count()).group_by(Plot.zone_id, Plot.status)
+_PLOT_SUMS = select(
+    Plot.zone_id,
+    func.count(),
+    func.coalesce(func.sum(Plot.area_ha), 0.0),
+    _area_of(PlotStatus.available),
+    _area_of(PlotStatus.leased),
+).group_by(Plot.zone_id)
 _PLOT_SUMS_OF = _PLOT_SUMS.where(col(Plot.zone_id).in_(bindparam("ids", expanding=True)))
 
 
 def _plot_sums(session: Session, zone_ids: list[int] | None) -> dict[int, dict[str, float]]:
+    """zone id → its plots' count, area and the area available and leased (one row per zone)."""
     out: dict[int, dict[str, float]] = {}
     if zone_ids is not None and not zone_ids:
         return out
@@ -58,10 +71,8 @@ def _plot_sums(session: Session, zone_ids: list[int] | None) -> dict[int, dict[s
         rows = session.exec(_PLOT_SUMS).all()
     else:
         rows = session.exec(_PLOT_SUMS_OF, params={"ids": zone_ids}).all()
-    for zone_id, status, area, count in rows:
-        sums = out.setdefault(zone_id, {"count": 0})
-        sums[status] = float(area or 0)
-        sums["count"] += count
+    for zone_id, count, total, available, leased in rows:
+        out[zone_id] = {"count": count, "area": float(total), "available": float(available), "leased": float(leased)}
     return out
 
 
@@ -70,31 +81,42 @@ def extra_leased(session: Session, zone_ids: list[int] | None) -> dict[int, floa
     return ports.leased_outside_plots(session, zone_ids)
 
 
-def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
-    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
-    ids = bounded_ids([z.id for z in zones if z.id is not None])
-    plots = _plot_sums(session, ids)
-    extra = extra_leased(session, ids)
-    out = {}
-    for zone in zones:
-        sums = plots.get(zone.id, {})
+@dataclass(frozen=True)
+class LandSums:
+    """Plot sums (zone id → status → ha, and "count") and leased land outside plots (zone id → ha) of some
+    zones, or of every zone: `of(zone)` makes a zone's LandFigures from them."""
+
+    plots: dict[int, dict[str, float]]
+    extra: dict[int, float]
+
+    def of(self, zone) -> LandFigures:
+        sums = self.plots.get(zone.id, {})
         count = int(sums.get("count", 0))
-        plots_ha = sum(v for k, v in sums.items() if k != "count") if count else None
+        plots_ha = sums["area"] if count else None
         leased = None
-        if count or zone.id in extra:
-            leased = sums.get(PlotStatus.leased, 0.0) + extra.get(zone.id, 0.0)
+        if count or zone.id in self.extra:
+            leased = sums.get("leased", 0.0) + self.extra.get(zone.id, 0.0)
         if count:
-            available = sums.get(PlotStatus.available, 0.0)
+            available = sums["available"]
         elif zone.industrial_land_ha is not None and leased is not None:
             available = max(zone.industrial_land_ha - leased, 0.0)
         else:
             available = None
         leasable = zone.industrial_land_ha if zone.industrial_land_ha is not None else plots_ha
         fill = (leased / leasable) if (leased is not None and leasable) else None
-        out[zone.id] = LandFigures(
-            zone.total_area_ha, zone.industrial_land_ha, plots_ha, leased, available, fill, count
-        )
-    return out
+        return LandFigures(zone.total_area_ha, zone.industrial_land_ha, plots_ha, leased, available, fill, count)
+
+
+def land_sums(session: Session, zone_ids: list[int] | None) -> LandSums:
+    """The sums behind the land figures of `zone_ids` (a bounded list), or of every zone (None): two
+    grouped queries whatever the catalogue's size."""
+    return LandSums(_plot_sums(session, zone_ids), extra_leased(session, zone_ids))
+
+
+def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
+    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
+    sums = land_sums(session, bounded_ids([z.id for z in zones if z.id is not None]))
+    return {zone.id: sums.of(zone) for zone in zones}
 
 
 @dataclass
@@ -249,6 +271,30 @@ def all_zones(session: Session, *, include_unpublished: bool = False) -> list[Zo
     return list(session.exec(stmt).all())
 
 
+def published_rows(session: Session, *columns) -> list:
+    """`columns` of every published zone, as rows (no zone object), by kind and slug."""
+    stmt = select(*columns).where(col(Zone.published).is_(True)).order_by(Zone.kind, Zone.slug)
+    return list(session.exec(stmt).all())
+
+
+def iter_zones(session: Session, *, batch: int = 500) -> Iterator[Zone]:
+    """Every published zone in `all_zones` order, read `batch` rows per round trip (constant memory): for
+    the streamed exports. Read what else they need (`land_sums(session, None)`, `all_zone_sectors`,
+    `zone_slugs`) before iterating."""
+    stmt = (
+        select(Zone)
+        .where(Zone.published == True)  # noqa: E712
+        .order_by(Zone.kind, Zone.slug)
+        .execution_options(yield_per=batch)
+    )
+    yield from session.exec(stmt)
+
+
+def zone_slugs(session: Session) -> dict[int, str]:
+    """id → slug of every zone (two plain columns): the parents' slugs of a whole-catalogue export."""
+    return dict(session.exec(select(Zone.id, Zone.slug)).all())
+
+
 def parent_slugs(session: Session, zones: list) -> dict[int, str]:
     """id → slug of the zones' parents (ids and slugs only; no zone object is built)."""
     ids = sorted({z.parent_id for z in zones if z.parent_id is not None})
@@ -286,6 +332,17 @@ def get_zone(session: Session, *, slug: str, include_unpublished: bool = False) 
 
 _ZONE_SECTORS = select(ZoneSector.zone_id, ZoneSector.sector_code).order_by(ZoneSector.sector_code)
 _ZONE_SECTORS_OF = _ZONE_SECTORS.where(col(ZoneSector.zone_id).in_(bindparam("ids", expanding=True)))
+
+
+def all_zone_sectors(session: Session) -> defaultdict[int, list[SectorInfo]]:
+    """zone id → its priority sectors by code, for every zone (one query; a zone without any: [])."""
+    by_code = {s.code: s for s in sector_infos(session)}
+    out: defaultdict[int, list[SectorInfo]] = defaultdict(list)
+    stmt = select(ZoneSector.zone_id, ZoneSector.sector_code).order_by(ZoneSector.sector_code)
+    for zone_id, code in session.exec(stmt).all():
+        if code in by_code:
+            out[zone_id].append(by_code[code])
+    return out
 
 
 def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[SectorInfo]]:
@@ -409,6 +466,11 @@ def sector_infos(session: Session) -> tuple[SectorInfo, ...]:
         return tuple(SectorInfo(*(tuple(v) if isinstance(v, list) else v for v in row)) for row in rows)
 
     return per_generation(session, "sectors", build)
+
+
+def sectors_by_code(session: Session) -> dict[str, SectorInfo]:
+    """Every sector (plain data) by its code, built once per catalogue generation."""
+    return per_generation(session, "sectors_by_code", lambda s: {x.code: x for x in sector_infos(s)})
 
 
 def known_values(session: Session) -> dict[str, set[str]]:

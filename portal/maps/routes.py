@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
@@ -14,13 +13,11 @@ from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.maps import service
 from portal.web.caching import (
-    cached_response,
     catalogue_generation,
     export_responses,
     generation_etag,
     json_array_chunks,
     last_modified,
-    not_modified,
     streamed_response,
 )
 from portal.web.render import render
@@ -60,19 +57,21 @@ def map_page(request: Request, lang: Lang, session: SessionDep, page: int = 1):
     "with the source of each record.",
 )
 def zones_geojson(request: Request, session: SessionDep):
-    etag = generation_etag(catalogue_generation(session), "zones.geojson")
-    modified = catalogue.last_modified(session)
-    unchanged = not_modified(request, etag, modified)
-    if unchanged is not None:  # nothing built
-        return unchanged
-    collection, _zones = service.zones_geojson(session, base_url=request.app.state.settings.base_url)
-    return cached_response(
+    db = request.app.state.db
+    base_url = request.app.state.settings.base_url
+
+    def chunks():
+        with db.session(read_only=True) as s:
+            features = service.iter_zone_features(s, base_url=base_url)
+            yield from json_array_chunks("features", features, head='"type": "FeatureCollection", ')
+
+    return streamed_response(
         request,
-        json.dumps(collection, ensure_ascii=False),
+        chunks,
         GEOJSON,
-        modified,
+        etag=generation_etag(catalogue_generation(session), "zones.geojson"),
+        last_modified=catalogue.last_modified(session),
         headers={"Content-Disposition": 'inline; filename="zones.geojson"'},
-        etag=etag,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from collections.abc import Iterator
 from datetime import date
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -22,7 +22,14 @@ from portal.facts import service as facts_service
 from portal.i18n import N_, Lang, translate
 from portal.places import service as places
 from portal.spreadsheets import csv_text
-from portal.web.caching import cached_response, catalogue_generation, generation_etag, not_modified
+from portal.web.caching import (
+    cached_response,
+    catalogue_generation,
+    generation_etag,
+    json_array_chunks,
+    not_modified,
+    streamed_response,
+)
 from portal.web.render import render
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
@@ -335,6 +342,43 @@ def _unchanged(request: Request, session, name: str):
     return etag, modified, not_modified(request, etag, modified)
 
 
+def iter_public_zones(request: Request, session) -> Iterator[ZonePublic]:
+    """Every published zone as the API shows it, in `all_zones` order, one at a time: a fixed number of
+    queries (land sums, sectors, slugs, then the zones `batch` rows per round trip), constant memory."""
+    land = service.land_sums(session, None)
+    sectors = service.all_zone_sectors(session)
+    slugs = service.zone_slugs(session)
+    base = request.app.state.settings.base_url
+    for z in service.iter_zones(session):
+        yield zone_public(z, land.of(z), sectors[z.id], parent_slug=slugs.get(z.parent_id), base_url=base)
+
+
+def _streamed_zones(request: Request, session, name: str, media_type: str, chunks, disposition: str) -> Response:
+    """A whole-catalogue export streamed as `chunks(session)` yields it (its own read-only session), with the
+    generation ETag: a 304 is answered before anything is built."""
+    etag, modified, unchanged = _unchanged(request, session, name)
+    if unchanged is not None:
+        return unchanged
+    db = request.app.state.db
+
+    def body():
+        with db.session(read_only=True) as s:
+            yield from chunks(s)
+
+    return streamed_response(
+        request,
+        body,
+        media_type,
+        etag=etag,
+        last_modified=modified,
+        headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
+    )
+
+
+#: zones per chunk of zones.csv
+CSV_BATCH = 200
+
+
 @api.get(
     "/zones.csv",
     summary="All published zones as CSV (open data)",
@@ -342,23 +386,29 @@ def _unchanged(request: Request, session, name: str):
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **NOT_MODIFIED},
 )
 def api_zones_csv(request: Request, session: SessionDep):
-    etag, modified, unchanged = _unchanged(request, session, "zones.csv")
-    if unchanged is not None:
-        return unchanged
-    items = _public_list(request, session, service.all_zones(session))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in export_rows(items):
+    def chunks(s):
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        buf.write("\ufeff")
+        writer.writeheader()
+        yield buf.getvalue()  # the BOM and the header before any query
+        batch: list[ZonePublic] = []
+        for zone in iter_public_zones(request, s):
+            batch.append(zone)
+            if len(batch) == CSV_BATCH:
+                yield _csv_rows(writer, buf, batch)
+                batch = []
+        yield _csv_rows(writer, buf, batch)
+
+    return _streamed_zones(request, session, "zones.csv", "text/csv; charset=utf-8", chunks, "attachment")
+
+
+def _csv_rows(writer: csv.DictWriter, buf: io.StringIO, zones: list[ZonePublic]) -> str:
+    buf.seek(0)
+    buf.truncate()
+    for row in export_rows(zones):
         writer.writerow({k: csv_text(v) for k, v in row.items()})
-    return cached_response(
-        request,
-        "\ufeff" + buf.getvalue(),
-        "text/csv; charset=utf-8",
-        modified,
-        headers={"Content-Disposition": 'attachment; filename="zones.csv"'},
-        etag=etag,
-    )
+    return buf.getvalue()
 
 
 @api.get(
@@ -368,19 +418,10 @@ def api_zones_csv(request: Request, session: SessionDep):
     responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **NOT_MODIFIED},
 )
 def api_zones_json(request: Request, session: SessionDep):
-    etag, modified, unchanged = _unchanged(request, session, "zones.json")
-    if unchanged is not None:
-        return unchanged
-    items = _public_list(request, session, service.all_zones(session))
-    body = json.dumps({"zones": [i.model_dump(mode="json") for i in items]}, ensure_ascii=False)
-    return cached_response(
-        request,
-        body,
-        "application/json",
-        modified,
-        headers={"Content-Disposition": 'inline; filename="zones.json"'},
-        etag=etag,
-    )
+    def chunks(s):
+        yield from json_array_chunks("zones", (z.model_dump(mode="json") for z in iter_public_zones(request, s)))
+
+    return _streamed_zones(request, session, "zones.json", "application/json", chunks, "inline")
 
 
 @api.get(

@@ -212,3 +212,50 @@ def test_plot_exports_stream_the_same_bytes_as_a_whole_body(client, db):
     as_geojson = client.get("/api/v1/plots.geojson")
     assert "content-length" not in as_geojson.headers
     assert as_geojson.text == json.dumps(collection, ensure_ascii=False)
+
+
+def test_zone_exports_stream_the_same_bytes_as_the_whole_bodies_they_replace(client, db, session):
+    """zones.csv, zones.json and zones.geojson stream (no Content-Length) and give, byte for byte, what the
+    whole-body builds gave: all_zones + _public_list (land, sectors, parents by bounded id lists) + csv/json.
+    Seeded zones (with parents and a registry project's leased land) and 120 synthetic ones: more zones than
+    one `IN` list, more than one CSV chunk."""
+    from portal.catalogue import service as catalogue
+    from portal.catalogue.demo import add_synthetic
+    from portal.catalogue.present import zone_public
+    from portal.events import public_data_changed
+    from portal.maps import service as maps
+    from portal.spreadsheets import csv_text
+    from portal.zonepages.routes import EXPORT_COLUMNS, export_rows
+
+    make_project(session, "kcn-tran-de")
+    with db.write() as w:
+        add_synthetic(w, zones=450, plots=2000)
+        public_data_changed(w, ["catalogue:test"])
+    base = client.app.state.settings.base_url
+    with db.session() as s:
+        zones = catalogue.all_zones(s)
+        land = catalogue.land_figures(s, zones)
+        sectors = catalogue.zone_sectors(s, [z.id for z in zones])
+        slugs = catalogue.parent_slugs(s, zones)
+        items = [
+            zone_public(z, land[z.id], sectors[z.id], parent_slug=slugs.get(z.parent_id), base_url=base) for z in zones
+        ]
+        collection, _zones = maps.zones_geojson(s, base_url=base)
+    assert any(i.parent for i in items) and any(i.priority_sectors for i in items) and len(items) > 450
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in export_rows(items):
+        writer.writerow({k: csv_text(v) for k, v in row.items()})
+    expected = {
+        "/api/v1/zones.csv": "\ufeff" + buf.getvalue(),
+        "/api/v1/zones.json": json.dumps({"zones": [i.model_dump(mode="json") for i in items]}, ensure_ascii=False),
+        "/api/v1/zones.geojson": json.dumps(collection, ensure_ascii=False),
+    }
+    for url, body in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "content-length" not in response.headers, url  # streamed
+        assert response.content == body.encode("utf-8"), url
+        again = client.get(url, headers={"If-None-Match": response.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
