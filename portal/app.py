@@ -169,9 +169,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.notify_worker = mailer
     app.state.mail_config = mailer.cfg
 
-    for router, prefix in ROUTERS:
-        app.include_router(router, prefix=prefix)
-
+    # matched first: a load balancer's /healthz need not be tried against every page's pattern
     @app.get("/", include_in_schema=False)
     def root(request: Request) -> RedirectResponse:
         lang = negotiate(request.headers.get("accept-language"))
@@ -180,6 +178,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
+
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
 
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     errors.install(app)

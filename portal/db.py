@@ -22,11 +22,12 @@ runs in a SAVEPOINT of that transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
@@ -189,10 +190,37 @@ def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's session: reads only, whatever the HTTP method (see the module docstring)."""
-    with request.app.state.db.session(read_only=True) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: reads only, whatever the HTTP method (see the module docstring).
+
+    An async dependency: opening a session touches no connection, so it costs no trip through the thread
+    pool. Its end does (the transaction's rollback, or a test's RELEASE SAVEPOINT): on the event loop only
+    for a SQLite file (no network), else in the thread pool; nothing to end, nothing to wait for."""
+    db: Database = request.app.state.db
+    session = db.sessionmaker()
+    session.info["read_only"] = True
+    try:
         yield session
+    except BaseException:
+        await _end(db, session, session.close)
+        raise
+    else:
+        await _end(db, session, lambda: _end_read(db, session))
+
+
+def _end_read(db: Database, session: Session) -> None:
+    try:
+        if db.bound and session.in_transaction():
+            session.commit()  # keep what `write()` did inside the test's SAVEPOINT (see Database.session)
+    finally:
+        session.close()
+
+
+async def _end(db: Database, session: Session, end) -> None:
+    if not session.in_transaction() or (db.is_sqlite and not db.bound):
+        end()
+    else:
+        await anyio.to_thread.run_sync(end)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated
 
 from babel import Locale
@@ -72,7 +72,8 @@ def negotiate(accept_language: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-def _lang_dependency(lang: str = Path(..., description="Page language: vi or en")) -> str:
+async def _lang_dependency(lang: str = Path(..., description="Page language: vi or en")) -> str:
+    """Async: no trip through the thread pool for a dict lookup."""
     if lang not in LOCALES:
         raise HTTPException(status_code=404)
     return lang
@@ -95,6 +96,7 @@ def _number_pattern(digits: int) -> NumberPattern:
     return parse_pattern("#,##0" + ("." + "#" * digits if digits else ""))
 
 
+@lru_cache(maxsize=8192, typed=True)  # pure; a page formats the same areas and shares on every render
 def fmt_number(value: float | int | Decimal | None, locale: str, digits: int = 2) -> str | None:
     """Locale number; None stays None so templates can say 'not published'."""
     if value is None:
@@ -111,6 +113,7 @@ def fmt_area(value: float | int | Decimal | None, locale: str) -> str | None:
 _PERCENT = parse_pattern("#,##0.#%")
 
 
+@lru_cache(maxsize=4096, typed=True)
 def fmt_percent(value: float | None, locale: str) -> str | None:
     if value is None:
         return None
@@ -147,6 +150,7 @@ def _folded(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=4096)  # pure; the zone pages ask it of the same quotes and titles on every render
 def text_language(text: str | None) -> str:
     """ "vi" or "en" for a text from the sources (a quote, a page title, a researcher's value), so pages can
     mark it with `lang`. Vietnamese writes one syllable a word (onset, vowels, coda): a text whose words are

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 
-from sqlalchemy import case, func, union
+from sqlalchemy import bindparam, case, func, union
 from sqlmodel import Session, col, select
 
 from portal.catalogue import ports
@@ -46,25 +47,31 @@ def bounded_ids(zone_ids: list[int]) -> list[int] | None:
     return zone_ids if len(zone_ids) <= MAX_IN else None
 
 
+def _area_of(status: str):
+    return func.coalesce(func.sum(case((col(Plot.status) == status, Plot.area_ha))), 0.0)
+
+
+#: built once (building a statement costs more than running it on SQLite); the ids are bound at each call
+_PLOT_SUMS = select(
+    Plot.zone_id,
+    func.count(),
+    func.coalesce(func.sum(Plot.area_ha), 0.0),
+    _area_of(PlotStatus.available),
+    _area_of(PlotStatus.leased),
+).group_by(Plot.zone_id)
+_PLOT_SUMS_OF = _PLOT_SUMS.where(col(Plot.zone_id).in_(bindparam("ids", expanding=True)))
+
+
 def _plot_sums(session: Session, zone_ids: list[int] | None) -> dict[int, dict[str, float]]:
     """zone id → its plots' count, area and the area available and leased (one row per zone)."""
     out: dict[int, dict[str, float]] = {}
     if zone_ids is not None and not zone_ids:
         return out
-
-    def area(status: str):
-        return func.coalesce(func.sum(case((col(Plot.status) == status, Plot.area_ha))), 0.0)
-
-    stmt = select(
-        Plot.zone_id,
-        func.count(),
-        func.coalesce(func.sum(Plot.area_ha), 0.0),
-        area(PlotStatus.available),
-        area(PlotStatus.leased),
-    )
-    if zone_ids is not None:
-        stmt = stmt.where(col(Plot.zone_id).in_(zone_ids))
-    for zone_id, count, total, available, leased in session.exec(stmt.group_by(Plot.zone_id)).all():
+    if zone_ids is None:
+        rows = session.exec(_PLOT_SUMS).all()
+    else:
+        rows = session.exec(_PLOT_SUMS_OF, params={"ids": zone_ids}).all()
+    for zone_id, count, total, available, leased in rows:
         out[zone_id] = {"count": count, "area": float(total), "available": float(available), "leased": float(leased)}
     return out
 
@@ -189,18 +196,9 @@ def list_zones(
     """One page of the zones matching `filters`, with the total, the facets and the page's land figures.
     `columns`: the page's zones as rows of these columns (id, total_area_ha and industrial_land_ha among
     them, for the land figures) instead of Zone objects."""
-    what = columns if columns is not None else (Zone,)
-    conds = _conditions(filters, include_unpublished=include_unpublished)
-    # One grouped query gives the total and the three facets: the zones matching every filter but kind,
-    # status and locality, counted per (kind, status, locality); each facet then applies the other two.
-    base = _conditions(
-        filters.without("kind").without("status").without("locality"), include_unpublished=include_unpublished
-    )
-    grid = session.exec(
-        select(Zone.kind, Zone.status, Zone.locality, func.count())
-        .where(*base)
-        .group_by(Zone.kind, Zone.status, Zone.locality)
-    ).all()
+    what = columns if columns is not None else _ZONE
+    statements = _list_statements(filters, include_unpublished, lang, what)
+    grid = session.exec(statements.grid).all()
     chosen = {name: set(getattr(filters, name)) for name in FACETS}
 
     def matches(row, skip: str | None) -> bool:
@@ -220,15 +218,44 @@ def list_zones(
     sort = filters.sort or "kind"
     if sort in NAME_SORTS:  # names in the language's collation (ICU), which SQL cannot do portably
         # sort the few columns the order needs, then load only the page's zones
-        names = select(Zone.id, Zone.slug, getattr(Zone, f"name_{lang}"), Zone.kind).where(*conds)
-        matching = sorted(session.exec(names).all(), key=NAME_SORTS[sort](lang))
+        matching = sorted(session.exec(statements.names).all(), key=NAME_SORTS[sort](lang))
         ids = [row.id for row in matching[(page - 1) * per_page : page * per_page]]
-        by_id = {z.id: z for z in session.exec(select(*what).where(col(Zone.id).in_(ids))).all()} if ids else {}
+        rows = session.exec(statements.by_ids, params={"ids": ids}).all() if ids else []
+        by_id = {z.id: z for z in rows}
         zones = [by_id[i] for i in ids]
     else:
-        stmt = select(*what).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
-        zones = list(session.exec(stmt).all())
+        zones = list(session.exec(statements.ordered.offset((page - 1) * per_page).limit(per_page)).all())
     return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
+
+
+_ZONE = (Zone,)
+
+
+@dataclass(frozen=True)
+class _ListStatements:
+    grid: object  # kind, status, locality, count of the zones matching all but those three filters
+    names: object  # id, slug, name, kind of the matching zones (the collated sorts)
+    by_ids: object  # the page's zones by id (bound: ids)
+    ordered: object  # the matching zones in SQL order (the area sorts; offset and limit added)
+
+
+@lru_cache(maxsize=256)
+def _list_statements(filters: ZoneFilters, include_unpublished: bool, lang: str, what: tuple) -> _ListStatements:
+    """The zone list's statements for these filters, built once (a hit costs less than building them)."""
+    conds = _conditions(filters, include_unpublished=include_unpublished)
+    # One grouped query gives the total and the three facets: the zones matching every filter but kind,
+    # status and locality, counted per (kind, status, locality); each facet then applies the other two.
+    base = _conditions(
+        filters.without("kind").without("status").without("locality"), include_unpublished=include_unpublished
+    )
+    grid = select(Zone.kind, Zone.status, Zone.locality, func.count()).where(*base)
+    sort = filters.sort or "kind"
+    return _ListStatements(
+        grid=grid.group_by(Zone.kind, Zone.status, Zone.locality),
+        names=select(Zone.id, Zone.slug, getattr(Zone, f"name_{lang}"), Zone.kind).where(*conds),
+        by_ids=select(*what).where(col(Zone.id).in_(bindparam("ids", expanding=True))),
+        ordered=select(*what).where(*conds).order_by(*SORTS[sort](lang)) if sort in SORTS else None,
+    )
 
 
 def zone_stamps(session: Session) -> list:
@@ -294,11 +321,17 @@ def count_by_kind(session: Session) -> dict[str, int]:
     return {kind: n for kind, n in rows.all()}
 
 
+_ZONE_BY_SLUG = select(Zone).where(Zone.slug == bindparam("slug"))  # built once, as the statements below
+_PUBLISHED_ZONE_BY_SLUG = _ZONE_BY_SLUG.where(Zone.published == True)  # noqa: E712
+
+
 def get_zone(session: Session, *, slug: str, include_unpublished: bool = False) -> Zone | None:
-    stmt = select(Zone).where(Zone.slug == slug)
-    if not include_unpublished:
-        stmt = stmt.where(Zone.published == True)  # noqa: E712
-    return session.exec(stmt).first()
+    stmt = _ZONE_BY_SLUG if include_unpublished else _PUBLISHED_ZONE_BY_SLUG
+    return session.exec(stmt, params={"slug": slug}).first()
+
+
+_ZONE_SECTORS = select(ZoneSector.zone_id, ZoneSector.sector_code).order_by(ZoneSector.sector_code)
+_ZONE_SECTORS_OF = _ZONE_SECTORS.where(col(ZoneSector.zone_id).in_(bindparam("ids", expanding=True)))
 
 
 def all_zone_sectors(session: Session) -> defaultdict[int, list[SectorInfo]]:
@@ -318,26 +351,33 @@ def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector
     if not zone_ids:
         return out
     by_code = {s.code: s for s in sector_infos(session)}
-    stmt = select(ZoneSector.zone_id, ZoneSector.sector_code)
     bounded = bounded_ids(zone_ids)
-    if bounded is not None:
-        stmt = stmt.where(col(ZoneSector.zone_id).in_(bounded))
-    for zone_id, code in session.exec(stmt.order_by(ZoneSector.sector_code)).all():
+    if bounded is None:
+        rows = session.exec(_ZONE_SECTORS).all()
+    else:
+        rows = session.exec(_ZONE_SECTORS_OF, params={"ids": bounded}).all()
+    for zone_id, code in rows:
         if zone_id in out and code in by_code:
             out[zone_id].append(by_code[code])
     return out
 
 
+_CHILDREN = select(Zone).where(Zone.parent_id == bindparam("parent"), Zone.published == True)  # noqa: E712
+
+
 def children(session: Session, *, zone: Zone) -> list[Zone]:
-    return list(session.exec(select(Zone).where(Zone.parent_id == zone.id, Zone.published == True)).all())  # noqa: E712
+    return list(session.exec(_CHILDREN, params={"parent": zone.id}).all())
 
 
 def parent(session: Session, *, zone: Zone) -> Zone | None:
     return session.get(Zone, zone.parent_id) if zone.parent_id else None
 
 
+_PLOTS_OF = select(Plot).where(Plot.zone_id == bindparam("zone")).order_by(Plot.code)
+
+
 def plots_of(session: Session, *, zone: Zone) -> list[Plot]:
-    return list(session.exec(select(Plot).where(Plot.zone_id == zone.id).order_by(Plot.code)).all())
+    return list(session.exec(_PLOTS_OF, params={"zone": zone.id}).all())
 
 
 def get_sector(session: Session, *, code: str) -> Sector | None:

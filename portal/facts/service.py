@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from portal import clock
@@ -112,11 +112,13 @@ def _order(facts: list[PublicFact]) -> list[PublicFact]:
     return sorted(facts, key=lambda f: (rank.get(f.topic, len(rank)), f.topic, f.position, f.id or 0))
 
 
+_ZONE_FACTS = select(PublicFact).where(PublicFact.zone_id == bindparam("zone"))  # built once
+_SHOWN_ZONE_FACTS = _ZONE_FACTS.where(PublicFact.status != FactStatus.withdrawn)
+
+
 def zone_facts(session: Session, *, zone: Zone, include_withdrawn: bool = False) -> list[PublicFact]:
-    stmt = select(PublicFact).where(PublicFact.zone_id == zone.id)
-    if not include_withdrawn:
-        stmt = stmt.where(PublicFact.status != FactStatus.withdrawn)
-    return _order(list(session.exec(stmt).all()))
+    stmt = _ZONE_FACTS if include_withdrawn else _SHOWN_ZONE_FACTS
+    return _order(list(session.exec(stmt, params={"zone": zone.id}).all()))
 
 
 def facts_by_zone(session: Session, zone_ids: list[int]) -> dict[int, list[PublicFact]]:
@@ -131,18 +133,20 @@ def facts_by_zone(session: Session, zone_ids: list[int]) -> dict[int, list[Publi
     return {z: _order(fs) for z, fs in out.items()}
 
 
+#: built once (building a statement costs more than running it on SQLite); bound at each call
+_TOPIC_FACTS = select(PublicFact).where(
+    col(PublicFact.zone_id).in_(bindparam("ids", expanding=True)),
+    PublicFact.topic == bindparam("topic"),
+    PublicFact.status != FactStatus.withdrawn,
+)
+
+
 def first_fact_by_zone(session: Session, zone_ids: list[int], *, topic: str) -> dict[int, PublicFact]:
     """zone id → the first public fact of `topic` in the zone page's order (the zone list's occupancy column):
     only that topic's rows are read, not every fact of the page's zones."""
     if not zone_ids:
         return {}
-    rows = session.exec(
-        select(PublicFact).where(
-            col(PublicFact.zone_id).in_(zone_ids),
-            PublicFact.topic == topic,
-            PublicFact.status != FactStatus.withdrawn,
-        )
-    ).all()
+    rows = session.exec(_TOPIC_FACTS, params={"ids": zone_ids, "topic": topic}).all()
     out: dict[int, PublicFact] = {}
     for f in _order(list(rows)):
         out.setdefault(f.zone_id, f)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, true
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from portal.accounts.models import User
@@ -54,6 +54,19 @@ def counted_statuses(leased_from: str | None = None) -> tuple[str, ...]:
     return tuple(order[order.index(leased_from) :]) if leased_from in order else tuple(order[1:])
 
 
+#: built once (building a statement costs more than running it on SQLite); bound at each call
+_LEASED_OUTSIDE_PLOTS = (
+    select(Project.zone_id, func.sum(Project.land_ha))
+    .where(
+        col(Project.plot_id).is_(None),
+        col(Project.land_ha).is_not(None),
+        col(Project.status).in_(bindparam("statuses", expanding=True)),
+    )
+    .group_by(Project.zone_id)
+)
+_LEASED_OUTSIDE_PLOTS_OF = _LEASED_OUTSIDE_PLOTS.where(col(Project.zone_id).in_(bindparam("ids", expanding=True)))
+
+
 def leased_outside_plots(
     session: Session, zone_ids: list[int] | None, *, statuses: tuple[str, ...] | None = None
 ) -> dict[int, float]:
@@ -62,17 +75,11 @@ def leased_outside_plots(
     takes land (`counted_statuses`). `zone_ids=None`: every zone."""
     if zone_ids is not None and not zone_ids:
         return {}
-    statuses = statuses if statuses is not None else counted_statuses()
-    rows = session.exec(
-        select(Project.zone_id, func.sum(Project.land_ha))
-        .where(
-            col(Project.zone_id).in_(zone_ids) if zone_ids is not None else true(),
-            col(Project.plot_id).is_(None),
-            col(Project.land_ha).is_not(None),
-            col(Project.status).in_(statuses),
-        )
-        .group_by(Project.zone_id)
-    ).all()
+    params = {"statuses": list(statuses if statuses is not None else counted_statuses())}
+    if zone_ids is None:
+        rows = session.exec(_LEASED_OUTSIDE_PLOTS, params=params).all()
+    else:
+        rows = session.exec(_LEASED_OUTSIDE_PLOTS_OF, params={**params, "ids": zone_ids}).all()
     return {zone_id: float(total) for zone_id, total in rows if total}
 
 

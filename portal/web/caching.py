@@ -94,7 +94,10 @@ def cached_response(
 
 def catalogue_generation(session) -> int:
     """The public catalogue's generation (bumped in the transaction of every public-data change)."""
-    return session.execute(text("SELECT value FROM catalogue_generation WHERE id = 1")).scalar() or 0
+    return session.execute(_GENERATION).scalar() or 0
+
+
+_GENERATION = text("SELECT value FROM catalogue_generation WHERE id = 1")
 
 
 @cache

@@ -5,9 +5,9 @@ page and /healthz called as ASGI apps on the seeded data (a script, not a test).
 
 Per path: CPU ms per request (time.process_time over `n` requests after a warm-up, in batches: the mean
 and the best batch, which a loaded machine disturbs least), SELECTs per request, and with `--profile` the
-function calls of one request (cProfile) and the costliest functions. Routes run in the thread pool as in
-production; `--inline` runs them on the event loop's thread instead, so cProfile sees their calls (the
-figures of `--profile` always use it)."""
+function calls per request (cProfile over --profile-n requests) and the costliest functions. Routes run in
+the thread pool as in production; `--inline` runs them on the event loop's thread instead, so cProfile sees
+their calls (the figures of `--profile` always use it)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=200, help="requests per path")
     parser.add_argument("--batches", type=int, default=5, help="the best batch is printed beside the mean")
     parser.add_argument("--profile", type=Path, help="write one request's cProfile stats per path under PATH")
+    parser.add_argument("--profile-n", type=int, default=20, help="requests profiled per path (stats summed)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--inline", action="store_true", help="routes on the event loop's thread")
     parser.add_argument("paths", nargs="*", default=list(PATHS))
@@ -137,10 +138,11 @@ def main() -> int:
             if args.profile:
                 prof = cProfile.Profile()
                 prof.enable()
-                loop.run_until_complete(_call(app, path))
+                for _ in range(args.profile_n):
+                    loop.run_until_complete(_call(app, path))
                 prof.disable()
                 stats = pstats.Stats(prof)
-                line += f"  calls {stats.total_calls} ({stats.prim_calls} primitive)"
+                line += f"  calls {stats.total_calls // args.profile_n} per request"
                 args.profile.mkdir(parents=True, exist_ok=True)
                 name = path.strip("/").replace("/", "_").replace("?", "_") or "root"
                 stats.dump_stats(args.profile / f"{name}.prof")
