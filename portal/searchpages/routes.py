@@ -15,6 +15,7 @@ from portal.catalogue.models import PlotStatus, ZoneKind, ZoneStatus
 from portal.db import SessionDep, release
 from portal.i18n import N_, Lang
 from portal.numbers import parse_decimal
+from portal.web import pagecache
 from portal.web.render import render
 from search.engine import SearchUnavailable
 
@@ -104,6 +105,18 @@ def split_sectors(counts: dict[str, int], active: list[str], top: int = SECTOR_F
     return shown, more
 
 
+def _worker_settled(request: Request, session) -> int | None:
+    """The catalogue generation the index is current for (no change waiting for it), else None."""
+    return request.app.state.search_worker.settled_generation(session)
+
+
+def _confirm(request: Request, settled: int | None) -> None:
+    """The engine answered from an index holding every change up to generation `settled`: the page cache may
+    keep the page for that generation (not when changes were still waiting for the index)."""
+    if settled is not None:
+        pagecache.store_at_generation(request, settled)
+
+
 def _known(session):
     known = catalogue.known_values(session)
     return known["locality"], known["sector"]
@@ -115,6 +128,7 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     localities, sectors = _known(session)
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
     sector_names = catalogue.sectors_by_code(session)
+    settled = _worker_settled(request, session) if pagecache.wants_generation(request) else None
     release(session)  # no database connection is held while the engine answers (or hangs)
     result, unavailable, sectors_shown, sectors_more = None, False, [], []
     try:
@@ -127,6 +141,8 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     except SearchUnavailable:
         unavailable = True
         _rebuild_if_damaged(request)
+    else:
+        _confirm(request, settled)
     keep = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     return render(
         request,
@@ -203,6 +219,7 @@ def search_api(
                 for name, value, message in parsed.errors
             ],
         )
+    settled = _worker_settled(request, session) if pagecache.wants_generation(request) else None
     release(session)  # no database connection is held while the engine answers (or hangs)
     try:
         result = _engine(request).query(
@@ -213,6 +230,7 @@ def search_api(
         return JSONResponse(
             {"detail": "Search temporarily unavailable"}, status_code=503, headers={"Retry-After": "30"}
         )
+    _confirm(request, settled)
     return SearchOut(
         query=q,
         total=result.total,
