@@ -8,13 +8,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from portal.catalogue import labels as catalogue_labels
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Zone
 from portal.db import SessionDep
-from portal.i18n import Lang
+from portal.i18n import Lang, get_translations
 from portal.intake import forms, labels
 from portal.screening import ScreeningFacts, service
 from portal.web import forms as web_forms
@@ -125,6 +126,48 @@ def read_facts(form: Any, *, measures_as_text: bool = False) -> tuple[dict[str, 
 ZONE_PICKER = (Zone.slug, Zone.kind, Zone.name_vi, Zone.name_en, Zone.status)
 
 
+#: per language: (the sector tuple the options were built from, [(code, text before " selected", the rest)])
+_OPTIONS: dict[str, tuple[object, list[tuple[str, str, str]]]] = {}
+
+
+class SectorChoices:
+    """Every sector (iterated as the per-generation `sector_infos` tuple), and the sector picker's ~500
+    `<option>` lines built in Python (`options`): once per sector tuple and language, then only `selected`
+    is put in per render (the template loop cost ~10 ms a page)."""
+
+    def __init__(self, sectors: tuple, lang: str) -> None:
+        self.sectors = sectors
+        self.lang = lang
+
+    def __iter__(self):
+        return iter(self.sectors)
+
+    def __len__(self) -> int:
+        return len(self.sectors)
+
+    def _rows(self) -> list[tuple[str, str, str]]:
+        memo = _OPTIONS.get(self.lang)
+        if memo is not None and memo[0] is self.sectors:
+            return memo[1]
+        gettext = get_translations(self.lang).gettext
+        sensitive, priority = escape(gettext("environmentally sensitive")), escape(gettext("priority"))
+        other = "en" if self.lang == "vi" else "vi"
+        rows = []
+        for s in self.sectors:
+            keywords = " ".join(escape(k) for k in [getattr(s, f"name_{other}"), *(s.keywords or ())])
+            note = f" ({sensitive})" if s.sensitive else f" ({priority})" if s.priority else ""
+            code, name = escape(s.code), escape(getattr(s, f"name_{self.lang}"))
+            rest = f' data-keywords="{keywords}">{code} — {name}{note}</option>\n'
+            rows.append((s.code, f'  <option value="{code}"', rest))
+        _OPTIONS[self.lang] = (self.sectors, rows)
+        return rows
+
+    def options(self, chosen) -> Markup:
+        chosen = set(chosen or ())
+        html = "".join(head + (" selected" if code in chosen else "") + rest for code, head, rest in self._rows())
+        return Markup(html)  # noqa: S704  # every text in it went through escape() above
+
+
 def form_context(
     session, lang: str, values: dict[str, Any] | None = None, errors: Errors | None = None, *, zones: bool = True
 ):
@@ -136,7 +179,7 @@ def form_context(
     if values.get("_filtering"):
         matches = service.matching_sectors(session, values.get("sector_filter") or "")
     return {
-        "all_sectors": catalogue.sector_infos(session),
+        "all_sectors": SectorChoices(catalogue.sector_infos(session), lang),
         "zones": catalogue.published_rows(session, *ZONE_PICKER) if zones else [],
         "labels": labels,
         "zone_labels": catalogue_labels,

@@ -21,6 +21,7 @@ from portal.intake.schemas import EMAIL, MatchRequest, MatchResponse, ProposalCr
 from portal.intake.tracking import PRIVATE_HEADERS, proposal_by_token
 from portal.screening import service as screening
 from portal.web import forms as web_forms
+from portal.web import pagecache
 from portal.web.formdata import FormDep
 from portal.web.forms import Errors
 from portal.web.render import render
@@ -190,7 +191,8 @@ def _form_page(
 
 @router.get("/proposals/new")
 def proposal_form(request: Request, lang: Lang, session: SessionDep, zone: str | None = None):
-    values: dict[str, Any] = {"idempotency_key": web_forms.new_key()}
+    # the page cache keeps this page for every visitor: each response still gets its own key
+    values: dict[str, Any] = {"idempotency_key": pagecache.fresh_per_response(request, web_forms.new_key())}
     if zone and screening.get_zone(session, slug=zone) is not None:
         values["location"] = zone
     return _form_page(request, lang, session, values, Errors())

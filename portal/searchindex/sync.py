@@ -15,8 +15,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, delete, select
 
+from portal import events
 from portal.events import PublicDataChanged
 from portal.searchindex.documents import all_documents, document_count, documents_for
 from portal.searchindex.models import SearchOutbox
@@ -24,6 +26,15 @@ from search.engine import SearchEngine, SearchIndexCorrupt, SearchUnavailable
 
 log = logging.getLogger("portal.search")
 BATCH = 500
+
+
+def settled_generation(session: Session) -> int | None:
+    """The catalogue generation when the index holds every change up to it (no outbox row pending), else
+    None: a page built from the index then is current for that generation (read before asking the engine)."""
+    value, pending = session.execute(
+        text("SELECT (SELECT value FROM catalogue_generation WHERE id = 1), EXISTS (SELECT 1 FROM search_outbox)")
+    ).one()
+    return None if pending else (value or 0)
 
 
 def queue(session: Session, change: PublicDataChanged) -> None:
@@ -93,6 +104,8 @@ def reindex(db: Any, engine: SearchEngine, *, progress: Callable[[int, int], Non
             progress(min(start + BATCH, total), total)
     with db.write() as session:
         session.exec(delete(SearchOutbox).where(col(SearchOutbox.id) <= high_water))
+        if events.subscribers():  # search pages cached while the index was rebuilt are not served again
+            events.public_data_changed(session, [])
         session.commit()
     return total
 
@@ -122,6 +135,13 @@ class SyncWorker:
 
     def kick(self) -> None:
         self._wake.set()
+
+    def settled_generation(self, session: Session) -> int | None:
+        """`settled_generation`, and None while this worker knows the index must be rebuilt (for the search
+        pages: the page cache keeps a result page only for a generation the index is current for)."""
+        if self.needs_reindex or getattr(self._engine, "corrupt", False):
+            return None
+        return settled_generation(session)
 
     def check_index(self) -> bool:
         """Whether the index must be rebuilt: damaged, or not holding as many documents as the

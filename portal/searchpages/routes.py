@@ -3,6 +3,8 @@ is not an error for the rest of the site: the page says so politely, the API ans
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -15,8 +17,10 @@ from portal.catalogue.models import PlotStatus, ZoneKind, ZoneStatus
 from portal.db import SessionDep, release
 from portal.i18n import N_, Lang
 from portal.numbers import parse_decimal
+from portal.web import pagecache
 from portal.web.render import render
 from search.engine import SearchUnavailable
+from search.text import tokens
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["search"])
@@ -104,6 +108,59 @@ def split_sectors(counts: dict[str, int], active: list[str], top: int = SECTOR_F
     return shown, more
 
 
+class Answers:
+    """The engine's answers kept per catalogue generation, keyed by the query as the engines read it (its
+    folded words: "Trần Đề", "tran  de" and "TRAN ĐE" are one entry) with the filters, page and language.
+    An answer is kept only for a generation the index is current for (`settled`), and served only at it."""
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(kind: str, q: str, filters: dict, page: int, lang: str) -> tuple:
+        folded = tuple((k, tuple(sorted(v)) if isinstance(v, list) else v) for k, v in sorted(filters.items()))
+        return kind, " ".join(tokens(q)), folded, page, lang
+
+    def answer(self, key: tuple, settled: int | None, ask):
+        """`ask()`'s value, from the store when it holds one for generation `settled`."""
+        if settled is not None:
+            with self._lock:
+                hit = self._entries.get(key)
+                if hit is not None and hit[0] == settled:
+                    self._entries.move_to_end(key)
+                    return hit[1]
+        value = ask()
+        if settled is not None:
+            with self._lock:
+                self._entries[key] = (settled, value)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+        return value
+
+
+def _answers(request: Request) -> Answers:
+    """The app's store of answers (one per app: its engine, its database)."""
+    answers = getattr(request.app.state, "search_answers", None)
+    if answers is None:
+        answers = request.app.state.search_answers = Answers()
+    return answers
+
+
+def _worker_settled(request: Request, session) -> int | None:
+    """The catalogue generation the index is current for (no change waiting for it), else None."""
+    return request.app.state.search_worker.settled_generation(session)
+
+
+def _confirm(request: Request, settled: int | None) -> None:
+    """The engine answered from an index holding every change up to generation `settled`: the page cache may
+    keep the page for that generation (not when changes were still waiting for the index)."""
+    if settled is not None:
+        pagecache.store_at_generation(request, settled)
+
+
 def _known(session):
     known = catalogue.known_values(session)
     return known["locality"], known["sector"]
@@ -115,18 +172,24 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     localities, sectors = _known(session)
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
     sector_names = catalogue.sectors_by_code(session)
+    settled = _worker_settled(request, session)
     release(session)  # no database connection is held while the engine answers (or hangs)
     result, unavailable, sectors_shown, sectors_more = None, False, [], []
-    try:
+    page = min(max(page, 1), 1000)
+
+    def ask():
         engine = _engine(request)
-        result = engine.query(
-            q, filters=parsed.filters, facets=FACETS, page=min(max(page, 1), 1000), per_page=PER_PAGE, lang=lang
-        )
-        counts = sector_facet(engine, q, parsed.filters, result, lang)
+        found = engine.query(q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang)
+        return found, sector_facet(engine, q, parsed.filters, found, lang)
+
+    try:
+        result, counts = _answers(request).answer(Answers.key("page", q, parsed.filters, page, lang), settled, ask)
         sectors_shown, sectors_more = split_sectors(counts, parsed.filters.get("sectors", []))
     except SearchUnavailable:
         unavailable = True
         _rebuild_if_damaged(request)
+    else:
+        _confirm(request, settled)
     keep = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     return render(
         request,
@@ -203,16 +266,20 @@ def search_api(
                 for name, value, message in parsed.errors
             ],
         )
+    settled = _worker_settled(request, session)
     release(session)  # no database connection is held while the engine answers (or hangs)
+
+    def ask():
+        return _engine(request).query(q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang)
+
     try:
-        result = _engine(request).query(
-            q, filters=parsed.filters, facets=FACETS, page=page, per_page=PER_PAGE, lang=lang
-        )
+        result = _answers(request).answer(Answers.key("api", q, parsed.filters, page, lang), settled, ask)
     except SearchUnavailable:
         _rebuild_if_damaged(request)
         return JSONResponse(
             {"detail": "Search temporarily unavailable"}, status_code=503, headers={"Retry-After": "30"}
         )
+    _confirm(request, settled)
     return SearchOut(
         query=q,
         total=result.total,

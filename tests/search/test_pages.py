@@ -138,3 +138,36 @@ def test_outbox_catches_up_after_the_engine_returns(app, session, settings, tmp_
     hits = worker.engine.query("riverside", lang="en").hits
     assert {h.id for h in hits} == {"zone:kcn-my-thanh", f"plot:{plot.id}"}  # the plot shows its zone name
     assert worker.engine.query("MT-01", lang="vi").hits[0].id == f"plot:{plot.id}"
+
+
+def test_answers_are_kept_per_generation_by_the_folded_query(indexed, client, session, monkeypatch):
+    """ "Trần Đề" and "tran  de" are one engine answer while nothing changes; a change waiting for the index
+    is never answered from the store, and once indexed the new answer is asked for."""
+    engine = indexed.engine
+    asked = []
+    real = engine.query
+
+    def counting(*args, **kwargs):
+        asked.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "query", counting)
+    first = ids(client, q="Trần Đề")
+    assert ids(client, q="tran  de") == ids(client, q="TRAN ĐE") == first
+    assert len(asked) == 1
+    zone = session.exec(select(Zone).where(Zone.slug == "kcn-tran-de")).one()
+    zone.name_en = "Tran De Renamed Park"
+    session.add(zone)
+    session.flush()
+    zone_changed(session, zone)
+    session.commit()
+    ids(client, q="tran de")
+    ids(client, q="tran de")
+    assert len(asked) == 3  # changes pending for the index: asked each time
+    indexed.drain_now()
+    titles = [h["title"] for h in client.get("/api/v1/search", params={"q": "tran de", "lang": "en"}).json()["hits"]]
+    assert "Tran De Renamed Park" in titles and len(asked) == 4
+    page = client.get("/en/search", params={"q": "Trần Đề"})
+    again = client.get("/en/search", params={"q": "tran de"})
+    assert "Tran De Renamed Park" in page.text and "Tran De Renamed Park" in again.text
+    assert 'value="Trần Đề"' in page.text and 'value="tran de"' in again.text  # each echoes its own words

@@ -1,5 +1,7 @@
 """Cached public pages are served only for the catalogue generation they were rendered at."""
 
+import re
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -7,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from portal.app import create_app
-from portal.catalogue.changes import plot_changed
+from portal.catalogue.changes import plot_changed, zone_changed
 from portal.catalogue.models import Plot, Zone
 from portal.web.pagecache import bump_generation
 
@@ -65,16 +67,19 @@ def test_other_workers_notice_a_change_within_the_ttl(cached_client, session, ap
     assert "x-cache" not in cached_client.get("/en/zones").headers
 
 
-@pytest.mark.parametrize("path", ["/vi/proposals/new", "/en/precheck", "/api/v1/search?q=tran", "/vi/staff/login"])
+@pytest.mark.parametrize("path", ["/vi/match?sectors=1020&land_ha=5", "/vi/staff/login", "/vi/proposals/track"])
 def test_only_public_catalogue_pages_are_cached(cached_client, path):
     cached_client.get(path)
     assert "x-cache" not in cached_client.get(path).headers
 
 
-def test_signed_in_staff_never_get_a_cached_page(cached_client):
-    cached_client.get("/en/zones")
+@pytest.mark.parametrize("path", ["/en/zones", "/vi/precheck", "/en/proposals/new", "/vi/search?q=tran"])
+def test_signed_in_staff_never_get_a_cached_page(cached_client, path):
+    cached_client.app.state.search_worker.drain_now()
+    cached_client.get(path)
+    assert cached_client.get(path).headers.get("x-cache") == "hit"
     cached_client.cookies.set("portal_session", "anything")
-    assert "x-cache" not in cached_client.get("/en/zones").headers
+    assert "x-cache" not in cached_client.get(path).headers
 
 
 def test_error_pages_are_not_cached(cached_client):
@@ -185,3 +190,146 @@ def test_the_cache_keeps_a_byte_budget():
     assert list(cache._entries) == ["/p3", "/p4"] and cache._bytes == 200  # the oldest went first
     cache.put("/p4", 1, [], b"y" * 50)  # replaced, not counted twice
     assert cache._bytes == 150
+
+
+# --- the fact forms and search (issue 17: the visitor mix) ------------------------------------------------
+
+TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+KEY = re.compile(r'name="idempotency_key" value="([^"]*)"')
+
+
+def _rename_zone(session, slug: str, name_en: str) -> None:
+    zone = session.exec(select(Zone).where(Zone.slug == slug)).one()
+    zone.name_en = name_en
+    session.add(zone)
+    session.flush()
+    zone_changed(session, zone)  # what every catalogue write does, in its transaction
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    "path", ["/en/precheck", "/vi/match", "/en/proposals/new", "/en/proposals/new?zone=kcn-tran-de"]
+)
+def test_fact_forms_are_cached_with_each_browsers_csrf_token(settings, db, path):
+    app = create_app(settings.model_copy(update={"page_cache": True}), db=db)
+    with (
+        TestClient(app, base_url="http://127.0.0.1:8000") as first,
+        TestClient(app, base_url="http://127.0.0.1:8000") as second,
+    ):
+        for client in (first, second):
+            client.get("/healthz")  # each browser gets its own CSRF cookie
+        page_one, page_two = first.get(path), second.get(path)
+        assert page_one.status_code == page_two.status_code == 200
+        assert "x-cache" not in page_one.headers and page_two.headers.get("x-cache") == "hit"
+        tokens_one, tokens_two = set(TOKEN.findall(page_one.text)), set(TOKEN.findall(page_two.text))
+        posted_forms = 0 if path.endswith("/match") else 1  # the match form is sent by GET: no token
+        assert len(tokens_one) == len(tokens_two) == posted_forms and (tokens_one != tokens_two or not posted_forms)
+        normal = [KEY.sub("K", TOKEN.sub("T", page.text)) for page in (page_one, page_two)]
+        assert normal[0] == normal[1]
+
+
+def test_a_cached_form_posts_with_the_asking_browsers_token(settings, db):
+    app = create_app(settings.model_copy(update={"page_cache": True}), db=db)
+    with (
+        TestClient(app, base_url="http://127.0.0.1:8000") as first,
+        TestClient(app, base_url="http://127.0.0.1:8000") as second,
+    ):
+        for client in (first, second):
+            client.get("/healthz")
+        first.get("/en/precheck")
+        page = second.get("/en/precheck")
+        assert page.headers.get("x-cache") == "hit"
+        csrf = TOKEN.search(page.text).group(1)
+        posted = second.post("/en/precheck", data={"csrf_token": csrf, "sectors": "1020", "location": "kcn-tran-de"})
+        assert posted.status_code != 403
+        assert first.post("/en/precheck", data={"csrf_token": csrf, "sectors": "1020"}).status_code == 403
+
+
+def test_each_proposal_form_gets_its_own_idempotency_key(cached_client):
+    """A key shared by two visitors would give the second one the first one's receipt (a replay)."""
+    pages = [cached_client.get("/en/proposals/new") for _ in range(3)]
+    assert [p.headers.get("x-cache") for p in pages] == [None, "hit", "hit"]
+    keys = [KEY.search(p.text).group(1) for p in pages]
+    assert len(set(keys)) == 3 and all(str(uuid.UUID(k)) == k for k in keys)
+    for page in pages:  # no-store: no validators of the cache's own, one Cache-Control
+        assert "etag" not in page.headers and page.headers.get_list("cache-control") == ["no-store"]
+
+
+@pytest.mark.parametrize("path", ["/en/precheck", "/en/match", "/en/proposals/new"])
+def test_a_catalogue_change_shows_at_once_on_the_forms(cached_client, session, path):
+    from portal.catalogue.models import Sector
+    from portal.events import public_data_changed
+
+    cached_client.get(path)
+    assert cached_client.get(path).headers.get("x-cache") == "hit"
+    sector = session.exec(select(Sector).where(Sector.code == "1020")).one()
+    sector.name_en = "Renamed seafood processing"
+    session.add(sector)
+    session.flush()
+    public_data_changed(session, ["sector:1020"])
+    session.commit()
+    after = cached_client.get(path)
+    assert "x-cache" not in after.headers and "Renamed seafood processing" in after.text
+
+
+@pytest.fixture
+def indexed_client(cached_client):
+    worker = cached_client.app.state.search_worker
+    worker.needs_reindex = True
+    worker.drain_now()
+    return cached_client
+
+
+@pytest.mark.parametrize("path", ["/en/search?q=tran%20de", "/api/v1/search?q=tran%20de&lang=en"])
+def test_search_is_stored_only_once_the_index_holds_the_change(indexed_client, session, path):
+    worker = indexed_client.app.state.search_worker
+    assert "Renamed" not in indexed_client.get(path).text
+    assert indexed_client.get(path).headers.get("x-cache") == "hit"
+    _rename_zone(session, "kcn-tran-de", "Tran De Renamed Park")
+    # the change is committed, the index not yet told: answered (the index's own lag), never stored
+    for _ in range(2):
+        assert "x-cache" not in indexed_client.get(path).headers
+    worker.drain_now()
+    fresh = indexed_client.get(path)
+    assert "x-cache" not in fresh.headers and "Tran De Renamed Park" in fresh.text
+    again = indexed_client.get(path)
+    assert again.headers.get("x-cache") == "hit" and again.text == fresh.text
+
+
+def test_search_keys_follow_the_parameters_it_reads(indexed_client):
+    indexed_client.get("/en/search?q=kcn&kind=kcn")
+    assert indexed_client.get("/en/search?kind=kcn&q=kcn").headers.get("x-cache") == "hit"
+    indexed_client.get("/en/search?q=kcn&utm_source=x")
+    assert "x-cache" not in indexed_client.get("/en/search?q=kcn&utm_source=x").headers
+
+
+def test_search_is_not_stored_while_the_engine_is_down(indexed_client, monkeypatch):
+    from search.engine import SearchUnavailable
+
+    engine = indexed_client.app.state.search_worker.engine
+
+    def down(*args, **kwargs):
+        raise SearchUnavailable("down")
+
+    with monkeypatch.context() as m:
+        m.setattr(engine, "query", down)
+        assert indexed_client.get("/en/search?q=kcn").status_code == 200
+        assert indexed_client.get("/api/v1/search?q=kcn").status_code == 503
+    for path in ("/en/search?q=kcn", "/api/v1/search?q=kcn"):
+        answered = indexed_client.get(path)
+        assert answered.status_code == 200 and "x-cache" not in answered.headers
+
+
+def test_a_rebuilt_index_moves_the_generation(indexed_client):
+    """A reindex (at start, after damage, `portal reindex`) rebuilds the index while no change is pending:
+    no page is stored while this worker knows a rebuild is due, and pages stored before it (by a worker that
+    did not know) are not served after it."""
+    worker = indexed_client.app.state.search_worker
+    indexed_client.get("/en/search?q=kcn")
+    assert indexed_client.get("/en/search?q=kcn").headers.get("x-cache") == "hit"
+    worker.needs_reindex = True
+    for _ in range(2):
+        assert "x-cache" not in indexed_client.get("/en/search?q=tran").headers
+    worker.drain_now()  # the rebuild
+    assert "x-cache" not in indexed_client.get("/en/search?q=kcn").headers
+    assert indexed_client.get("/en/search?q=kcn").headers.get("x-cache") == "hit"
