@@ -210,11 +210,20 @@ def add_slug(slugs: list[str], add: str | None) -> list[str]:
 
 
 def options(session: Session, *, exclude: list[str], lang: str) -> list:
-    """Zones that can still be added, by kind then name (rows of slug, kind and both names: no zone object)."""
-    rows = session.exec(
-        select(Zone.slug, Zone.kind, Zone.name_vi, Zone.name_en)
-        .where(Zone.published == True)  # noqa: E712
-        .order_by(Zone.kind, Zone.slug)
-    ).all()
-    zones = [z for z in rows if z.slug not in exclude]
-    return sorted(zones, key=lambda z: (z.kind, sort_key(getattr(z, f"name_{lang}"), lang)))
+    """Zones that can still be added, by kind then name (rows of slug, kind and both names: no zone object;
+    the order kept per catalogue generation in a request's session)."""
+
+    def build(s: Session) -> tuple:
+        rows = s.exec(
+            select(Zone.slug, Zone.kind, Zone.name_vi, Zone.name_en)
+            .where(Zone.published == True)  # noqa: E712
+            .order_by(Zone.kind, Zone.slug)
+        ).all()
+        return tuple(sorted(rows, key=lambda z: (z.kind, sort_key(getattr(z, f"name_{lang}"), lang))))
+
+    ordered = (
+        catalogue.per_generation(session, f"compare.options.{lang}", build)
+        if session.info.get("read_only")
+        else build(session)
+    )
+    return [z for z in ordered if z.slug not in exclude]

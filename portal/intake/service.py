@@ -446,7 +446,14 @@ def _verdict_key(zf: Any, match_set: frozenset[str] = frozenset()) -> Any:
     zone. The zones shown are screened again one by one (their findings name them), and a verdict that
     differs sends the whole ranking through exact screening (`match_page`)."""
     read = frozenset(c for c in zf.priority_sectors if c in match_set) | ({"*"} if zf.priority_sectors else set())
-    return dataclasses.replace(zf, slug="", name_vi="", name_en="", priority_sectors=read)
+    return _verdict_base(zf), read
+
+
+@functools.lru_cache(maxsize=8192)
+def _verdict_base(zf: Any) -> Any:
+    """The zone's screening facts without what names it or its priorities (`_verdict_key` adds what of
+    those the ruleset reads); kept per zone, as building a ZoneFacts checks its fields."""
+    return dataclasses.replace(zf, slug="", name_vi="", name_en="", priority_sectors=frozenset())
 
 
 #: the columns of a zone that ranking reads (rows, not zone objects: a catalogue of 2,000 zones is scored
@@ -478,15 +485,38 @@ class _Catalogue:
     rows: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Zone:
+    """A published zone as ranking reads it, whatever the project: plain data, kept per catalogue generation."""
+
+    row: Any  # its MATCH_COLUMNS
+    available_ha: float | None
+    facts: Any  # its ZoneFacts
+    port_km: float | None
+
+
+def _zones(session: Session) -> tuple[_Zone, ...]:
+    """Every published zone's ranking data: read once per catalogue generation in a request's (read-only)
+    session, every time elsewhere (a write may be rolled back, and its generation number come round again)."""
+
+    def build(s: Session) -> tuple[_Zone, ...]:
+        rows = catalogue.published_rows(s, *MATCH_COLUMNS)
+        land = catalogue.land_figures(s, rows)
+        facts = screening.zone_facts_for(s, zones=rows)
+        return tuple(_Zone(z, land[z.id].available_ha, facts[z.id], port_distance(z, labels=False)[0]) for z in rows)
+
+    if not session.info.get("read_only"):
+        return build(session)
+    return catalogue.per_generation(session, "intake.match_zones", build)
+
+
 def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bool) -> _Catalogue:
-    """Every published zone as a candidate, from a few columns. Without `exact`, zones are screened once per
-    verdict key and carry no findings, port labels or quoted sources (`_complete` adds them to the zones
-    shown; none of them weighs: `access_public` and the label have no points)."""
-    zones = catalogue.published_rows(session, *MATCH_COLUMNS)
-    land = catalogue.land_figures(session, zones)
-    zone_facts = screening.zone_facts_for(session, zones=zones)
+    """Every published zone as a candidate (`_zones`). Without `exact`, zones are screened once per verdict
+    key and carry no findings, port labels or quoted sources (`match_page` adds them to the zones shown; none
+    of them weighs: `access_public` and the label have no points)."""
+    zones = _zones(session)
     quoted = exact or matching.WEIGHTS.get("access_public", 0) != 0
-    public = facts_service.facts_by_zone(session, [z.id for z in zones]) if quoted else {}
+    public = facts_service.facts_by_zone(session, [z.row.id for z in zones]) if quoted else {}
     catalog = screening.get_catalog(session)
     ruleset = screening.get_ruleset(session, catalog=catalog)
     province = catalog.codes_in_class("priority")
@@ -495,32 +525,31 @@ def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bo
     verdicts: dict[Any, Any] = {}
     candidates = []
     for zone in zones:
-        zf = zone_facts[zone.id]
-        key = zone.slug if exact else _verdict_key(zf, match_set)
+        row, zf = zone.row, zone.facts
+        key = row.slug if exact else _verdict_key(zf, match_set)
         if key not in verdicts:
-            verdicts[key] = screen(request.facts_for(zone.slug), zf, ruleset, as_of=day)
+            verdicts[key] = screen(request.facts_for(row.slug), zf, ruleset, as_of=day)
         result = verdicts[key]
-        km, where = port_distance(zone, labels=exact)
         candidates.append(
             matching.Candidate(
-                slug=zone.slug,
-                kind=zone.kind,
-                name_vi=zone.name_vi,
-                name_en=zone.name_en,
-                status=zone.status,
-                total_area_ha=zone.total_area_ha,
-                available_ha=land[zone.id].available_ha,
+                slug=row.slug,
+                kind=row.kind,
+                name_vi=row.name_vi,
+                name_en=row.name_en,
+                status=row.status,
+                total_area_ha=row.total_area_ha,
+                available_ha=zone.available_ha,
                 wastewater_plant=zf.wastewater_plant,
                 priority_sectors=zf.priority_sectors,
                 province_priorities=province,
                 verdict=result.verdict,
                 findings=result.findings if exact else (),
-                port_km=km,
-                port_from=where,
-                access=_access(public.get(zone.id, ())),
+                port_km=zone.port_km,
+                port_from=port_distance(row)[1] if exact else {},
+                access=_access(public.get(row.id, ())),
             )
         )
-    return _Catalogue(candidates, {z.slug: zone_facts[z.id] for z in zones}, ruleset, {z.slug: z for z in zones})
+    return _Catalogue(candidates, {z.row.slug: z.facts for z in zones}, ruleset, {z.row.slug: z.row for z in zones})
 
 
 def _need(request: MatchRequest) -> matching.Need:

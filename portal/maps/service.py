@@ -326,15 +326,21 @@ class MapData:
 def map_data(session: Session, *, lang: str, page: int = 1) -> MapData:
     """One page of zones (by kind, then name in the language's collation): only the columns the order
     needs are read for every zone; the page's zones are loaded whole."""
-    names = (
-        select(Zone.id, Zone.kind, getattr(Zone, f"name_{lang}"))
-        .where(Zone.published == True)  # noqa: E712
-        .order_by(Zone.kind, Zone.slug)
-    )
-    ordered = sorted(session.exec(names).all(), key=lambda r: (r.kind, sort_key(r[2], lang)))
+
+    def build(s: Session) -> tuple[int, ...]:
+        names = (
+            select(Zone.id, Zone.kind, getattr(Zone, f"name_{lang}"))
+            .where(Zone.published == True)  # noqa: E712
+            .order_by(Zone.kind, Zone.slug)
+        )
+        return tuple(r.id for r in sorted(s.exec(names).all(), key=lambda r: (r.kind, sort_key(r[2], lang))))
+
+    # every zone's place in the order, kept per catalogue generation in a request's (read-only) session
+    read_only = session.info.get("read_only")
+    ordered = service.per_generation(session, f"maps.order.{lang}", build) if read_only else build(session)
     pages = max((len(ordered) + MAP_PAGE - 1) // MAP_PAGE, 1)
     page = min(max(page, 1), pages)
-    ids = [r.id for r in ordered[(page - 1) * MAP_PAGE : page * MAP_PAGE]]
+    ids = list(ordered[(page - 1) * MAP_PAGE : page * MAP_PAGE])
     by_id = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(ids))).all()} if ids else {}
     zones = [by_id[i] for i in ids]
     land = service.land_figures(session, zones)

@@ -181,3 +181,18 @@ def test_a_verdict_the_shortcut_got_wrong_sends_the_ranking_through_exact_screen
     forced = post(client, **body)["zones"]
     assert [(z["slug"], z["verdict"]) for z in forced] == [(z["slug"], z["verdict"]) for z in honest]
     assert len({z["verdict"] for z in honest}) > 1
+
+
+def test_the_ranking_data_kept_per_generation_follows_a_change_of_the_catalogue(client, db):
+    """Every zone's ranking data is read once per catalogue generation: a zone changed (and signalled, as
+    every staff change is) ranks with its new figures at once."""
+    from portal.catalogue.changes import zone_changed
+
+    before = {z["slug"]: z for z in post(client, land_ha=5000, include_planned=True, per_page=50)["zones"]}
+    assert "area_too_small" in {r["key"] for r in before["kcn-an-nghiep"]["reasons"]}
+    with db.write() as w:
+        zone = w.exec(select(Zone).where(Zone.slug == "kcn-an-nghiep")).one()
+        zone.total_area_ha, zone.industrial_land_ha = 9000.0, None
+        zone_changed(w, zone)
+    after = {z["slug"]: z for z in post(client, land_ha=5000, include_planned=True, per_page=50)["zones"]}
+    assert {r["key"] for r in after["kcn-an-nghiep"]["reasons"]} & {"area_total_fits", "area_available_fits"}

@@ -32,6 +32,7 @@ BUDGET = {
     "/api/v1/zones.geojson": 6,
     "/api/v1/plots.geojson": 3,
     "/api/v1/sectors.json": 1,
+    "/vi/search?q=kcn": 2,  # the generation and (once per generation) the sectors; the hits come from the index
     "/vi/match": 1,  # the sector catalogue's summary (its rows cached per generation), no zone
     # the catalogue's summary, every zone's few columns, plot sums, registry land, priorities, the shown zones'
     # public facts, the generation (sectors per generation)

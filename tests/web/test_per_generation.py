@@ -1,0 +1,25 @@
+"""What public pages keep per catalogue generation (the map's and the compare picker's order of every zone)
+follows a change of the catalogue at once: every staff change signals it (catalogue.changes)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from portal.catalogue.changes import zone_changed
+from portal.catalogue.models import Zone
+
+
+def _rename(db, slug: str, name: str) -> None:
+    with db.write() as w:
+        zone = w.exec(select(Zone).where(Zone.slug == slug)).one()
+        zone.name_vi = name
+        zone_changed(w, zone)
+
+
+def test_the_map_and_the_compare_picker_show_a_renamed_zone_at_once(client, db):
+    for path in ("/vi/map", "/vi/compare?zones=kcn-tran-de,kcn-an-nghiep"):
+        assert "Khu thử đổi tên" not in client.get(path).text  # read (and kept) before the change
+    _rename(db, "ccn-nga-nam", "Khu thử đổi tên")
+    assert "Khu thử đổi tên" in client.get("/vi/compare?zones=kcn-tran-de,kcn-an-nghiep").text
+    pages = [client.get(f"/vi/map?page={n}").text for n in range(1, 4)]
+    assert any("Khu thử đổi tên" in page for page in pages)
