@@ -1,9 +1,9 @@
 """A plot outline's GeoJSON geometry: checked (`geometry_problem`, for importers and the export) and written as
 the plots.geojson export writes it (`geometry_text`), kept beside the geometry at every write of a plot
 (`Plot.geometry_text`, filled by the mapper events in catalogue/models.py, by demo data and by migration
-0011) so the export concatenates stored text instead of checking every outline with shapely per request.
+0012) so the export concatenates stored text instead of checking every outline with shapely per request.
 
-When the rules of `geometry_problem` change, a migration must refill `plot.geometry_text` (as 0011 does).
+When the rules of `geometry_problem` change, a migration must refill `plot.geometry_text` (as 0012 does).
 """
 
 from __future__ import annotations

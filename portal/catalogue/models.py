@@ -111,7 +111,7 @@ class ZoneSector(SQLModel, table=True):
 class Plot(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("zone_id", "code", name="uq_plot_zone_code"),
-        # covers the land sums (zone, status → area): read from the index alone, not from the rows
+        # every zone's land sums read from the index, not from the rows (their outlines): land_figures
         Index("ix_plot_zone_status_area", "zone_id", "status", "area_ha"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func, union
+from sqlalchemy import case, func, union
 from sqlmodel import Session, col, select
 
 from portal.catalogue import ports
@@ -47,17 +47,25 @@ def bounded_ids(zone_ids: list[int]) -> list[int] | None:
 
 
 def _plot_sums(session: Session, zone_ids: list[int] | None) -> dict[int, dict[str, float]]:
+    """zone id → its plots' count, area and the area available and leased (one row per zone)."""
     out: dict[int, dict[str, float]] = {}
     if zone_ids is not None and not zone_ids:
         return out
-    stmt = select(Plot.zone_id, Plot.status, func.sum(Plot.area_ha), func.count())
+
+    def area(status: str):
+        return func.coalesce(func.sum(case((col(Plot.status) == status, Plot.area_ha))), 0.0)
+
+    stmt = select(
+        Plot.zone_id,
+        func.count(),
+        func.coalesce(func.sum(Plot.area_ha), 0.0),
+        area(PlotStatus.available),
+        area(PlotStatus.leased),
+    )
     if zone_ids is not None:
         stmt = stmt.where(col(Plot.zone_id).in_(zone_ids))
-    rows = session.exec(stmt.group_by(Plot.zone_id, Plot.status)).all()
-    for zone_id, status, area, count in rows:
-        sums = out.setdefault(zone_id, {"count": 0})
-        sums[status] = float(area or 0)
-        sums["count"] += count
+    for zone_id, count, total, available, leased in session.exec(stmt.group_by(Plot.zone_id)).all():
+        out[zone_id] = {"count": count, "area": float(total), "available": float(available), "leased": float(leased)}
     return out
 
 
@@ -77,12 +85,12 @@ class LandSums:
     def of(self, zone) -> LandFigures:
         sums = self.plots.get(zone.id, {})
         count = int(sums.get("count", 0))
-        plots_ha = sum(v for k, v in sums.items() if k != "count") if count else None
+        plots_ha = sums["area"] if count else None
         leased = None
         if count or zone.id in self.extra:
-            leased = sums.get(PlotStatus.leased, 0.0) + self.extra.get(zone.id, 0.0)
+            leased = sums.get("leased", 0.0) + self.extra.get(zone.id, 0.0)
         if count:
-            available = sums.get(PlotStatus.available, 0.0)
+            available = sums["available"]
         elif zone.industrial_land_ha is not None and leased is not None:
             available = max(zone.industrial_land_ha - leased, 0.0)
         else:
@@ -154,6 +162,20 @@ NAME_SORTS = {
 }
 
 
+#: the columns the zone list page shows of each zone (rows, not Zone objects: `list_zones(columns=…)`)
+ZONE_LIST_COLUMNS = (
+    Zone.id,
+    Zone.slug,
+    Zone.kind,
+    Zone.name_vi,
+    Zone.name_en,
+    Zone.locality,
+    Zone.status,
+    Zone.total_area_ha,
+    Zone.industrial_land_ha,
+)
+
+
 def list_zones(
     session: Session,
     *,
@@ -162,7 +184,12 @@ def list_zones(
     page: int = 1,
     per_page: int = PAGE_SIZE,
     include_unpublished: bool = False,
+    columns: tuple | None = None,
 ) -> ZonePage:
+    """One page of the zones matching `filters`, with the total, the facets and the page's land figures.
+    `columns`: the page's zones as rows of these columns (id, total_area_ha and industrial_land_ha among
+    them, for the land figures) instead of Zone objects."""
+    what = columns if columns is not None else (Zone,)
     conds = _conditions(filters, include_unpublished=include_unpublished)
     # One grouped query gives the total and the three facets: the zones matching every filter but kind,
     # status and locality, counted per (kind, status, locality); each facet then applies the other two.
@@ -196,10 +223,10 @@ def list_zones(
         names = select(Zone.id, Zone.slug, getattr(Zone, f"name_{lang}"), Zone.kind).where(*conds)
         matching = sorted(session.exec(names).all(), key=NAME_SORTS[sort](lang))
         ids = [row.id for row in matching[(page - 1) * per_page : page * per_page]]
-        by_id = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_(ids))).all()} if ids else {}
+        by_id = {z.id: z for z in session.exec(select(*what).where(col(Zone.id).in_(ids))).all()} if ids else {}
         zones = [by_id[i] for i in ids]
     else:
-        stmt = select(Zone).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
+        stmt = select(*what).where(*conds).order_by(*SORTS[sort](lang)).offset((page - 1) * per_page).limit(per_page)
         zones = list(session.exec(stmt).all())
     return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
 
@@ -214,6 +241,12 @@ def all_zones(session: Session, *, include_unpublished: bool = False) -> list[Zo
     stmt = select(Zone).order_by(Zone.kind, Zone.slug)
     if not include_unpublished:
         stmt = stmt.where(Zone.published == True)  # noqa: E712
+    return list(session.exec(stmt).all())
+
+
+def published_rows(session: Session, *columns) -> list:
+    """`columns` of every published zone, as rows (no zone object), by kind and slug."""
+    stmt = select(*columns).where(col(Zone.published).is_(True)).order_by(Zone.kind, Zone.slug)
     return list(session.exec(stmt).all())
 
 
@@ -393,6 +426,11 @@ def sector_infos(session: Session) -> tuple[SectorInfo, ...]:
         return tuple(SectorInfo(*(tuple(v) if isinstance(v, list) else v for v in row)) for row in rows)
 
     return per_generation(session, "sectors", build)
+
+
+def sectors_by_code(session: Session) -> dict[str, SectorInfo]:
+    """Every sector (plain data) by its code, built once per catalogue generation."""
+    return per_generation(session, "sectors_by_code", lambda s: {x.code: x for x in sector_infos(s)})
 
 
 def known_values(session: Session) -> dict[str, set[str]]:

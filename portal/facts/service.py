@@ -131,6 +131,24 @@ def facts_by_zone(session: Session, zone_ids: list[int]) -> dict[int, list[Publi
     return {z: _order(fs) for z, fs in out.items()}
 
 
+def first_fact_by_zone(session: Session, zone_ids: list[int], *, topic: str) -> dict[int, PublicFact]:
+    """zone id → the first public fact of `topic` in the zone page's order (the zone list's occupancy column):
+    only that topic's rows are read, not every fact of the page's zones."""
+    if not zone_ids:
+        return {}
+    rows = session.exec(
+        select(PublicFact).where(
+            col(PublicFact.zone_id).in_(zone_ids),
+            PublicFact.topic == topic,
+            PublicFact.status != FactStatus.withdrawn,
+        )
+    ).all()
+    out: dict[int, PublicFact] = {}
+    for f in _order(list(rows)):
+        out.setdefault(f.zone_id, f)
+    return out
+
+
 def by_topic(facts: list[PublicFact]) -> OrderedDict[str, list[PublicFact]]:
     out: OrderedDict[str, list[PublicFact]] = OrderedDict()
     for f in facts:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from portal.catalogue import labels as catalogue_labels
 from portal.catalogue import service as catalogue
+from portal.catalogue.models import Zone
 from portal.db import SessionDep
 from portal.i18n import Lang
 from portal.intake import forms, labels
@@ -120,16 +121,23 @@ def read_facts(form: Any, *, measures_as_text: bool = False) -> tuple[dict[str, 
     return values, payload, errors
 
 
-def form_context(session, lang: str, values: dict[str, Any] | None = None, errors: Errors | None = None):
-    """What the fact forms show: every class for the sector picker (or only those matching the filter
-    box when the form was sent with Find), the zones, and the classes the sector errors suggest."""
+#: the columns of a zone the location picker shows (rows, not zone objects)
+ZONE_PICKER = (Zone.slug, Zone.kind, Zone.name_vi, Zone.name_en, Zone.status)
+
+
+def form_context(
+    session, lang: str, values: dict[str, Any] | None = None, errors: Errors | None = None, *, zones: bool = True
+):
+    """What the fact forms show: every class for the sector picker (plain data, read once per catalogue
+    generation; or only those matching the filter box when the form was sent with Find), the zones for the
+    location picker (`zones=False`: a form without one), and the classes the sector errors suggest."""
     values = values or {}
     matches = None
     if values.get("_filtering"):
         matches = service.matching_sectors(session, values.get("sector_filter") or "")
     return {
-        "all_sectors": catalogue.list_sectors(session),
-        "zones": service.published_zones(session),
+        "all_sectors": catalogue.sector_infos(session),
+        "zones": catalogue.published_rows(session, *ZONE_PICKER) if zones else [],
         "labels": labels,
         "zone_labels": catalogue_labels,
         "sector_matches": matches,

@@ -87,7 +87,7 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
             "shown": [service.present_match(m, lang) for m in results.matches] if results else [],
             "keep": keep,
             "note": service.match_note(lang),
-            **_context(session, lang, values, errors),
+            **form_context(session, lang, values, errors, zones=False),  # no location picker on this form
         },
         status_code=422 if errors else 200,
     )

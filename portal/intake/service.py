@@ -397,22 +397,33 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
-def port_distance(zone: Zone) -> tuple[float | None, dict[str, str]]:
-    """Straight-line km from the zone to Trần Đề port (places data) and where it is measured from: the
-    location staff set, else the centre of the zone's commune (approximate). (None, {}) when neither is known."""
-    port = dict(places.reference_places()).get(PORT_PLACE)
+@functools.cache
+def _port():
+    """Trần Đề port's point from the places data (a shipped file: read once), or None."""
+    return dict(places.reference_places()).get(PORT_PLACE)
+
+
+def port_distance(zone: Any, *, labels: bool = True) -> tuple[float | None, dict[str, str]]:
+    """Straight-line km from the zone (a Zone or a row with slug, lat, lon, location_approximate) to Trần Đề
+    port (places data) and where it is measured from: the location staff set, else the centre of the zone's
+    commune (approximate). (None, {}) when neither is known. `labels=False`: the km only (ranking)."""
+    port = _port()
     if port is None:
         return None, {}
     if zone.lat is not None and zone.lon is not None and not zone.location_approximate:
-        where = {lang: translate(lang, "the zone's location") for lang in ("vi", "en")}
+        where = {lang: translate(lang, "the zone's location") for lang in ("vi", "en")} if labels else {}
         return _km(zone.lat, zone.lon, port.lat, port.lon), where
     place = places.zone_place(zone.slug)
     if place is None or place.point is None:
         return None, {}
-    where = {
-        lang: translate(lang, "the centre of %(place)s (approximate)", place=place.point_label(lang))
-        for lang in ("vi", "en")
-    }
+    where = (
+        {
+            lang: translate(lang, "the centre of %(place)s (approximate)", place=place.point_label(lang))
+            for lang in ("vi", "en")
+        }
+        if labels
+        else {}
+    )
     return _km(place.point.lat, place.point.lon, port.lat, port.lon), where
 
 
@@ -428,41 +439,68 @@ def _access(facts: list) -> tuple[matching.Access, ...]:
     )
 
 
-def _verdict_key(zf: Any) -> Any:
-    """What of a zone the ruleset can read for a verdict (its kind, status, plant, priorities): zones alike
-    in these get the same verdict, so a catalogue of 2,000 zones is screened once per kind of zone. The
-    zones shown are screened again one by one (their findings name them), and a verdict that differs
-    sends the whole ranking through exact screening (`match_page`)."""
-    return dataclasses.replace(zf, slug="", name_vi="", name_en="")
+def _verdict_key(zf: Any, match_set: frozenset[str] = frozenset()) -> Any:
+    """What of a zone the ruleset can read for a verdict (its kind, status, plant, and of its priorities
+    whether it published any and which of them are the project's codes or their classes, `match_set`):
+    zones alike in these get the same verdict, so a catalogue of 2,000 zones is screened once per kind of
+    zone. The zones shown are screened again one by one (their findings name them), and a verdict that
+    differs sends the whole ranking through exact screening (`match_page`)."""
+    read = frozenset(c for c in zf.priority_sectors if c in match_set) | ({"*"} if zf.priority_sectors else set())
+    return dataclasses.replace(zf, slug="", name_vi="", name_en="", priority_sectors=read)
+
+
+#: the columns of a zone that ranking reads (rows, not zone objects: a catalogue of 2,000 zones is scored
+#: from these, and only the zones shown get their labels and quoted sources)
+MATCH_COLUMNS = (
+    Zone.id,
+    Zone.slug,
+    Zone.kind,
+    Zone.name_vi,
+    Zone.name_en,
+    Zone.status,
+    Zone.total_area_ha,
+    Zone.industrial_land_ha,
+    Zone.wastewater_status,
+    Zone.lat,
+    Zone.lon,
+    Zone.location_approximate,
+)
 
 
 @dataclass
 class _Catalogue:
-    """What one ranking read: the candidates, and for each slug the zone's screening facts (to screen the
-    zones shown again) and the ruleset."""
+    """What one ranking read: the candidates, and for each slug the zone's row and its screening facts (to
+    screen the zones shown again) and the ruleset."""
 
     candidates: list[matching.Candidate]
     zone_facts: dict[str, Any]
     ruleset: Any
+    rows: dict[str, Any] = field(default_factory=dict)
 
 
 def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bool) -> _Catalogue:
-    zones = screening.published_zones(session)
+    """Every published zone as a candidate, from a few columns. Without `exact`, zones are screened once per
+    verdict key and carry no findings, port labels or quoted sources (`_complete` adds them to the zones
+    shown; none of them weighs: `access_public` and the label have no points)."""
+    zones = catalogue.published_rows(session, *MATCH_COLUMNS)
     land = catalogue.land_figures(session, zones)
     zone_facts = screening.zone_facts_for(session, zones=zones)
-    public = facts_service.facts_by_zone(session, [z.id for z in zones])
+    quoted = exact or matching.WEIGHTS.get("access_public", 0) != 0
+    public = facts_service.facts_by_zone(session, [z.id for z in zones]) if quoted else {}
     catalog = screening.get_catalog(session)
     ruleset = screening.get_ruleset(session, catalog=catalog)
     province = catalog.codes_in_class("priority")
+    codes = tuple(request.sectors)
+    match_set = frozenset(codes) | frozenset(catalog.key(c) or c for c in codes)
     verdicts: dict[Any, Any] = {}
     candidates = []
     for zone in zones:
         zf = zone_facts[zone.id]
-        key = zone.slug if exact else _verdict_key(zf)
+        key = zone.slug if exact else _verdict_key(zf, match_set)
         if key not in verdicts:
             verdicts[key] = screen(request.facts_for(zone.slug), zf, ruleset, as_of=day)
         result = verdicts[key]
-        km, where = port_distance(zone)
+        km, where = port_distance(zone, labels=exact)
         candidates.append(
             matching.Candidate(
                 slug=zone.slug,
@@ -479,10 +517,10 @@ def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bo
                 findings=result.findings if exact else (),
                 port_km=km,
                 port_from=where,
-                access=_access(public[zone.id]),
+                access=_access(public.get(zone.id, ())),
             )
         )
-    return _Catalogue(candidates, {z.slug: zone_facts[z.id] for z in zones}, ruleset)
+    return _Catalogue(candidates, {z.slug: zone_facts[z.id] for z in zones}, ruleset, {z.slug: z for z in zones})
 
 
 def _need(request: MatchRequest) -> matching.Need:
@@ -509,13 +547,18 @@ def match_page(session: Session, *, request: MatchRequest, as_of: date | None = 
     options = {"page": request.page, "per_page": request.per_page, "include_planned": request.include_planned}
     read = _candidates(session, request, day=day, exact=False)
     result = matching.rank_page(need, read.candidates, **options)
+    rows = [read.rows[m.candidate.slug] for m in result.matches]
+    public = facts_service.facts_by_zone(session, [z.id for z in rows])
     shown = []
-    for m in result.matches:
+    for m, zone in zip(result.matches, rows, strict=True):
         slug = m.candidate.slug
         exact = screen(request.facts_for(slug), read.zone_facts[slug], read.ruleset, as_of=day)
         if exact.verdict != m.candidate.verdict:  # the ruleset read something else of the zone: rank exactly
             return matching.rank_page(need, _candidates(session, request, day=day, exact=True).candidates, **options)
-        candidate = dataclasses.replace(m.candidate, findings=exact.findings)
+        _, where = port_distance(zone)
+        candidate = dataclasses.replace(
+            m.candidate, findings=exact.findings, port_from=where, access=_access(public[zone.id])
+        )
         shown.append(matching.score(need, candidate))
     return dataclasses.replace(result, matches=shown)
 

@@ -21,6 +21,7 @@ from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, col, select
 
 from portal.catalogue.models import Sector, Zone, ZoneSector
+from portal.catalogue.service import bounded_ids
 from portal.screening import (
     DEFAULT_RULESET,
     Result,
@@ -79,8 +80,18 @@ _fingerprints: dict[tuple, tuple] = {}
 
 
 def get_catalog(session: Session) -> SectorCatalog:
-    """The sector catalogue as the `sector` table holds it now: one aggregate query per call, the rows
-    themselves only when that summary changed (cached object)."""
+    """The sector catalogue as the `sector` table holds it now: one aggregate query per call (per request
+    session: a read-only session keeps what it read), the rows themselves only when that summary changed
+    (cached object)."""
+    if session.info.get("read_only") and "screening.catalog" in session.info:
+        return session.info["screening.catalog"]
+    catalog = _catalog(session)
+    if session.info.get("read_only"):
+        session.info["screening.catalog"] = catalog
+    return catalog
+
+
+def _catalog(session: Session) -> SectorCatalog:
     fingerprint = _fingerprint(session)
     rows = _fingerprints.get(fingerprint)
     if rows is None:
@@ -146,21 +157,24 @@ def zone_facts(zone: Any, priority_sectors: Iterable[str]) -> ZoneFacts:
 
 
 def zone_priorities(session: Session, zone_ids: list[int]) -> dict[int, set[str]]:
+    """zone id → its priority sector codes; more than `MAX_IN` zones read every zone's pairs (no `IN (…)`
+    list that grows with the catalogue)."""
     out: dict[int, set[str]] = {zone_id: set() for zone_id in zone_ids}
     if not zone_ids:
         return out
-    rows = session.exec(
-        select(ZoneSector.zone_id, ZoneSector.sector_code).where(
-            col(ZoneSector.zone_id).in_(zone_ids), ZoneSector.relation == "priority"
-        )
-    ).all()
-    for zone_id, code in rows:
-        out[zone_id].add(code)
+    stmt = select(ZoneSector.zone_id, ZoneSector.sector_code).where(ZoneSector.relation == "priority")
+    bounded = bounded_ids(zone_ids)
+    if bounded is not None:
+        stmt = stmt.where(col(ZoneSector.zone_id).in_(bounded))
+    for zone_id, code in session.exec(stmt).all():
+        if zone_id in out:
+            out[zone_id].add(code)
     return out
 
 
-def zone_facts_for(session: Session, *, zones: list[Zone]) -> dict[int, ZoneFacts]:
-    """ZoneFacts for many zones with one query for their priority sectors."""
+def zone_facts_for(session: Session, *, zones: list) -> dict[int, ZoneFacts]:
+    """ZoneFacts for many zones (Zone objects or rows with the columns `zone_facts` reads) with one query
+    for their priority sectors."""
     ids = [z.id for z in zones if z.id is not None]
     priorities = zone_priorities(session, ids)
     return {z.id: zone_facts(z, priorities.get(z.id, ())) for z in zones if z.id is not None}

@@ -114,7 +114,7 @@ def search_page(request: Request, lang: Lang, session: SessionDep, q: str = "", 
     q = q[:MAX_QUERY]
     localities, sectors = _known(session)
     parsed = parse_search(list(request.query_params.multi_items()), localities=localities, sectors=sectors)
-    sector_names = {s.code: s for s in catalogue.list_sectors(session)}
+    sector_names = catalogue.sectors_by_code(session)
     release(session)  # no database connection is held while the engine answers (or hangs)
     result, unavailable, sectors_shown, sectors_more = None, False, [], []
     try:

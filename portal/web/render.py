@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup
 
 from portal import PACKAGE_DIR
 from portal import data as refdata
@@ -61,6 +62,8 @@ def environment(lang: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(get_translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    gettext, ngettext = _gettext_callables(lang)
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals.update(
         lang=lang,
         other_lang="en" if lang == "vi" else "vi",
@@ -79,6 +82,45 @@ def environment(lang: str) -> Environment:
     )
     env.filters["qs"] = _qs
     return env
+
+
+MEMO_LIMIT = 4096  # texts without keywords remembered per language (the templates hold some 1,000)
+
+
+def _gettext_callables(lang: str):
+    """Jinja's newstyle `_`, `gettext` and `ngettext` (the same results: the text escaped as Markup in an
+    autoescaped template, then always %-formatted with the keywords), without its three context calls per
+    `_()`; a text without keywords is translated and formatted once per process."""
+    translations = get_translations(lang)
+    ugettext, ungettext = translations.ugettext, translations.ungettext
+
+    def marked(text: str, autoescape: bool) -> str:
+        # the catalogue's own texts, trusted as Jinja trusts them; the keywords are escaped by `%`
+        return Markup(text) if autoescape else text  # noqa: S704
+
+    plain: dict[tuple[str, bool], str] = {}
+
+    @pass_context
+    def gettext(__context, __string: str, **variables) -> str:
+        autoescape = __context.eval_ctx.autoescape
+        if not variables:
+            key = (__string, autoescape)
+            rv = plain.get(key)
+            if rv is None:
+                rv = marked(ugettext(__string), autoescape) % {}
+                if len(plain) < MEMO_LIMIT:  # a text from a query string (an unknown field's name) must not grow it
+                    plain[key] = rv
+            return rv
+        text = ugettext(__string)
+        return marked(text, autoescape) % variables
+
+    @pass_context
+    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
+        variables.setdefault("num", __num)
+        text = ungettext(__singular, __plural, __num)
+        return marked(text, __context.eval_ctx.autoescape) % variables
+
+    return gettext, ngettext
 
 
 def _qs(items) -> str:

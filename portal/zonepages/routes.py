@@ -79,14 +79,11 @@ def _merger_facts(session, lang: str) -> list:
 @router.get("/zones")
 def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
     parsed = parse_zone_filters(list(request.query_params.multi_items()), known=service.known_values(session))
-    result = service.list_zones(session, filters=parsed.filters, lang=lang, page=page)
-    sectors = service.zone_sectors(session, [z.id for z in result.zones])
-    public = facts_service.facts_by_zone(session, [z.id for z in result.zones])
-    occupancy = {
-        z.id: facts_present.view(f, lang)
-        for z in result.zones
-        if (f := next((f for f in public[z.id] if f.topic == "fill_rate"), None)) is not None
-    }
+    result = service.list_zones(
+        session, filters=parsed.filters, lang=lang, page=page, columns=service.ZONE_LIST_COLUMNS
+    )
+    fill_rates = facts_service.first_fact_by_zone(session, [z.id for z in result.zones], topic="fill_rate")
+    occupancy = {zone_id: facts_present.view(f, lang) for zone_id, f in fill_rates.items()}
     columns = _list_columns(result, occupancy, show_all=request.query_params.get("columns") == "all", lang=lang)
     return render(
         request,
@@ -96,7 +93,6 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "result": result,
             "filters": parsed.filters,
             "errors": parsed.errors,
-            "sectors": sectors,
             "all_sectors": service.sector_infos(session),
             "sort_keys": SORT_KEYS,
             **_label_context(),

@@ -3,6 +3,9 @@ not a test). Every figure is printed beside a bare FastAPI page measured in the 
 
     .venv/bin/python tests/bench/perf_bench.py [--duration 4] [--zones 2000] [--plots 50000]
                                                [--code DIR] [--threads N] [--skip-scale] [--skip-threads]
+                                               [--only-lean [--before DIR]]
+                                               [--only-mix]
+                                               [--only-scale [--pages LABEL,...] [--before DIR]]
                                                [--only-exports [--code BEFORE --code AFTER]]
 
 Servers: uvicorn subprocesses on 127.0.0.1, one worker each, the same flags (tests/servers.py): the bare
@@ -14,7 +17,10 @@ this machine. The client shares the 2 cores with the server, so requests/s under
 honest figure is the server's CPU per request, read from /proc/<pid>/stat (utime + stime) before and after
 each run, divided by the requests answered.
 
-Printed: load average (start and end); 1. the visitor mix (some 110 URLs) with the page cache on and off;
+Printed: load average (start and end); 1. the visitor mix (some 110 URLs) with the page cache on and off,
+each followed by its URL kinds (zone pages, lists, search, forms, ...) run alone: CPU ms per request and
+the kind's share of the mix's CPU (its CPU per request times its URLs in the mix); `--only-mix` runs only
+the bare page and this section;
 2. the uncached zone list and zone page at 1 and 16 connections; 3. the thread pool (PORTAL_THREADS 1, 2,
 4, 8) on the uncached zone list at 16 connections; 4. the scale table: every public page, API and export
 on the seeded data (21 zones) and on the synthetic catalogue, p50 ms, CPU ms, bytes, time to first byte,
@@ -22,6 +28,15 @@ and the server's RSS before and after.
 
 `--code DIR` serves the portal package found in DIR (e.g. `git archive main | tar -x -C DIR`) while the
 synthetic catalogue is still made by this checkout's `portal demo-data`: the "before" run of a change.
+
+`--only-lean` runs the bare page and section 2 only (uncached zone list and zone page, 1 and 16 connections);
+with `--before DIR` it serves DIR's code and this checkout's in turn, each load run of one after the same
+run of the other (before and after measured side by side on a loaded machine).
+
+`--only-scale` runs the bare page and the scale table on the synthetic catalogue only (no seeded column);
+`--pages match,targets` keeps the rows whose label contains one of the words; with `--before DIR` it serves
+DIR's code and this checkout's on the same synthetic database, each page measured on one server and then the
+other (before and after side by side, on the same load).
 
 `--only-exports`: only the bare page and the exports table: every export (zones, plots, sectors, registry)
 on a synthetic catalogue, once per `--code` given (repeat it, oldest first: `--code /tmp/before --code .`),
@@ -276,6 +291,47 @@ def visitor_mix(slugs: list[str], localities: list[str]) -> list[Request]:
     return mix
 
 
+KINDS = (
+    ("zone page", lambda p: p.startswith(("/vi/zones/", "/en/zones/"))),
+    ("zone list", lambda p: p.startswith(("/vi/zones", "/en/zones"))),
+    ("home, sectors, rules", lambda p: p.split("?")[0] in ("/vi/", "/en/", "/vi/sectors", "/en/sectors", "/vi/rules")),
+    ("search page", lambda p: "/search?" in p and not p.startswith("/api/")),
+    ("map, targets", lambda p: p.endswith(("/map", "/targets"))),
+    ("compare", lambda p: p.startswith("/vi/compare")),
+    ("forms (match, precheck, proposal)", lambda p: p.endswith(("/match", "/precheck", "/proposals/new"))),
+    ("registry, pipeline, open data", lambda p: p.endswith(("/registry", "/pipeline", "/open-data"))),
+    ("API search", lambda p: p.startswith("/api/v1/search")),
+    ("API exports", lambda p: p.startswith("/api/v1/") and "." in p.split("?")[0].rsplit("/", 1)[1]),
+    ("API (other GET)", lambda p: p.startswith("/api/")),
+)
+
+
+def kind_of(req: Request) -> str:
+    method, path, _ = req
+    if method == "POST":
+        return "POST " + path
+    return next(label for label, test in KINDS if test(path))
+
+
+def by_kind(server: LiveServer, mix: list[Request], run: Run, *, duration: float) -> list[str]:
+    """Each URL kind of the mix run alone (16 connections, after one pass): CPU ms per request, and its
+    share of the mix's CPU (CPU per request × the kind's URLs in the mix, over the sum of those)."""
+    groups: dict[str, list[Request]] = {}
+    for req in mix:
+        groups.setdefault(kind_of(req), []).append(req)
+    runs = {kind: load(server, reqs, connections=16, duration=duration, warm_all=True) for kind, reqs in groups.items()}
+    total = sum(runs[k].cpu_ms * len(reqs) for k, reqs in groups.items())
+    out = [f"    {'URL kind':<36} {'URLs':>4}  {'CPU ms/req':>10}  {'share of CPU':>12}  {'req/s alone':>11}"]
+    for kind, reqs in sorted(groups.items(), key=lambda kv: -runs[kv[0]].cpu_ms * len(kv[1])):
+        r = runs[kind]
+        out.append(
+            f"    {kind:<36} {len(reqs):4d}  {r.cpu_ms:10.2f}  {100 * r.cpu_ms * len(reqs) / total:11.1f}%  "
+            f"{r.rps:11.1f}{'  bad=' + str(r.bad) if r.bad else ''}"
+        )
+    out.append(f"    (mix as measured: {run.cpu_ms:.2f} ms/req; kinds weighted: {total / len(mix):.2f} ms/req)")
+    return out
+
+
 def scale_requests(slugs: list[str]) -> list[tuple[str, Request]]:
     first = slugs[0]
     pages = [
@@ -288,6 +344,7 @@ def scale_requests(slugs: list[str]) -> list[tuple[str, Request]]:
         ("map", get("/vi/map")),
         ("targets", get("/vi/targets")),
         ("compare", get("/vi/compare?zones=" + ",".join(slugs[:3]))),
+        ("match form", get("/vi/match")),
         ("match page", get("/vi/match?sectors=1020&land_ha=5")),
         ("open data", get("/vi/open-data")),
         ("sitemap", get("/sitemap.xml")),
@@ -416,10 +473,82 @@ def loadavg() -> str:
 
 def line(label: str, run: Run, bare: Run) -> str:
     return (
-        f"  {label:<34} {run.rps:8.1f} req/s {run.rps / bare.rps:6.3f}× bare   p50 {run.p50:7.1f} ms  "
+        f"  {label:<40} {run.rps:8.1f} req/s {run.rps / bare.rps:6.3f}× bare   p50 {run.p50:7.1f} ms  "
         f"p99 {run.p99:7.1f} ms   CPU {run.cpu_ms:6.2f} ms/req ({run.cpu_ms / bare.cpu_ms:5.1f}× bare)   "
         f"n={run.requests} bad={run.bad}"
     )
+
+
+def uncached_pages(work: Path, seeded_url: str, code: Path, before: Path | None, env: dict, args, bare) -> None:
+    """Section 2 alone: the uncached zone list and zone page at 1 and 16 connections; with `before`, that code's
+    server beside this one's, each run of one followed by the same run of the other."""
+    codes = [("before", before), ("after", code)] if before else [("", code)]
+    servers = []
+    for i, (name, folder) in enumerate(codes):
+        server = LiveServer(
+            seeded_url if i == 0 else sqlite_url(work / f"seeded-{name}"),
+            workdir=work / ("seeded" if i == 0 else f"seeded-{name}"),
+            extra_env={**env, "PORTAL_PAGE_CACHE": "false"},
+            code_dir=folder,
+            nodelay=True,
+        )
+        servers.append((name, server.start()))
+    try:
+        slugs, _ = catalogue(servers[0][1])
+        print("\n2. uncached pages (PORTAL_PAGE_CACHE=false)" + (f"; before = {before}" if before else ""))
+        for label, path in (("zone list /vi/zones", "/vi/zones"), ("zone page", f"/vi/zones/{slugs[0]}")):
+            for conns, base in ((1, bare[0]), (16, bare[1])):
+                for name, server in servers:
+                    run = load(server, [get(path)], connections=conns, duration=args.duration)
+                    print(line(f"{label}, {conns} conn {name}".rstrip(), run, base))
+    finally:
+        for _name, server in servers:
+            server.close()
+
+
+def scale_only(work: Path, code: Path, before: Path | None, env: dict, args, bare: Run) -> None:
+    """The scale table alone, on the synthetic catalogue: with `before`, that code's server beside this
+    checkout's on the same database (and search index), each page on one and then on the other."""
+    synth_url = sqlite_url(work / "synthetic")
+    environ = {**env, "PORTAL_PAGE_CACHE": "false"}
+    codes = [("before", before), ("after", code)] if before else [("", code)]
+    servers = [
+        LiveServer(synth_url, workdir=work / "synthetic", bootstrap=False, extra_env=environ, code_dir=c, nodelay=True)
+        for _name, c in codes
+    ]
+    t = time.perf_counter()
+    made = run_cli(
+        ["demo-data", "--zones", str(args.zones), "--plots", str(args.plots), "--database-url", synth_url],
+        servers[-1].environ,
+        timeout=900,
+    )
+    print(f"\n   {made.stdout.strip()} ({time.perf_counter() - t:.0f} s)")
+    wanted = [w.strip() for w in (args.pages or "").split(",") if w.strip()]
+    try:
+        for server in servers:
+            server.start()
+        slugs, _ = catalogue(servers[0])
+        rows = [(label, req) for label, req in scale_requests(slugs) if not wanted or any(w in label for w in wanted)]
+        print(
+            f"\n4. scale table, uncached, 1 connection: synthetic ({args.zones} zones / {args.plots} plots)"
+            + (f"; before = {before}" if before else "")
+            + f". ×bare = bare p50 ({bare.p50:.2f} ms) / page p50"
+        )
+        print(
+            f"  {'':<20} {'':>6} | {'p50':>9} {'TTFB':>7} {'CPU':>8} {'KB':>8} {'×bare':>7} "
+            f"{'RSS MB before→after':>20} status"
+        )
+        for label, req in rows:
+            for (name, _c), server in zip(codes, servers, strict=True):
+                r0 = rss_mb(server.proc.pid)
+                b = repeat(server, req, budget=2.0)
+                print(
+                    f"  {label:<20} {name:>6} | {b.p50:7.1f}ms {b.ttfb:5.1f}ms {b.cpu_ms:6.1f}ms {b.bytes / 1024:8.1f} "
+                    f"{bare.p50 / b.p50:7.4f} {r0:8.0f} → {rss_mb(server.proc.pid):6.0f}        {b.status}"
+                )
+    finally:
+        for server in servers:
+            server.close()
 
 
 def main() -> int:
@@ -438,7 +567,15 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="PORTAL_THREADS for the portal servers (0: default)")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-threads", action="store_true")
+    parser.add_argument("--only-lean", action="store_true", help="the bare page and section 2 only")
+    parser.add_argument("--before", type=Path, help="with --only-lean or --only-scale: the code measured beside --code")
+    parser.add_argument("--only-mix", action="store_true", help="only the bare page and the visitor mix (section 1)")
+    parser.add_argument("--kind-duration", type=float, default=2.0, help="seconds per URL kind in section 1")
+    parser.add_argument("--only-scale", action="store_true", help="the bare page and the synthetic scale table only")
+    parser.add_argument("--pages", default="", help="with --only-scale: rows whose label holds one of these words")
     args = parser.parse_args()
+    if args.only_mix:
+        args.skip_scale = args.skip_threads = True
     codes = [c.resolve() for c in (args.code or [ROOT])]
     if len(codes) > 1 and not args.only_exports:
         parser.error("several --code folders only with --only-exports")
@@ -471,19 +608,24 @@ def main() -> int:
             print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
             return 0
 
+        if args.only_scale:
+            scale_only(work, code, args.before.resolve() if args.before else None, env, args, bare1)
+            print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
+            return 0
         seeded_url = sqlite_url(work / "seeded")
+        if args.only_lean:
+            before = args.before.resolve() if args.before else None
+            uncached_pages(work, seeded_url, code, before, env, args, (bare1, bare16))
+            print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
+            return 0
         cached = LiveServer(seeded_url, workdir=work / "seeded", extra_env=env, code_dir=code, nodelay=True)
         with cached:
             slugs, localities = catalogue(cached)
             mix = visitor_mix(slugs, localities)
             print(f"\n1. visitor mix: {len(mix)} URLs, 16 connections, seeded data ({len(slugs)} zones)")
-            print(
-                line(
-                    "page cache on",
-                    load(cached, mix, connections=16, duration=args.duration * 2, warm_all=True),
-                    bare16,
-                )
-            )
+            run = load(cached, mix, connections=16, duration=args.duration * 2, warm_all=True)
+            print(line("page cache on", run, bare16))
+            print("\n".join(by_kind(cached, mix, run, duration=args.kind_duration)))
         uncached = LiveServer(
             seeded_url,
             workdir=work / "seeded",
@@ -493,13 +635,12 @@ def main() -> int:
         )
         uncached._bootstrapped = True  # the same database, already bootstrapped
         with uncached:
-            print(
-                line(
-                    "page cache off",
-                    load(uncached, mix, connections=16, duration=args.duration * 2, warm_all=True),
-                    bare16,
-                )
-            )
+            run = load(uncached, mix, connections=16, duration=args.duration * 2, warm_all=True)
+            print(line("page cache off", run, bare16))
+            print("\n".join(by_kind(uncached, mix, run, duration=args.kind_duration)))
+            if args.only_mix:
+                print(f"\nload average at end: {loadavg()}; the run took {time.perf_counter() - started:.0f} s")
+                return 0
             print("\n2. uncached pages (PORTAL_PAGE_CACHE=false)")
             for label, path in (("zone list /vi/zones", "/vi/zones"), ("zone page", f"/vi/zones/{slugs[0]}")):
                 for conns, bare in ((1, bare1), (16, bare16)):

@@ -10,7 +10,9 @@ from sqlmodel import select
 
 from portal import data as refdata
 from portal.audit.models import AuditEvent
+from portal.catalogue.models import Zone
 from portal.facts import loader
+from portal.facts import service as facts_service
 from portal.facts.models import PublicFact
 from portal.versioning.models import Revision
 from tests.factories import login
@@ -192,6 +194,23 @@ def test_zone_list_says_unknown_once_hides_empty_columns_and_shows_public_occupa
     assert "An Ninh commune, Thuận Hòa commune, Sóc Trăng ward" in an_nghiep
     every = client.get("/en/zones?columns=all").text
     assert "Available land</th>" in every and "Hide the empty columns" in every
+
+
+def test_the_zone_lists_occupancy_fact_is_the_zone_pages_first_one_and_skips_withdrawn(session):
+    ids = list(session.exec(select(Zone.id)).all())
+    every = facts_service.facts_by_zone(session, ids)
+    first = {
+        z: next(f for f in fs if f.topic == "fill_rate")
+        for z, fs in every.items()
+        if any(f.topic == "fill_rate" for f in fs)
+    }
+    assert first and facts_service.first_fact_by_zone(session, ids, topic="fill_rate") == first
+    zone_id, fact = next(iter(first.items()))
+    fact.status = "withdrawn"
+    session.flush()
+    rest = [f for f in every[zone_id] if f.topic == "fill_rate" and f is not fact]
+    found = facts_service.first_fact_by_zone(session, [zone_id], topic="fill_rate")
+    assert found == ({zone_id: rest[0]} if rest else {})
 
 
 def test_zone_page_folds_the_unknown_into_one_line(client):

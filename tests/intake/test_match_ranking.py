@@ -177,7 +177,7 @@ def test_a_verdict_the_shortcut_got_wrong_sends_the_ranking_through_exact_screen
         **{"include_planned": True, "per_page": 50},
     }
     honest = post(client, **body)["zones"]
-    monkeypatch.setattr(intake, "_verdict_key", lambda zf: "every zone alike")  # a wrong shortcut
+    monkeypatch.setattr(intake, "_verdict_key", lambda zf, *_: "every zone alike")  # a wrong shortcut
     forced = post(client, **body)["zones"]
     assert [(z["slug"], z["verdict"]) for z in forced] == [(z["slug"], z["verdict"]) for z in honest]
     assert len({z["verdict"] for z in honest}) > 1

@@ -270,7 +270,7 @@ def test_plots_geojson_from_stored_text_is_the_checked_whole_body(client, db, se
     from portal.catalogue.demo import add_synthetic
     from portal.events import public_data_changed
     from portal.maps import service as maps
-    from tests.test_migration_0011 import CASES
+    from tests.test_migration_0012 import CASES
 
     for n, (geometry, _text) in enumerate(CASES.values()):
         make_plot(session, code=f"GJ-{n}", geometry=geometry, status=["available", "reserved", "leased"][n % 3])

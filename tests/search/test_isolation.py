@@ -106,15 +106,22 @@ def _hanging_search_scenario(database_url: str, tmp_path, label: str, capsys) ->
         hang.close()
     base_p95, load_p95 = _p95([t for _, t in baseline]), _p95([t for _, t in loaded])
     search_p95 = _p95([t for _, t, _ in searches])
+    base_median, load_median = statistics.median(t for _, t in baseline), statistics.median(t for _, t in loaded)
     with capsys.disabled():
         print(
             f"\n[hanging search, {label}] pages p95: baseline {base_p95 * 1000:.0f} ms, during 50 hanging searches "
-            f"{load_p95 * 1000:.0f} ms (ratio {load_p95 / base_p95:.1f}); searches p95 {search_p95 * 1000:.0f} ms, "
+            f"{load_p95 * 1000:.0f} ms (ratio {load_p95 / base_p95:.1f}); medians {base_median * 1000:.0f} → "
+            f"{load_median * 1000:.0f} ms; searches p95 {search_p95 * 1000:.0f} ms, "
             f"answers {sorted({(s, p) for s, _, p in searches})}"
         )
     assert {s for s, _ in baseline + loaded} == {200}
     assert {(s, p) for s, _, p in searches} <= {(200, "/vi/search"), (503, "/api/v1/search")}, searches
-    assert load_p95 < 1.5, f"pages slowed to p95 {load_p95:.2f}s while the search engine hangs"
+    # Bounds against the baseline measured in the same run, not only absolute ones: on a loaded 2-core machine
+    # the proposal form alone takes 0.3-1 s, and a p95 of 30 samples is their second-slowest (one scheduler
+    # hiccup). The defect this guards against made every page wait 30 s for a pool connection and answer 500.
+    assert load_median < max(0.5, 3 * base_median), f"pages slowed to median {load_median:.2f}s ({base_median:.2f}s)"
+    assert load_p95 < max(1.5, 5 * base_p95), f"pages slowed to p95 {load_p95:.2f}s (was {base_p95:.2f}s)"
+    assert max(t for _, t in loaded) < 10.0, "a page waited as if for a connection the searches held"
     assert search_p95 < 20.0, f"searches took p95 {search_p95:.2f}s (rendering included) on a hanging engine"
     assert "Traceback" not in log, log[-3000:]
 

@@ -1,12 +1,11 @@
-"""plot.geometry_text: the outline as plots.geojson writes it, checked once when the plot is written; and an
-index covering the land sums (plot: zone_id, status, area_ha)
+"""plot.geometry_text: the outline as plots.geojson writes it, checked once when the plot is written
 
 The export concatenated stored text instead of parsing and checking (shapely) every outline per request.
 This fills the column for the plots already stored with the check the application makes at write time
 (portal.catalogue.geometry.geometry_text): NULL for no outline or one that is not valid GeoJSON.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 import json
@@ -14,8 +13,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -27,7 +26,6 @@ def upgrade() -> None:
 
     with op.batch_alter_table("plot", schema=None) as batch_op:
         batch_op.add_column(sa.Column("geometry_text", sa.Text(), nullable=True))
-        batch_op.create_index("ix_plot_zone_status_area", ["zone_id", "status", "area_ha"], unique=False)
     conn = op.get_bind()
     plot = sa.table("plot", sa.column("id", sa.Integer), sa.column("geometry", sa.Text), sa.column("geometry_text"))
     last = 0
@@ -51,5 +49,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("plot", schema=None) as batch_op:
-        batch_op.drop_index("ix_plot_zone_status_area")
         batch_op.drop_column("geometry_text")
