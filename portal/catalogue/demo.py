@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, literal_column, table
 from sqlmodel import Session, col, select
 
+from portal.catalogue.geometry import geometry_text
 from portal.catalogue.models import Plot, Sector, Zone, ZoneSector, utcnow
 from portal.catalogue.seed import sector_values
 from portal.data import load
@@ -141,6 +142,8 @@ def add_synthetic(session: Session, *, zones: int, plots: int, seed: int = 17) -
     plot_rows = []
     for k in range(plots):
         zone_id, lat, lon = created[k % len(created)]
+        # every fifth plot has no drawn outline (SQL NULL), as real plots often do
+        outline = None if k % 5 == 0 else _square(lat + 0.001 * (k % 7), lon + 0.001 * (k % 11), 0.0008)
         plot_rows.append(
             {
                 "zone_id": zone_id,
@@ -150,8 +153,8 @@ def add_synthetic(session: Session, *, zones: int, plots: int, seed: int = 17) -
                 "price_amount": round(rng.uniform(40, 120), 0) if rng.random() > 0.5 else None,
                 "price_currency": "USD",
                 "price_unit": "m2_lease_term",
-                # every fifth plot has no drawn outline (SQL NULL), as real plots often do
-                "geometry": None if k % 5 == 0 else _square(lat + 0.001 * (k % 7), lon + 0.001 * (k % 11), 0.0008),
+                "geometry": outline,
+                "geometry_text": geometry_text(outline),  # a bulk insert: no mapper event sets it
                 "source": SYNTHETIC,
                 "source_ref": SOURCE_REF,
                 "version": 1,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 
@@ -123,11 +123,24 @@ class Plot(SQLModel, table=True):
     price_currency: str | None = Field(default=None, max_length=3)
     price_unit: str | None = Field(default=None, max_length=24)  # e.g. m2_year, m2_lease_term
     geometry: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    #: `geometry` as plots.geojson writes it when it is a valid outline, else NULL (catalogue/geometry.py):
+    #: set at every write of the plot (the events below; bulk inserts set it themselves), never by hand
+    geometry_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     source: str = Field(default="staff", max_length=40)
     source_ref: str = Field(default="", max_length=80)
     verified_on: date | None = None
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+@event.listens_for(Plot, "before_insert")
+@event.listens_for(Plot, "before_update")
+def _plot_geometry_text(_mapper, _connection, plot: Plot) -> None:
+    """Every plot written through the ORM (staff forms, imports, seeding, restored versions) carries the
+    text of its geometry, checked once here instead of in every export."""
+    from portal.catalogue.geometry import geometry_text
+
+    plot.geometry_text = geometry_text(plot.geometry)
 
 
 class CatalogueGeneration(SQLModel, table=True):

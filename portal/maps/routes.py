@@ -88,7 +88,7 @@ def plots_geojson(request: Request, session: SessionDep):
     def chunks():
         with db.session(read_only=True) as s:
             features = service.iter_plot_features(s)
-            yield from json_array_chunks("features", features, head='"type": "FeatureCollection", ')
+            yield from json_array_chunks("features", features, head='"type": "FeatureCollection", ', encoded=True)
 
     return streamed_response(
         request,

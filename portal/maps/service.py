@@ -19,15 +19,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from json.encoder import encode_basestring
+from math import isfinite
 from typing import Any
 
-import geojson
-from shapely.geometry import shape
 from sqlmodel import Session, col, select
 
 from portal import data as refdata
 from portal.catalogue import labels, service
+from portal.catalogue.geometry import GEOMETRY_TYPES, geometry_problem, outline  # noqa: F401  (re-exported)
 from portal.catalogue.models import Plot, Zone
 from portal.catalogue.service import LandFigures
 from portal.collation import sort_key
@@ -36,74 +36,15 @@ from portal.places import service as places
 
 # Marker colours by kind (the legend on the page uses the same values; contrast ≥ 4.5:1 on white).
 KIND_COLOURS = {"kcn": "#0b5cad", "ccn": "#a34700", "kkt": "#2d6a2f"}
-GEOMETRY_TYPES = {
-    "Point",
-    "MultiPoint",
-    "LineString",
-    "MultiLineString",
-    "Polygon",
-    "MultiPolygon",
-    "GeometryCollection",
-}
-
-
-def geometry_problem(geometry: Any) -> str | None:
-    """Why `geometry` is not a usable GeoJSON geometry (English), or None when it is fine.
-
-    For importers (publishing) as well as the export: refuse a row with a message naming the problem.
-    """
-    if not isinstance(geometry, dict):
-        return "geometry must be a GeoJSON object"
-    if geometry.get("type") == "Feature":
-        geometry = geometry.get("geometry")
-        if not isinstance(geometry, dict):
-            return "the Feature has no geometry"
-    kind = geometry.get("type")
-    if kind not in GEOMETRY_TYPES:
-        return f"unknown geometry type {kind!r}"
-    try:
-        obj = geojson.GeoJSON.to_instance(geometry, strict=True)
-    except (ValueError, TypeError, AttributeError, KeyError) as err:
-        return f"not GeoJSON: {err}"
-    if not obj.is_valid:
-        errors = obj.errors()
-        return (errors if isinstance(errors, str) else "; ".join(map(str, errors))) or "invalid GeoJSON geometry"
-    try:
-        shp = shape(geometry)
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
-        return f"not a geometry: {err}"
-    if shp.is_empty:
-        return "the geometry is empty"
-    minx, miny, maxx, maxy = shp.bounds
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        return "coordinates must be longitude, latitude in degrees (WGS 84)"
-    if not shp.is_valid:
-        return "the shape is not valid (e.g. a self-intersecting polygon)"
-    return None
-
-
-@lru_cache(maxsize=65536)
-def _valid_geometry(text: str) -> bool:
-    """`geometry_problem` of a geometry given as canonical JSON, remembered: an export checks every plot's
-    outline, and the outlines change far less often than they are downloaded (shapely's check dominates)."""
-    return geometry_problem(json.loads(text)) is None
 
 
 def plot_geometry(plot: Plot) -> dict | None:
-    """The plot's geometry object when it is valid, else None."""
-    geometry = plot.geometry
-    if isinstance(geometry, dict) and geometry.get("type") == "Feature":
-        geometry = geometry.get("geometry")
-    if geometry is None:
+    """The plot's geometry object when it is valid, else None (checked now: `Plot.geometry_text` is the
+    same check made when the plot was written)."""
+    geometry = outline(plot.geometry)
+    if geometry is None or geometry_problem(geometry) is not None:
         return None
-    if isinstance(geometry, dict):
-        try:
-            valid = _valid_geometry(json.dumps(geometry, sort_keys=True, allow_nan=False))
-        except (TypeError, ValueError):  # not JSON-serialisable: let the full check say why
-            valid = geometry_problem(geometry) is None
-    else:
-        valid = geometry_problem(geometry) is None
-    return geometry if valid else None
+    return geometry
 
 
 def _both(msgid: str | None, name: str) -> dict[str, str | None]:
@@ -211,9 +152,23 @@ def zones_geojson(session: Session, *, base_url: str = "") -> tuple[dict, list[Z
     return {"type": "FeatureCollection", "features": features}, zones
 
 
-def iter_plot_features(session: Session, *, batch: int = 1000) -> Iterator[dict]:
-    """The features of `plots_geojson`, one at a time, read `batch` rows per round trip from the columns
-    they show (constant memory for any number of plots)."""
+def _json(value: Any) -> str:
+    """`value` (a column's str, float, int, bool or None) exactly as json.dumps(ensure_ascii=False) writes it."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is float and isfinite(value):
+        return float.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def iter_plot_features(session: Session, *, batch: int = 1000) -> Iterator[str]:
+    """The features of `plots_geojson` as JSON text (what json.dumps(feature, ensure_ascii=False) writes),
+    one at a time, read `batch` rows per round trip from the columns they show: the geometry is the text
+    stored when the plot was written (`Plot.geometry_text`, only for a valid outline), so no outline is
+    parsed or checked here; a zone's part of the properties is written once per zone."""
     stmt = (
         select(
             Zone.slug,
@@ -228,42 +183,62 @@ def iter_plot_features(session: Session, *, batch: int = 1000) -> Iterator[dict]
             Plot.source,
             Plot.source_ref,
             Plot.verified_on,
-            Plot.geometry,
+            Plot.geometry_text,
         )
         .join(Zone, col(Zone.id) == Plot.zone_id)
-        .where(Zone.published == True, col(Plot.geometry).is_not(None))  # noqa: E712
+        .where(Zone.published == True, col(Plot.geometry_text).is_not(None))  # noqa: E712
         .order_by(Zone.slug, Plot.code)
-        .execution_options(yield_per=batch)
     )
+    no_label = _both(None, "status_label")
     status_labels = {key: _both(msgid, "status_label") for key, msgid in labels.PLOT_STATUS.items()}
-    for r in session.exec(stmt):
-        geometry = plot_geometry(r)
-        if geometry is None:
-            continue
-        yield {
-            "type": "Feature",
-            "id": f"{r.slug}/{r.code}",
-            "geometry": geometry,
-            "properties": {
-                "zone": r.slug,
-                "zone_name_vi": r.name_vi,
-                "zone_name_en": r.name_en,
-                "code": r.code,
-                "area_ha": r.area_ha,
-                "status": r.status,
-                **status_labels.get(r.status, _both(None, "status_label")),
-                "price_amount": r.price_amount,
-                "price_currency": r.price_currency,
-                "price_unit": r.price_unit,
-                "source": r.source,
-                "source_ref": r.source_ref,
-                "verified_on": r.verified_on.isoformat() if r.verified_on else None,
-            },
-        }
+    after_status: dict[str, str] = {}  # status → its labels and the key after them
+    zone_slug, zone_props = None, ""
+    enc = _json
+    rows = session.connection().execute(stmt.execution_options(yield_per=batch))  # Core rows: plain tuples
+    for slug, name_vi, name_en, code, area, status, price, currency, unit, source, ref, verified, text in rows:
+        if slug != zone_slug:
+            zone_slug = slug
+            zone_props = f'"zone": {enc(slug)}, "zone_name_vi": {enc(name_vi)}, '
+            zone_props += f'"zone_name_en": {enc(name_en)}, "code": '
+        labels_text = after_status.get(status)
+        if labels_text is None:
+            names = status_labels.get(status, no_label)
+            labels_text = "".join(f", {enc(k)}: {enc(v)}" for k, v in names.items()) + ', "price_amount": '
+            after_status[status] = labels_text
+        yield "".join(
+            (
+                '{"type": "Feature", "id": ',
+                enc(f"{slug}/{code}"),
+                ', "geometry": ',
+                text,
+                ', "properties": {',
+                zone_props,
+                enc(code),
+                ', "area_ha": ',
+                enc(area),
+                ', "status": ',
+                enc(status),
+                labels_text,
+                enc(price),
+                ', "price_currency": ',
+                enc(currency),
+                ', "price_unit": ',
+                enc(unit),
+                ', "source": ',
+                enc(source),
+                ', "source_ref": ',
+                enc(ref),
+                ', "verified_on": ',
+                enc(verified.isoformat()) if verified is not None else "null",
+                "}}",
+            )
+        )
 
 
 def plots_geojson(session: Session) -> tuple[dict, list[Plot]]:
-    """FeatureCollection of the plots (of published zones) that have a valid geometry."""
+    """FeatureCollection of the plots (of published zones) that have a valid geometry, built whole and
+    checked now: `iter_plot_features` is what the export streams; this stays as the reference its bytes
+    are tested against."""
     rows = session.exec(
         select(Plot, Zone)
         .join(Zone, col(Zone.id) == Plot.zone_id)

@@ -153,13 +153,16 @@ def streamed_response(
     return StreamingResponse(chunks(), media_type=media_type, headers={**(headers or {}), **validators})
 
 
-def json_array_chunks(key: str, items: Iterable, *, head: str = "", batch: int = 1000) -> Iterator[str]:
+def json_array_chunks(
+    key: str, items: Iterable, *, head: str = "", batch: int = 1000, encoded: bool = False
+) -> Iterator[str]:
     """`{<head>"key": [item, item, …]}` exactly as json.dumps(ensure_ascii=False) writes it, `batch` items
-    per chunk (`head`: members written before the array, e.g. '"type": "FeatureCollection", ')."""
+    per chunk (`head`: members written before the array, e.g. '"type": "FeatureCollection", ';
+    `encoded`: the items are already JSON text)."""
     yield "{" + head + json.dumps(key) + ": ["
     first, parts = True, []
     for item in items:
-        parts.append(("" if first else ", ") + json.dumps(item, ensure_ascii=False))
+        parts.append(("" if first else ", ") + (item if encoded else json.dumps(item, ensure_ascii=False)))
         first = False
         if len(parts) == batch:
             yield "".join(parts)

@@ -259,3 +259,38 @@ def test_zone_exports_stream_the_same_bytes_as_the_whole_bodies_they_replace(cli
         assert response.content == body.encode("utf-8"), url
         again = client.get(url, headers={"If-None-Match": response.headers["etag"]})
         assert again.status_code == 304 and again.content == b""
+
+
+def test_plots_geojson_from_stored_text_is_the_checked_whole_body(client, db, session):
+    """plots.geojson concatenates each plot's stored geometry text (set when it was written): byte for byte the
+    collection built by checking every outline now, with outlines left out for being invalid, outlines
+    wrapped in a Feature, non-ASCII text, prices, a verification date and every plot status."""
+    from datetime import date
+
+    from portal.catalogue.demo import add_synthetic
+    from portal.events import public_data_changed
+    from portal.maps import service as maps
+    from tests.test_migration_0012 import CASES
+
+    for n, (geometry, _text) in enumerate(CASES.values()):
+        make_plot(session, code=f"GJ-{n}", geometry=geometry, status=["available", "reserved", "leased"][n % 3])
+    make_plot(
+        session,
+        code="GJ-Ư",
+        geometry=square(),
+        price_amount=55.5,
+        price_currency="USD",
+        price_unit="m2_year",
+        verified_on=date(2026, 3, 4),
+        source_ref='lô "A" — Sóc Trăng',
+    )
+    with db.write() as w:
+        add_synthetic(w, zones=40, plots=1500)
+        public_data_changed(w, ["catalogue:test"])
+    with db.session() as s:
+        collection, _plots = maps.plots_geojson(s)
+    ids = {f["id"] for f in collection["features"]}
+    assert "kcn-tran-de/GJ-0" in ids and "kcn-tran-de/GJ-2" not in ids and "kcn-tran-de/GJ-Ư" in ids
+    response = client.get("/api/v1/plots.geojson")
+    assert "content-length" not in response.headers
+    assert response.content == json.dumps(collection, ensure_ascii=False).encode("utf-8")
