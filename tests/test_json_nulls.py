@@ -3,9 +3,7 @@ was stored as the JSON text 'null'); migration 0010 turns the 'null' already sto
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-from datetime import UTC, datetime
 
 from alembic import command
 from sqlalchemy import JSON, create_engine, func, insert, select
@@ -14,7 +12,7 @@ from sqlmodel import SQLModel, col
 from portal import models  # noqa: F401  every table
 from portal.catalogue.models import Plot, Zone
 from portal.migrate import alembic_config
-from tests.servers import postgres_database
+from tests.migration_support import NOW, OLD_ZONE_ROW, fresh_database
 
 migration = importlib.import_module("portal.migrations.versions.0010_json_nulls")
 
@@ -55,37 +53,13 @@ def test_is_not_null_on_a_json_column_means_it_holds_a_value(db):
         assert w.get(Plot, undrawn.id).geometry is None  # and it reads back as None
 
 
-@contextlib.contextmanager
-def _fresh_database(db_kind, tmp_path):
-    if db_kind == "postgresql":
-        with postgres_database("json_nulls") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-
-
 def test_0010_turns_the_stored_json_null_into_sql_null(db_kind, tmp_path):
-    with _fresh_database(db_kind, tmp_path) as url:
+    with fresh_database(db_kind, tmp_path, "json_nulls") as url:
         cfg = alembic_config(url)
         command.upgrade(cfg, "0006")
         engine = create_engine(url)
-        now = datetime(2026, 1, 1, tzinfo=UTC)
-        zone = {
-            "id": 1,
-            "slug": "kcn-old",
-            "kind": "kcn",
-            "name_vi": "KCN cũ",
-            "name_en": "Old park",
-            "status": "operating",
-            "location_approximate": True,
-            "source": "staff",
-            "source_ref": "",
-            "facts": {},
-            "published": True,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
+        now = NOW
+        zone = OLD_ZONE_ROW
         plot = {"zone_id": 1, "area_ha": 1.0, "status": "available", "source": "staff", "source_ref": "", "version": 1}
         with engine.begin() as conn:
             conn.execute(insert(Zone.__table__), zone)

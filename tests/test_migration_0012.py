@@ -3,9 +3,7 @@ plots already stored by migration 0012, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from datetime import UTC, datetime
 
 from alembic import command
 from sqlalchemy import create_engine, insert, select, text
@@ -15,7 +13,7 @@ from portal import models  # noqa: F401  every table
 from portal.catalogue.geometry import geometry_text
 from portal.catalogue.models import Plot, Zone
 from portal.migrate import alembic_config
-from tests.servers import postgres_database
+from tests.migration_support import NOW, OLD_ZONE_ROW, fresh_database
 
 SQUARE = {
     "type": "Polygon",
@@ -64,37 +62,13 @@ def test_every_orm_write_of_a_plot_sets_its_geometry_text(db):
         w.rollback()
 
 
-@contextlib.contextmanager
-def _fresh_database(db_kind, tmp_path):
-    if db_kind == "postgresql":
-        with postgres_database("geometry_text") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-
-
 def test_0012_fills_geometry_text_of_the_stored_plots(db_kind, tmp_path):
-    with _fresh_database(db_kind, tmp_path) as url:
+    with fresh_database(db_kind, tmp_path, "geometry_text") as url:
         cfg = alembic_config(url)
         command.upgrade(cfg, "0011")
         engine = create_engine(url)
-        now = datetime(2026, 1, 1, tzinfo=UTC)
-        zone = {
-            "id": 1,
-            "slug": "kcn-old",
-            "kind": "kcn",
-            "name_vi": "KCN cũ",
-            "name_en": "Old park",
-            "status": "operating",
-            "location_approximate": True,
-            "source": "staff",
-            "source_ref": "",
-            "facts": {},
-            "published": True,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
+        now = NOW
+        zone = OLD_ZONE_ROW
         base = {"zone_id": 1, "area_ha": 1.0, "status": "available", "source": "staff", "source_ref": ""}
         plot = Plot.__table__
         n_plots = 2500  # more than one batch of the migration
