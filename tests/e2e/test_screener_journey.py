@@ -43,6 +43,23 @@ def submit_by_api(live_server, lang: str) -> dict:
     return {**body, **response.json()}
 
 
+def press_if_shown(page, lang: str, name: str) -> None:
+    """Press a state button (Start / Resume review) when the case offers it, and wait for the page
+    that comes back to finish loading: count() does not wait, and a click on the next page before its
+    deferred script has run would post the form instead of using the script."""
+    button = page.get_by_role("button", name=T(lang, name))
+    if button.count():
+        with page.expect_navigation(wait_until="load"):
+            button.click()
+
+
+def open_case(page, lang: str, reference: str) -> None:
+    page.goto(f"/{lang}/review/")
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name=reference, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+
+
 def bilingual(page, lang: str, label: str, vi: str, en: str) -> None:
     # role lookups skip hidden fields (the closed "record a withdrawal" form has the same labels)
     page.get_by_role("textbox", name=re.compile(re.escape(T(lang, label)) + r".*Tiếng Việt")).fill(vi)
@@ -58,12 +75,8 @@ def test_screener_requests_information_investor_answers_screener_accepts(
 
     # the screener finds the new case in the queue and starts the review
     sign_in(page, lang, screener_account)
-    page.goto(f"/{lang}/review/")
-    page.get_by_role("link", name=reference, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
-    start = page.get_by_role("button", name=T(lang, "Start review"))
-    if start.count():
-        start.click()
+    open_case(page, lang, reference)
+    press_if_shown(page, lang, "Start review")
 
     # asks for information, in both languages
     bilingual(
@@ -95,9 +108,7 @@ def test_screener_requests_information_investor_answers_screener_accepts(
     # the screener sees the answer and accepts
     page.reload()
     expect(page.get_by_text("lọc màng MBR")).to_be_visible()
-    resume = page.get_by_role("button", name=T(lang, "Resume review"))
-    if resume.count():
-        resume.click()
+    press_if_shown(page, lang, "Resume review")
     page.get_by_role("radio", name=T(lang, "Accept"), exact=True).check()
     bilingual(page, lang, "Reason", "Đáp ứng các điều kiện môi trường.", "Meets the environmental conditions.")
     page.get_by_role("button", name=T(lang, "Review the decision")).click()
@@ -140,11 +151,8 @@ def test_choosing_a_template_fills_the_form_without_a_reload_and_keeps_what_was_
 ):
     proposal = submit_by_api(live_server, lang)
     sign_in(page, lang, screener_account)
-    page.goto(f"/{lang}/review/")
-    page.get_by_role("link", name=proposal["reference"], exact=True).click()
-    start = page.get_by_role("button", name=T(lang, "Start review"))
-    if start.count():
-        start.click()
+    open_case(page, lang, proposal["reference"])
+    press_if_shown(page, lang, "Start review")
     vi = page.get_by_role("textbox", name=re.compile(re.escape(T(lang, "Message to the investor")) + r".*Tiếng Việt"))
     vi.fill("Ghi chú riêng của tôi.")
     page.evaluate("window.__still_here = true")
