@@ -7,11 +7,11 @@ messages of their pydantic models (`message`, `where`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from portal import clock
 from portal.i18n import N_
 from portal.intake.labels import CAPACITY_PER as PER_LABELS
 from portal.intake.labels import CAPACITY_UNITS as UNIT_LABELS
@@ -93,7 +93,7 @@ FORM_FIELD = {"zone": "location", "inside_zone": "location"}
 
 
 def _year_range() -> tuple[str, dict[str, Any]]:
-    return N_("Enter a year between %(min)s and %(max)s."), {"min": "1900", "max": str(date.today().year)}
+    return N_("Enter a year between %(min)s and %(max)s."), {"min": "1900", "max": str(clock.today().year)}
 
 
 CAPACITY_FIELD = {"amount": "capacity_amount", "unit": "capacity_unit", "per": "capacity_per"}

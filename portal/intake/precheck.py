@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
+from portal import clock
 from portal.catalogue import labels as catalogue_labels
 from portal.catalogue import service as catalogue
 from portal.catalogue.models import Zone
@@ -78,7 +79,7 @@ def api_screening(
         None, description="the date whose rules apply (default today): the regime in force then classifies the project"
     ),
 ) -> dict[str, Any]:
-    day = as_of or date.today()
+    day = as_of or clock.today()
     try:
         service.check_as_of(day)
     except ValidationError as exc:

@@ -6,11 +6,11 @@ it into the `ScreeningFacts` the engine reads. `MatchRequest` is what land match
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from portal import clock
 from portal.screening import ScreeningFacts
 from portal.screening.facts import (
     MAX_LAND_HA,
@@ -35,7 +35,7 @@ MAX_MATCH_PER_PAGE = 50  # zones in one page of a land match: the response stays
 
 
 def _not_future(value: int | None, info: ValidationInfo) -> int | None:
-    as_of = (info.context or {}).get("as_of") or date.today()
+    as_of = (info.context or {}).get("as_of") or clock.today()
     if value is not None and value > as_of.year:
         raise ValueError(f"equipment_year {value} is in the future (after {as_of.year})")
     return value

@@ -22,6 +22,7 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from portal import clock
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.catalogue import service as catalogue
@@ -307,7 +308,7 @@ def create(
     """Screen one proposal and add it (with its attachments and audit event) to `session`, a write
     transaction the caller commits (`submit` does). Staged files are moved into place last."""
     files = files or []
-    day = as_of or date.today()
+    day = as_of or clock.today()
     prepared = screening.prepare(session, data.facts(), as_of=day)
     facts = prepared.facts
     result = prepared.screen(as_of=day)
@@ -561,7 +562,7 @@ def match(session: Session, *, request: MatchRequest, as_of: date | None = None)
     and findings for that zone (every zone screened)."""
     prepared = check_match(session, request, as_of=as_of)
     request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
-    read = _candidates(session, request, day=as_of or date.today(), exact=True)
+    read = _candidates(session, request, day=as_of or clock.today(), exact=True)
     return matching.rank(_need(request), read.candidates)
 
 
@@ -571,7 +572,7 @@ def match_page(session: Session, *, request: MatchRequest, as_of: date | None = 
     (`_verdict_key`), and the zones of the page once each, for their findings."""
     prepared = check_match(session, request, as_of=as_of)
     request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
-    day = as_of or date.today()
+    day = as_of or clock.today()
     need = _need(request)
     options = {"page": request.page, "per_page": request.per_page, "include_planned": request.include_planned}
     read = _candidates(session, request, day=day, exact=False)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from portal import clock
 from portal.screening.sectors import SectorCatalog
 
 TechnologyLevel = Literal["high", "source", "advanced", "standard", "outdated"]
@@ -144,7 +144,7 @@ class ScreeningFacts(BaseModel):
     @field_validator("equipment_year")
     @classmethod
     def _not_in_future(cls, value: int | None, info: ValidationInfo) -> int | None:
-        as_of = (info.context or {}).get("as_of") or date.today()
+        as_of = (info.context or {}).get("as_of") or clock.today()
         if value is not None and value > as_of.year:
             raise ValueError(f"equipment_year {value} is in the future (after {as_of.year})")
         return value

@@ -20,6 +20,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, col, select
 
+from portal import clock
 from portal.catalogue.models import Sector, Zone, ZoneSector
 from portal.catalogue.service import bounded_ids
 from portal.screening import (
@@ -216,7 +217,7 @@ class Prepared:
     given: ScreeningFacts | None = None  # the facts as stated (codes in the stated system)
 
     def screen(self, *, as_of: date | None = None) -> Result:
-        return screen(self.facts, self.zone, self.ruleset, as_of=as_of or date.today())
+        return screen(self.facts, self.zone, self.ruleset, as_of=as_of or clock.today())
 
     def answer(self, result: Result, lang: str) -> dict[str, Any]:
         """The API's answer: the result in one language and how the stated sector codes were read."""
@@ -361,7 +362,7 @@ def prepare(session: Session, facts: ScreeningFacts, *, as_of: date | None = Non
     crosswalk), check the zone against the published zones and the capacity against the Appendix II rows,
     and load what screening reads: 2–3 small queries. Raises pydantic's ValidationError at `sectors[i]`,
     `zone` or `capacity.*`; an unknown or ambiguous code names the classes to choose from."""
-    day = as_of or date.today()
+    day = as_of or clock.today()
     catalog = get_catalog(session)
     resolutions = resolve(facts.sectors, facts.classification, catalog, load_crosswalk())
     errors = _sector_errors(resolutions, catalog)
@@ -410,7 +411,7 @@ def check_references(session: Session, facts: ScreeningFacts) -> None:
 
 def validate_facts(session: Session, data: Mapping[str, Any], *, as_of: date | None = None) -> ScreeningFacts:
     """Parse and check facts against the database. Raises pydantic's ValidationError naming each field."""
-    facts = ScreeningFacts.model_validate(dict(data), context={"as_of": as_of or date.today()})
+    facts = ScreeningFacts.model_validate(dict(data), context={"as_of": as_of or clock.today()})
     check_references(session, facts)
     return facts
 
@@ -425,7 +426,7 @@ def screen_against(
     facts: ScreeningFacts, zone: ZoneFacts | None, ruleset: Ruleset, *, as_of: date | None = None
 ) -> Result:
     """Screen with an already-built zone (land matching screens the same facts against every zone)."""
-    return screen(facts, zone, ruleset, as_of=as_of or date.today())
+    return screen(facts, zone, ruleset, as_of=as_of or clock.today())
 
 
 # --- re-screening ------------------------------------------------------------------------------------

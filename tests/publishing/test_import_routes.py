@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from portal import clock
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import Plot
 from portal.publishing import importer
@@ -71,7 +71,7 @@ def test_dry_run_writes_nothing_then_apply_writes_everything_with_audit_and_revi
     plots = imported(session)
     assert [(p.code, p.status) for p in plots] == [("IMP-0", "reserved"), ("IMP-1", "available"), ("IMP-2", "leased")]
     assert (
-        plots[1].price_amount == 1200000 and plots[1].source_ref == date.today().isoformat()
+        plots[1].price_amount == 1200000 and plots[1].source_ref == clock.today().isoformat()
     )  # the date, never the person (issue 15)
     assert count_rows(session, "revision") == counts["revision"] + 3
     actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id))]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 import pytest
 from sqlmodel import select
 
+from portal import clock
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import Plot
 from portal.versioning.models import Revision
@@ -66,7 +66,7 @@ def test_add_plot_writes_plot_revision_and_audit(client, session, csrf):
         "m2_year",
     )
     assert (
-        plot.geometry["type"] == "Polygon" and plot.source == "staff" and plot.source_ref == date.today().isoformat()
+        plot.geometry["type"] == "Polygon" and plot.source == "staff" and plot.source_ref == clock.today().isoformat()
     )  # never the person
     rev = session.exec(select(Revision).where(Revision.object_type == "plot", Revision.object_id == plot.id)).one()
     assert rev.action == "create" and rev.changes["code"] == [None, "B-7"] and rev.actor_id == user.id

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from sqlmodel import select
 
+from portal import clock
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import ZoneSector
 from portal.versioning.models import Revision
@@ -53,7 +53,7 @@ def test_save_updates_zone_with_staff_provenance_revision_and_audit(client, sess
     assert z.industrial_land_ha == 120.5 and z.wastewater_status == "working"
     assert z.contact_phone == "+84 299 3822 222"
     fact = z.facts["industrial_land_ha"]
-    assert fact["source"] == "staff" and fact["ref"] == date.today().isoformat() and fact["quote"] is None
+    assert fact["source"] == "staff" and fact["ref"] == clock.today().isoformat() and fact["quote"] is None
     assert fact["entered_on"]
     assert z.facts["total_area_ha"]["source"] == "nq-03-2021"  # untouched field keeps its seed source
     [rev] = revisions_of(session, z.id)
@@ -72,7 +72,7 @@ def test_save_updates_zone_with_staff_provenance_revision_and_audit(client, sess
     assert event.after["industrial_land_ha"] == 120.5
     public = client.get("/en/zones/kcn-tran-de").text
     assert user.email not in public and "Entered by staff on" in public  # the person stays in the audit log
-    assert f"provincial staff, {date.today().isoformat()}" in public
+    assert f"provincial staff, {clock.today().isoformat()}" in public
     assert "Working" in public
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from portal import clock
 from portal.screening import ScreeningFacts, SectorCatalog, validate_sectors
 
 
@@ -75,7 +76,7 @@ def test_impossible_values_name_the_field(changes: dict[str, Any], field: str) -
 
 
 def test_equipment_year_in_the_future() -> None:
-    next_year = date.today().year + 1
+    next_year = clock.today().year + 1
     assert error_fields({"sectors": ["1313"], "equipment_year": next_year}) == {"equipment_year"}
     as_of = date(2020, 1, 1)
     assert error_fields({"sectors": ["1313"], "equipment_year": 2021}, as_of=as_of) == {"equipment_year"}

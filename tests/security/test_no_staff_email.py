@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi.routing import APIRoute
 from sqlmodel import select
 
+from portal import clock
 from portal.audit.models import AuditEvent
 from portal.publishing import plots as publishing
 from portal.registry.schemas import ProjectIn
@@ -71,7 +70,7 @@ def test_staff_figures_are_sourced_by_role_and_date_never_by_email(client, sessi
     session.commit()
     session.refresh(zone(session, "kcn-tran-de"))
     fact = zone(session, "kcn-tran-de").facts["total_area_ha"]
-    assert fact["source"] == "staff" and fact["ref"] == date.today().isoformat()
+    assert fact["source"] == "staff" and fact["ref"] == clock.today().isoformat()
 
     client.cookies.clear()  # an anonymous visitor
     urls = public_urls(["kcn-tran-de", "kcn-an-nghiep"])
@@ -86,8 +85,8 @@ def test_staff_figures_are_sourced_by_role_and_date_never_by_email(client, sessi
         assert "soctrang-staff.example.vn" not in response.text, url
     assert checked > 20
     page = client.get("/en/zones/kcn-tran-de").text
-    assert f"provincial staff, {date.today().isoformat()}" in page
-    assert f"cán bộ của tỉnh, {date.today().isoformat()}" in client.get("/vi/zones/kcn-tran-de").text
+    assert f"provincial staff, {clock.today().isoformat()}" in page
+    assert f"cán bộ của tỉnh, {clock.today().isoformat()}" in client.get("/vi/zones/kcn-tran-de").text
     # the person is in the audit log
     events = session.exec(select(AuditEvent).where(AuditEvent.actor_id == staff.id)).all()
     assert events
