@@ -43,6 +43,7 @@ from portal.searchpages import routes as searchpages
 from portal.settings import Settings, get_settings
 from portal.web import errors
 from portal.web.csrf import CSRFCookieMiddleware, csrf_protect
+from portal.web.exportcache import ExportCache
 from portal.web.head import HeadAsGetMiddleware
 from portal.web.metrics import Metrics
 from portal.web.metrics import install as install_metrics
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     metrics = Metrics(database)
     install_metrics(app, metrics, production=settings.env == "production", token=settings.metrics_token)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
+    app.state.export_cache = ExportCache(settings.export_cache_dir if settings.export_cache else None)
     app.state.page_cache = None
     if settings.page_cache:
         app.state.page_cache = PageCache(database)

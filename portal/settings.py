@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     search_breaker_failures: int = 5  # failures in a row that open the circuit breaker …
     search_breaker_reset: float = 30.0  # … for this many seconds
     page_cache: bool = True  # cache rendered public catalogue pages for anonymous visitors
+    # keep the bodies of the big plot exports on disk per catalogue generation (portal/web/exportcache.py)
+    export_cache: bool = True
+    export_cache_dir: Path | None = None  # None → <var_dir>/exports
     # Threads running the routes (plain `def`) in each worker. Page work is CPU-bound Python under the GIL, so
     # a big pool only adds contention; but a search waiting on its engine holds a thread (at most
     # search_max_concurrent of them). 0 = search_max_concurrent + 2 per core (anyio's default is 40).
@@ -115,6 +118,8 @@ class Settings(BaseSettings):
             self.upload_dir = self.var_dir / "uploads"
         if self.mail_dir is None:
             self.mail_dir = self.var_dir / "mail"
+        if self.export_cache_dir is None:
+            self.export_cache_dir = self.var_dir / "exports"
         return self
 
     @property

@@ -221,6 +221,7 @@ def settings(database_url, tmp_path: Path):
         search_sync="manual",
         page_cache=False,
         mail_dir=tmp_path / "mail",
+        export_cache_dir=tmp_path / "exports",
         notify_worker="manual",  # tests send the e-mail outbox themselves (tests/notify)
     )
 

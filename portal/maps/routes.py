@@ -87,8 +87,13 @@ def plots_geojson(request: Request, session: SessionDep):
 
     def chunks():
         with db.session(read_only=True) as s:
-            features = service.iter_plot_features(s)
-            yield from json_array_chunks("features", features, head='"type": "FeatureCollection", ', encoded=True)
+
+            def build():
+                features = service.iter_plot_features(s)
+                head = '"type": "FeatureCollection", '
+                return json_array_chunks("features", features, head=head, encoded=True)
+
+            yield from request.app.state.export_cache.chunks(s, "plots.geojson", build)
 
     return streamed_response(
         request,

@@ -121,17 +121,20 @@ JSON_RESPONSES = export_responses(JSON, json_body=True)
 def plots_csv(request: Request, session: SessionDep):
     db = request.app.state.db
 
+    def build(s):
+        yield csv_body(service.PLOT_COLUMNS, [])  # the BOM and the header
+        batch: list[dict] = []
+        for row in service.iter_plots(s, with_geometry=False):
+            batch.append(row)
+            if len(batch) == service.STREAM_BATCH:
+                yield _csv_rows(service.PLOT_COLUMNS, batch)
+                batch = []
+        if batch:
+            yield _csv_rows(service.PLOT_COLUMNS, batch)
+
     def chunks():
         with db.session(read_only=True) as s:
-            yield csv_body(service.PLOT_COLUMNS, [])  # the BOM and the header
-            batch: list[dict] = []
-            for row in service.iter_plots(s, with_geometry=False):
-                batch.append(row)
-                if len(batch) == service.STREAM_BATCH:
-                    yield _csv_rows(service.PLOT_COLUMNS, batch)
-                    batch = []
-            if batch:
-                yield _csv_rows(service.PLOT_COLUMNS, batch)
+            yield from request.app.state.export_cache.chunks(s, "plots.csv", lambda: build(s))
 
     return _streamed(request, session, chunks, CSV, "plots.csv", attachment=True)
 
@@ -147,7 +150,11 @@ def plots_json(request: Request, session: SessionDep):
 
     def chunks():
         with db.session(read_only=True) as s:
-            yield from json_array_chunks("plots", service.iter_plots(s, with_geometry=True))
+
+            def build():
+                return json_array_chunks("plots", service.iter_plots(s, with_geometry=True))
+
+            yield from request.app.state.export_cache.chunks(s, "plots.json", build)
 
     return _streamed(request, session, chunks, JSON, "plots.json", attachment=False)
 

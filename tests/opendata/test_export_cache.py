@@ -1,0 +1,97 @@
+"""The big plot exports are kept on disk per catalogue generation (portal/web/exportcache.py): the second
+request streams the stored bytes without building them, a change of the public data gives a new body, a body
+left half-written (the client went away) is never stored, and an unwritable folder only costs the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.maps import service as maps
+from portal.opendata import service
+from portal.web.caching import catalogue_generation
+from portal.web.exportcache import ExportCache
+from tests.opendata.factories import make_plot, square
+
+PLOT_EXPORTS = ["/api/v1/plots.csv", "/api/v1/plots.json", "/api/v1/plots.geojson"]
+
+
+def _refuse_to_build(monkeypatch) -> None:
+    def boom(*_args, **_kwargs):
+        raise AssertionError("the export was built again")
+
+    monkeypatch.setattr(service, "iter_plots", boom)
+    monkeypatch.setattr(maps, "iter_plot_features", boom)
+
+
+@pytest.mark.parametrize("url", PLOT_EXPORTS)
+def test_the_second_request_streams_the_stored_body_without_building_it(client, session, settings, monkeypatch, url):
+    make_plot(session, code="CACHE-1", geometry=square())
+    first = client.get(url)
+    assert first.status_code == 200 and "CACHE-1" in first.text
+    stored = list(settings.export_cache_dir.iterdir())
+    assert [p.read_bytes() for p in stored] == [first.content]  # one file, the whole body, no temporary left
+    _refuse_to_build(monkeypatch)
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["content-type"] == first.headers["content-type"]
+
+
+@pytest.mark.parametrize("url", PLOT_EXPORTS)
+def test_a_change_of_the_public_data_gives_a_new_body_and_drops_the_old_file(client, session, settings, url):
+    make_plot(session, code="CACHE-OLD", geometry=square())
+    before = client.get(url)
+    make_plot(session, code="CACHE-NEW", geometry=square())
+    after = client.get(url)
+    assert "CACHE-NEW" not in before.text and "CACHE-NEW" in after.text and "CACHE-OLD" in after.text
+    assert [p.read_bytes() for p in settings.export_cache_dir.iterdir()] == [after.content]
+
+
+def test_a_body_not_streamed_to_the_end_is_not_stored(db, tmp_path):
+    cache = ExportCache(tmp_path / "exports")
+    with db.session(read_only=True) as s:
+        chunks = cache.chunks(s, "plots.csv", lambda: iter(["a", "b", "c"]))
+        assert next(chunks) == b"a"
+        chunks.close()  # the client went away
+    assert list((tmp_path / "exports").iterdir()) == []
+
+
+def test_a_body_whose_build_fails_is_not_stored(db, tmp_path):
+    def build():
+        yield "a"
+        raise RuntimeError("the database went away")
+
+    cache = ExportCache(tmp_path / "exports")
+    with db.session(read_only=True) as s, pytest.raises(RuntimeError):
+        list(cache.chunks(s, "plots.csv", build))
+    assert list((tmp_path / "exports").iterdir()) == []
+
+
+def test_the_stored_file_is_named_by_the_generation_read_before_the_rows(db, tmp_path):
+    cache = ExportCache(tmp_path / "exports")
+    with db.session(read_only=True) as s:
+        assert b"".join(cache.chunks(s, "plots.csv", lambda: iter(["x"]))) == b"x"
+        generation = catalogue_generation(s)
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == [cache.path("plots.csv", generation).name]
+
+
+def test_an_unwritable_folder_still_answers_the_body(db, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    cache = ExportCache(blocker / "exports")
+    with db.session(read_only=True) as s:
+        assert b"".join(cache.chunks(s, "plots.csv", lambda: iter(["a", "b"]))) == b"ab"
+
+
+def test_no_folder_means_no_cache(db):
+    cache = ExportCache(None)
+    built = []
+
+    def build():
+        built.append(1)
+        yield "a"
+
+    with db.session(read_only=True) as s:
+        assert b"".join(cache.chunks(s, "plots.csv", build)) == b"a"
+        assert b"".join(cache.chunks(s, "plots.csv", build)) == b"a"
+    assert built == [1, 1]
