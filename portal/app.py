@@ -188,7 +188,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     metrics = Metrics(database)
     install_metrics(app, metrics, production=settings.env == "production", token=settings.metrics_token)
     # Added last = outermost: security headers wrap everything (the 413 of the body cap included).
-    app.state.export_cache = ExportCache(settings.export_cache_dir if settings.export_cache else None)
+    app.state.export_cache = ExportCache(
+        settings.export_cache_dir if settings.export_cache else None, settings.database_url
+    )
     app.state.page_cache = None
     if settings.page_cache:
         app.state.page_cache = PageCache(database)

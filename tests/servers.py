@@ -127,6 +127,7 @@ def server_env(
             "PORTAL_SECRET_KEY": SECRET,
             "PORTAL_UPLOAD_DIR": str(workdir / "uploads"),
             "PORTAL_MAIL_DIR": str(workdir / "mail"),
+            "PORTAL_EXPORT_CACHE_DIR": str(workdir / "exports"),
             "PORTAL_RATELIMIT_URL": "memory://",
             "PYTHONUNBUFFERED": "1",
         }

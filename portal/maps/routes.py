@@ -83,23 +83,22 @@ def zones_geojson(request: Request, session: SessionDep):
     description="Only plots (of published zones) whose geometry staff entered; every plot is in plots.csv/json.",
 )
 def plots_geojson(request: Request, session: SessionDep):
-    db = request.app.state.db
+    db, cache = request.app.state.db, request.app.state.export_cache
+    modified = last_modified([catalogue.plots_modified(session)])
+
+    def build(s):
+        features = service.iter_plot_features(s)
+        return json_array_chunks("features", features, head='"type": "FeatureCollection", ', encoded=True)
 
     def chunks():
         with db.session(read_only=True) as s:
-
-            def build():
-                features = service.iter_plot_features(s)
-                head = '"type": "FeatureCollection", '
-                return json_array_chunks("features", features, head=head, encoded=True)
-
-            yield from request.app.state.export_cache.chunks(s, "plots.geojson", build)
+            yield from cache.chunks(s, "plots.geojson", lambda: build(s), modified=modified)
 
     return streamed_response(
         request,
         chunks,
         GEOJSON,
         etag=generation_etag(catalogue_generation(session), "plots.geojson"),
-        last_modified=last_modified([catalogue.plots_modified(session)]),
+        last_modified=modified,
         headers={"Content-Disposition": 'inline; filename="plots.geojson"'},
     )

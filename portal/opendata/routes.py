@@ -89,16 +89,24 @@ def _csv_rows(columns: list[str], rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def _streamed(request: Request, session, chunks, media_type: str, filename: str, *, attachment: bool) -> Response:
-    """A streamed export: ETag from the catalogue generation (a 304 reads two values, builds nothing)."""
+def _streamed(request: Request, session, build, media_type: str, filename: str, *, attachment: bool) -> Response:
+    """A streamed export: ETag from the catalogue generation (a 304 reads two values, builds nothing); the body
+    `build(s)` (rows read through `s`), kept per generation by the export cache."""
+    db, cache = request.app.state.db, request.app.state.export_cache
     etag = generation_etag(catalogue_generation(session), filename)
+    modified = last_modified([catalogue.plots_modified(session)])
     disposition = "attachment" if attachment else "inline"
+
+    def chunks():
+        with db.session(read_only=True) as s:
+            yield from cache.chunks(s, filename, lambda: build(s), modified=modified)
+
     return streamed_response(
         request,
         chunks,
         media_type,
         etag=etag,
-        last_modified=last_modified([catalogue.plots_modified(session)]),
+        last_modified=modified,
         headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
     )
 
@@ -119,8 +127,6 @@ JSON_RESPONSES = export_responses(JSON, json_body=True)
     summary="Plots of the published zones as CSV (open data)",
 )
 def plots_csv(request: Request, session: SessionDep):
-    db = request.app.state.db
-
     def build(s):
         yield csv_body(service.PLOT_COLUMNS, [])  # the BOM and the header
         batch: list[dict] = []
@@ -132,11 +138,7 @@ def plots_csv(request: Request, session: SessionDep):
         if batch:
             yield _csv_rows(service.PLOT_COLUMNS, batch)
 
-    def chunks():
-        with db.session(read_only=True) as s:
-            yield from request.app.state.export_cache.chunks(s, "plots.csv", lambda: build(s))
-
-    return _streamed(request, session, chunks, CSV, "plots.csv", attachment=True)
+    return _streamed(request, session, build, CSV, "plots.csv", attachment=True)
 
 
 @api.get(
@@ -146,17 +148,10 @@ def plots_csv(request: Request, session: SessionDep):
     summary="Plots of the published zones as JSON, with geometry (open data)",
 )
 def plots_json(request: Request, session: SessionDep):
-    db = request.app.state.db
+    def build(s):
+        return json_array_chunks("plots", service.iter_plots(s, with_geometry=True))
 
-    def chunks():
-        with db.session(read_only=True) as s:
-
-            def build():
-                return json_array_chunks("plots", service.iter_plots(s, with_geometry=True))
-
-            yield from request.app.state.export_cache.chunks(s, "plots.json", build)
-
-    return _streamed(request, session, chunks, JSON, "plots.json", attachment=False)
+    return _streamed(request, session, build, JSON, "plots.json", attachment=False)
 
 
 @api.get(

@@ -3,7 +3,9 @@ generation: the first request at a generation streams the body from the database
 next ones stream the file (constant memory, no query but the generation).
 
 - A file is named by the export's generation ETag (`generation_etag`: the generation, the code's build token
-  and the export's name), so a change of the public data or of the code never serves an old body.
+  and the export's name), so a change of the public data or of the code never serves an old body; and by
+  the database (its URL) and the export's Last-Modified, so another database sharing the folder (a test, a
+  benchmark, a catalogue made again from scratch whose generations count from 1 again) never gets it either.
 - The generation is read before the rows, in the session that reads them: a file holds the data of its
   generation or a newer one (a change committed while it was written), never an older one; the next
   generation writes its own file.
@@ -14,10 +16,12 @@ next ones stream the file (constant memory, no query but the generation).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from portal.web.caching import catalogue_generation, generation_etag
@@ -29,19 +33,25 @@ READ_CHUNK = 256 * 1024
 
 
 class ExportCache:
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, database_url: str = "") -> None:
         """`directory`: where bodies are kept (made when first needed); None: no cache, every body is built."""
         self.directory = directory
+        self.database_url = database_url
 
-    def path(self, name: str, generation: int) -> Path | None:
+    def path(self, name: str, generation: int, modified: datetime | None) -> Path | None:
         if self.directory is None:
             return None
-        return self.directory / f"{name}.{generation_etag(generation, name).strip(chr(34))}"
+        stamp = f"{self.database_url}|{modified.isoformat() if modified else ''}"
+        database = hashlib.sha256(stamp.encode()).hexdigest()[:12]
+        return self.directory / f"{name}.{generation_etag(generation, name).strip(chr(34))}-{database}"
 
-    def chunks(self, session, name: str, build: Callable[[], Iterator[str | bytes]]) -> Iterator[bytes]:
+    def chunks(
+        self, session, name: str, build: Callable[[], Iterator[str | bytes]], *, modified: datetime | None
+    ) -> Iterator[bytes]:
         """The body of export `name` at the catalogue generation `session` reads now: the stored file, else
-        `build()` (which must read its rows through `session`, after this) written to the file as it streams."""
-        path = self.path(name, catalogue_generation(session))
+        `build()` (which must read its rows through `session`, after this) written to the file as it streams.
+        `modified`: the export's Last-Modified (newest updated_at of its rows)."""
+        path = self.path(name, catalogue_generation(session), modified)
         if path is None:
             yield from (c.encode("utf-8") if isinstance(c, str) else c for c in build())
             return

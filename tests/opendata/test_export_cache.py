@@ -50,7 +50,7 @@ def test_a_change_of_the_public_data_gives_a_new_body_and_drops_the_old_file(cli
 def test_a_body_not_streamed_to_the_end_is_not_stored(db, tmp_path):
     cache = ExportCache(tmp_path / "exports")
     with db.session(read_only=True) as s:
-        chunks = cache.chunks(s, "plots.csv", lambda: iter(["a", "b", "c"]))
+        chunks = cache.chunks(s, "plots.csv", lambda: iter(["a", "b", "c"]), modified=None)
         assert next(chunks) == b"a"
         chunks.close()  # the client went away
     assert list((tmp_path / "exports").iterdir()) == []
@@ -63,16 +63,16 @@ def test_a_body_whose_build_fails_is_not_stored(db, tmp_path):
 
     cache = ExportCache(tmp_path / "exports")
     with db.session(read_only=True) as s, pytest.raises(RuntimeError):
-        list(cache.chunks(s, "plots.csv", build))
+        list(cache.chunks(s, "plots.csv", build, modified=None))
     assert list((tmp_path / "exports").iterdir()) == []
 
 
 def test_the_stored_file_is_named_by_the_generation_read_before_the_rows(db, tmp_path):
     cache = ExportCache(tmp_path / "exports")
     with db.session(read_only=True) as s:
-        assert b"".join(cache.chunks(s, "plots.csv", lambda: iter(["x"]))) == b"x"
+        assert b"".join(cache.chunks(s, "plots.csv", lambda: iter(["x"]), modified=None)) == b"x"
         generation = catalogue_generation(s)
-    assert [p.name for p in (tmp_path / "exports").iterdir()] == [cache.path("plots.csv", generation).name]
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == [cache.path("plots.csv", generation, None).name]
 
 
 def test_an_unwritable_folder_still_answers_the_body(db, tmp_path):
@@ -80,7 +80,7 @@ def test_an_unwritable_folder_still_answers_the_body(db, tmp_path):
     blocker.write_text("")
     cache = ExportCache(blocker / "exports")
     with db.session(read_only=True) as s:
-        assert b"".join(cache.chunks(s, "plots.csv", lambda: iter(["a", "b"]))) == b"ab"
+        assert b"".join(cache.chunks(s, "plots.csv", lambda: iter(["a", "b"]), modified=None)) == b"ab"
 
 
 def test_no_folder_means_no_cache(db):
@@ -92,6 +92,21 @@ def test_no_folder_means_no_cache(db):
         yield "a"
 
     with db.session(read_only=True) as s:
-        assert b"".join(cache.chunks(s, "plots.csv", build)) == b"a"
-        assert b"".join(cache.chunks(s, "plots.csv", build)) == b"a"
+        assert b"".join(cache.chunks(s, "plots.csv", build, modified=None)) == b"a"
+        assert b"".join(cache.chunks(s, "plots.csv", build, modified=None)) == b"a"
     assert built == [1, 1]
+
+
+def test_another_database_or_catalogue_at_the_same_generation_does_not_get_the_body(db, tmp_path):
+    """Generations count from 1 in every database: the folder may be shared (tests, benchmarks, a catalogue
+    made again), so the database and the rows' Last-Modified are in the name too."""
+    from datetime import UTC, datetime
+
+    first = ExportCache(tmp_path / "exports", "sqlite:///one.db")
+    other = ExportCache(tmp_path / "exports", "sqlite:///two.db")
+    when, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    with db.session(read_only=True) as s:
+        assert b"".join(first.chunks(s, "plots.csv", lambda: iter(["one"]), modified=when)) == b"one"
+        assert b"".join(other.chunks(s, "plots.csv", lambda: iter(["two"]), modified=when)) == b"two"
+        assert b"".join(other.chunks(s, "plots.csv", lambda: iter(["new"]), modified=later)) == b"new"
+        assert b"".join(other.chunks(s, "plots.csv", lambda: iter(["not read"]), modified=later)) == b"new"
