@@ -84,7 +84,10 @@ def zones_geojson(request: Request, session: SessionDep):
 )
 def plots_geojson(request: Request, session: SessionDep):
     db, cache = request.app.state.db, request.app.state.export_cache
-    modified = last_modified([catalogue.plots_modified(session)])
+    generation = catalogue_generation(session)
+    modified = cache.last_modified(
+        session, "plots", generation, lambda: last_modified([catalogue.plots_modified(session)])
+    )
 
     def build(s):
         features = service.iter_plot_features(s)
@@ -98,7 +101,7 @@ def plots_geojson(request: Request, session: SessionDep):
         request,
         chunks,
         GEOJSON,
-        etag=generation_etag(catalogue_generation(session), "plots.geojson"),
+        etag=generation_etag(generation, "plots.geojson"),
         last_modified=modified,
         headers={"Content-Disposition": 'inline; filename="plots.geojson"'},
     )

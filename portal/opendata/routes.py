@@ -90,11 +90,14 @@ def _csv_rows(columns: list[str], rows: list[dict]) -> str:
 
 
 def _streamed(request: Request, session, build, media_type: str, filename: str, *, attachment: bool) -> Response:
-    """A streamed export: ETag from the catalogue generation (a 304 reads two values, builds nothing); the body
+    """A streamed export: ETag from the catalogue generation (a 304 reads it and builds nothing); the body
     `build(s)` (rows read through `s`), kept per generation by the export cache."""
     db, cache = request.app.state.db, request.app.state.export_cache
-    etag = generation_etag(catalogue_generation(session), filename)
-    modified = last_modified([catalogue.plots_modified(session)])
+    generation = catalogue_generation(session)
+    etag = generation_etag(generation, filename)
+    modified = cache.last_modified(
+        session, "plots", generation, lambda: last_modified([catalogue.plots_modified(session)])
+    )
     disposition = "attachment" if attachment else "inline"
 
     def chunks():

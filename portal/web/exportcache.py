@@ -12,6 +12,8 @@ next ones stream the file (constant memory, no query but the generation).
 - A body is written to a temporary file and renamed when complete (atomic: other workers and concurrent
   requests see the whole file or none); a client that leaves mid-way leaves no file. When the folder cannot
   be written the body is streamed as without a cache. Once a body is stored, the export's older files go.
+- The exports' Last-Modified (an aggregate over every plot) is also kept, in memory, per generation
+  (`last_modified`): a 304, and the start of a body, then read the generation alone.
 """
 
 from __future__ import annotations
@@ -37,6 +39,20 @@ class ExportCache:
         """`directory`: where bodies are kept (made when first needed); None: no cache, every body is built."""
         self.directory = directory
         self.database_url = database_url
+        self._modified: dict[str, tuple[int, datetime | None]] = {}
+
+    def last_modified(
+        self, session, key: str, generation: int, compute: Callable[[], datetime | None]
+    ) -> datetime | None:
+        """`compute()` (a Last-Modified of the data at `generation`, read through `session`), computed once per
+        generation: kept only when the generation is still the same after it (no change committed between)."""
+        known = self._modified.get(key)
+        if known is not None and known[0] == generation:
+            return known[1]
+        value = compute()
+        if catalogue_generation(session) == generation:
+            self._modified[key] = (generation, value)
+        return value
 
     def path(self, name: str, generation: int, modified: datetime | None) -> Path | None:
         if self.directory is None:

@@ -110,3 +110,22 @@ def test_another_database_or_catalogue_at_the_same_generation_does_not_get_the_b
         assert b"".join(other.chunks(s, "plots.csv", lambda: iter(["two"]), modified=when)) == b"two"
         assert b"".join(other.chunks(s, "plots.csv", lambda: iter(["new"]), modified=later)) == b"new"
         assert b"".join(other.chunks(s, "plots.csv", lambda: iter(["not read"]), modified=later)) == b"new"
+
+
+@pytest.mark.parametrize("url", PLOT_EXPORTS)
+def test_last_modified_is_computed_once_per_generation(client, session, monkeypatch, url):
+    from portal.catalogue import service as catalogue
+    from tests.opendata.factories import at
+
+    make_plot(session, code="LM-1", geometry=square(), updated_at=at(2031, 5, 1))
+    first = client.get(url)
+    assert first.headers["last-modified"] == "Thu, 01 May 2031 12:00:00 GMT"
+    computed = []
+    real = catalogue.plots_modified
+    monkeypatch.setattr(catalogue, "plots_modified", lambda s: computed.append(1) or real(s))
+    again = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.headers["last-modified"] == first.headers["last-modified"]
+    assert computed == []  # the 304 read the generation alone
+    make_plot(session, code="LM-2", geometry=square(), updated_at=at(2032, 6, 1))
+    changed = client.get(url)
+    assert computed == [1] and changed.headers["last-modified"] == "Tue, 01 Jun 2032 12:00:00 GMT"
