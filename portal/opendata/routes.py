@@ -81,14 +81,6 @@ def _json(request: Request, key: str, rows, modified, filename: str) -> Response
     )
 
 
-def _csv_rows(columns: list[str], rows: list[dict]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    for row in rows:
-        writer.writerow({k: csv_text(row.get(k)) for k in columns})
-    return buf.getvalue()
-
-
 def _streamed(request: Request, session, build, media_type: str, filename: str, *, attachment: bool) -> Response:
     """A streamed export: ETag from the catalogue generation (a 304 reads it and builds nothing); the body
     `build(s)` (rows read through `s`), kept per generation by the export cache."""
@@ -132,14 +124,16 @@ JSON_RESPONSES = export_responses(JSON, json_body=True)
 def plots_csv(request: Request, session: SessionDep):
     def build(s):
         yield csv_body(service.PLOT_COLUMNS, [])  # the BOM and the header
-        batch: list[dict] = []
-        for row in service.iter_plots(s, with_geometry=False):
-            batch.append(row)
-            if len(batch) == service.STREAM_BATCH:
-                yield _csv_rows(service.PLOT_COLUMNS, batch)
-                batch = []
-        if batch:
-            yield _csv_rows(service.PLOT_COLUMNS, batch)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        for n, cells in enumerate(service.iter_plot_cells(s), 1):
+            writer.writerow(cells)
+            if n % service.STREAM_BATCH == 0:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        if buf.tell():
+            yield buf.getvalue()
 
     return _streamed(request, session, build, CSV, "plots.csv", attachment=True)
 

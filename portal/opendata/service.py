@@ -18,6 +18,7 @@ from portal.catalogue.models import Plot, Zone
 from portal.i18n import N_
 from portal.registry.models import Project
 from portal.registry.schemas import PUBLISHED_FIELDS, published_values
+from portal.spreadsheets import csv_text
 
 LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -90,8 +91,9 @@ def list_plots(session: Session) -> tuple[list[dict], list[datetime | None]]:
 STREAM_BATCH = 1000
 
 
-def iter_plots(session: Session, *, with_geometry: bool) -> Iterator[dict]:
-    """The rows of `list_plots`, read STREAM_BATCH at a time from the columns they show (no Plot object)."""
+def _plot_rows(session: Session, *, with_geometry: bool):
+    """Core rows (plain tuples: no ORM entity or Row mapping) of the plots of published zones, in the order of
+    PLOT_COLUMNS (then the geometry), read STREAM_BATCH at a time."""
     columns = [
         Zone.slug,
         Plot.code,
@@ -115,24 +117,50 @@ def iter_plots(session: Session, *, with_geometry: bool) -> Iterator[dict]:
         .order_by(Zone.slug, Plot.code)
         .execution_options(yield_per=STREAM_BATCH)
     )
-    for r in session.exec(stmt):
+    return session.connection().execute(stmt)
+
+
+def iter_plots(session: Session, *, with_geometry: bool) -> Iterator[dict]:
+    """The rows of `list_plots`, read STREAM_BATCH at a time from the columns they show (no Plot object)."""
+    for r in _plot_rows(session, with_geometry=with_geometry):
         row = {
-            "zone": r.slug,
-            "code": r.code,
-            "area_ha": r.area_ha,
-            "status": r.status,
-            "price_amount": r.price_amount,
-            "price_currency": r.price_currency,
-            "price_unit": r.price_unit,
-            "has_geometry": bool(r.has_geometry),
-            "source": r.source,
-            "source_ref": r.source_ref,
-            "verified_on": _iso(r.verified_on),
-            "updated_at": _iso(r.updated_at),
+            "zone": r[0],
+            "code": r[1],
+            "area_ha": r[2],
+            "status": r[3],
+            "price_amount": r[4],
+            "price_currency": r[5],
+            "price_unit": r[6],
+            "has_geometry": bool(r[7]),
+            "source": r[8],
+            "source_ref": r[9],
+            "verified_on": _iso(r[10]),
+            "updated_at": _iso(r[11]),
         }
         if with_geometry:
-            row["geometry"] = r.geometry
+            row["geometry"] = r[12]
         yield row
+
+
+def iter_plot_cells(session: Session) -> Iterator[list[str]]:
+    """The CSV cells of `iter_plots` rows (PLOT_COLUMNS, each through `csv_text`), without a dict per row."""
+    for zone, code, area, status, price, currency, unit, has_geometry, source, ref, verified, updated in _plot_rows(
+        session, with_geometry=False
+    ):
+        yield [
+            csv_text(zone),
+            csv_text(code),
+            csv_text(area),
+            csv_text(status),
+            csv_text(price),
+            csv_text(currency),
+            csv_text(unit),
+            "True" if has_geometry else "False",
+            csv_text(source),
+            csv_text(ref),
+            "" if verified is None else csv_text(verified.isoformat()),
+            "" if updated is None else csv_text(updated.isoformat()),
+        ]
 
 
 def list_sectors(session: Session) -> list[dict]:
