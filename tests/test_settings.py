@@ -20,6 +20,7 @@ def test_every_path_follows_the_var_dir(tmp_path, monkeypatch):
         "PORTAL_DATABASE_URL",
         "PORTAL_UPLOAD_DIR",
         "PORTAL_MAIL_DIR",
+        "PORTAL_EXPORT_CACHE_DIR",
         "PORTAL_SEARCH_URL",
         "PORTAL_SECRET_KEY",
     ):
@@ -30,6 +31,7 @@ def test_every_path_follows_the_var_dir(tmp_path, monkeypatch):
     assert settings.upload_dir == tmp_path / "data" / "uploads"
     assert settings.search_path == tmp_path / "data" / "search.db"
     assert settings.mail_dir == tmp_path / "data" / "mail"  # was fixed at import time (the checkout's var/mail)
+    assert settings.export_cache_dir == tmp_path / "data" / "exports"
     monkeypatch.setenv("PORTAL_MAIL_DIR", str(tmp_path / "elsewhere"))
     assert Settings(_env_file=None).mail_dir == tmp_path / "elsewhere"  # set explicitly: kept
     key = (tmp_path / "data" / "secret_key").read_text()  # development: made once, kept

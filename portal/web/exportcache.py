@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: bytes read from a stored body per chunk sent
 READ_CHUNK = 256 * 1024
+#: a temporary file not written for this long is a leftover (its process was killed mid-way): removed
+ORPHAN_SECONDS = 3600
 
 
 class ExportCache:
@@ -107,6 +110,10 @@ class ExportCache:
             for old in path.parent.glob(f"{name}.*"):
                 if old != path:
                     old.unlink(missing_ok=True)
+            stale = time.time() - ORPHAN_SECONDS  # left by a process killed while writing
+            for orphan in path.parent.glob(f".{name}.*.tmp"):
+                if orphan.stat().st_mtime < stale:
+                    orphan.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("export cache: cannot store %s (%s)", path, exc)
             tmp.unlink(missing_ok=True)

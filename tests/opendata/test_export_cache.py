@@ -129,3 +129,17 @@ def test_last_modified_is_computed_once_per_generation(client, session, monkeypa
     make_plot(session, code="LM-2", geometry=square(), updated_at=at(2032, 6, 1))
     changed = client.get(url)
     assert computed == [1] and changed.headers["last-modified"] == "Tue, 01 Jun 2032 12:00:00 GMT"
+
+
+def test_a_leftover_temporary_file_is_removed_when_a_body_is_stored(db, tmp_path):
+    import os
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    old, recent = folder / ".plots.csv.g1-x.dead.tmp", folder / ".plots.csv.g1-x.alive.tmp"
+    old.write_bytes(b"half")
+    recent.write_bytes(b"being written")
+    os.utime(old, (0, 0))
+    with db.session(read_only=True) as s:
+        assert b"".join(ExportCache(folder).chunks(s, "plots.csv", lambda: iter(["a"]), modified=None)) == b"a"
+    assert not old.exists() and recent.exists()
