@@ -14,6 +14,8 @@ import functools
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -526,11 +528,11 @@ def _zones(session: Session) -> tuple[_Zone, ...]:
 @dataclass(frozen=True)
 class _Table:
     """The catalogue's candidates as ranking reads them whatever the project (no verdict yet), for one
-    `_zones` value and one set of province priorities: built once per catalogue generation; a request adds
-    only the verdicts (`_verdicts`)."""
+    `_zones` value and one sector catalogue (its province-wide priorities): built once per catalogue
+    generation; a request adds only the verdicts (`_verdicts`)."""
 
     zones: tuple[_Zone, ...]
-    province: frozenset[str]
+    catalog: Any  # the SectorCatalog (one object per state of the sector table)
     candidates: tuple[matching.Candidate, ...]  # verdict "": `matching.rank_page(verdicts=...)` gives it
     bases: tuple[int, ...]  # each zone's `_verdict_base`, numbered (alike zones, the same number)
     by_slug: dict[str, _Zone]
@@ -539,16 +541,17 @@ class _Table:
 _table_slot: list[_Table] = []  # the last table built (a new `_zones` value or new priorities: a new table)
 
 
-def _table(zones: tuple[_Zone, ...], province: frozenset[str], *, keep: bool) -> _Table:
-    """The table of `zones` (the last one built when it is of the same `zones` and priorities); `keep`: kept
-    for the next request (`zones` is the per-generation value, not one read in a writing session)."""
+def _table(zones: tuple[_Zone, ...], catalog: Any, *, keep: bool) -> _Table:
+    """The table of `zones` (the last one built when it is of the same `zones` and sector catalogue); `keep`:
+    kept for the next request (`zones` is the per-generation value, not one read in a writing session)."""
     for table in _table_slot:
-        if table.zones is zones and table.province == province:
+        if table.zones is zones and table.catalog is catalog:
             return table
     numbers: dict[Any, int] = {}
+    province = catalog.codes_in_class("priority")
     table = _Table(
         zones,
-        province,
+        catalog,
         tuple(
             matching.Candidate(
                 slug=z.row.slug,
@@ -643,10 +646,58 @@ def match(session: Session, *, request: MatchRequest, as_of: date | None = None)
     return matching.rank(_need(request), read.candidates)
 
 
-def match_page(session: Session, *, request: MatchRequest, as_of: date | None = None) -> matching.MatchPage:
+#: pages of the ranking kept per catalogue generation (`match_page(remember=True)`): the projects asked most
+#: recently, at most this many
+ANSWERS_KEPT = 256
+
+
+class _Answers:
+    """Pages of the ranking answered at one catalogue generation (a new, empty one for each generation), by
+    project: a bounded LRU of (sector catalogue, page), safe across a worker's threads."""
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple, tuple[Any, matching.MatchPage]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, catalog: Any) -> matching.MatchPage | None:
+        with self._lock:
+            hit = self._pages.get(key)
+            if hit is None or hit[0] is not catalog:
+                return None
+            self._pages.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple, catalog: Any, page: matching.MatchPage) -> None:
+        with self._lock:
+            self._pages[key] = (catalog, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > ANSWERS_KEPT:
+                self._pages.popitem(last=False)
+
+
+def match_page(
+    session: Session, *, request: MatchRequest, as_of: date | None = None, remember: bool = False
+) -> matching.MatchPage:
     """One page of the ranking (`request.page`, `request.per_page`; planned zones only with
     `request.include_planned`). The work is bounded: zones are screened once per kind of zone
-    (`_verdict_key`), and the zones of the page once each, for their findings."""
+    (`_verdict_key`), and the zones of the page once each, for their findings.
+
+    `remember` (the app caches its public pages): in a request's (read-only) session the page is kept for
+    the same request, day and sector catalogue until the catalogue generation moves on (`_Answers`); the
+    same project asked again is not ranked again. A request the pre-check refuses is never kept."""
+    if not (remember and session.info.get("read_only")):
+        return _match_page(session, request=request, as_of=as_of)
+    catalog = screening.get_catalog(session)  # the sector table has its own summary, not the generation
+    answers = catalogue.per_generation(session, "intake.match_answers", lambda _s: _Answers())
+    key = (id(catalog), as_of or clock.today(), request.model_dump_json())
+    page = answers.get(key, catalog)
+    if page is None:
+        page = _match_page(session, request=request, as_of=as_of)
+        answers.put(key, catalog, page)
+    return page
+
+
+def _match_page(session: Session, *, request: MatchRequest, as_of: date | None = None) -> matching.MatchPage:
     prepared = check_match(session, request, as_of=as_of)
     request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
     day = as_of or clock.today()
@@ -659,7 +710,7 @@ def match_page(session: Session, *, request: MatchRequest, as_of: date | None = 
     else:
         catalog = screening.get_catalog(session)
         ruleset = screening.get_ruleset(session, catalog=catalog)
-        table = _table(_zones(session), catalog.codes_in_class("priority"), keep=bool(session.info.get("read_only")))
+        table = _table(_zones(session), catalog, keep=bool(session.info.get("read_only")))
         codes = tuple(request.sectors)
         match_set = frozenset(codes) | frozenset(catalog.key(c) or c for c in codes)
         verdicts = _verdicts(table, request, match_set, ruleset, day)
