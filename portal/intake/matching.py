@@ -2,6 +2,7 @@
 
     matches = rank(need, candidates)            # best first; refused zones last, with the reason
     page = rank_page(need, candidates, page=1, per_page=5)   # one page; planned zones left out unless asked
+    points(need, candidate)                     # a zone's score without its reasons (how rank_page orders)
 
 Each zone collects reasons; each reason has a tone (good, neutral, unknown, bad) and the points the
 weights give it. Unknown data earns no points and is said to be unknown: an area that is not

@@ -538,7 +538,7 @@ class _Table:
     by_slug: dict[str, _Zone]
 
 
-_table_slot: list[_Table] = []  # the last table built (a new `_zones` value or new priorities: a new table)
+_table_slot: list[_Table] = []  # the last table kept (a new `_zones` value or sector catalogue: a new table)
 
 
 def _table(zones: tuple[_Zone, ...], catalog: Any, *, keep: bool) -> _Table:
