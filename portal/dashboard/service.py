@@ -280,7 +280,15 @@ def progress_of(session: Session, metric: str | None, target: dict) -> Progress:
 
 
 def list_targets(session: Session, *, targets: list[dict] | None = None) -> list[TargetProgress]:
-    """Every target of targets.yaml (or `targets`) with its current progress, in file order."""
+    """Every target of targets.yaml (or `targets`) with its current progress, in file order. The file's
+    targets are computed once per catalogue generation in a request's (read-only) session (every change to
+    zones, plots or registry projects moves it), every time elsewhere."""
+    if targets is None and session.info.get("read_only"):
+        return list(catalogue.per_generation(session, "dashboard.targets", lambda s: tuple(_progress_of_all(s))))
+    return _progress_of_all(session, targets)
+
+
+def _progress_of_all(session: Session, targets: list[dict] | None = None) -> list[TargetProgress]:
     out = []
     for t in targets if targets is not None else load("targets")["targets"]:
         out.append(
@@ -306,7 +314,14 @@ STATUS_METRICS = frozenset({"new_zones_operating", "operating_zones", "new_parks
 
 def measured_metrics(session: Session) -> set[str]:
     """The metrics whose figures come from data staff keep current: zone counts once any zone's status
-    was set by staff; jobs once the registry publishes a project."""
+    was set by staff; jobs once the registry publishes a project (once per catalogue generation in a
+    request's session, as `list_targets`)."""
+    if session.info.get("read_only"):
+        return set(catalogue.per_generation(session, "dashboard.measured", lambda s: frozenset(_measured(s))))
+    return _measured(session)
+
+
+def _measured(session: Session) -> set[str]:
     out: set[str] = set()
     staff_status = Zone.facts[("status", "source")].as_string() == "staff"  # asked in SQL: no zone's JSON read
     if session.exec(select(Zone.id).where(col(Zone.published).is_(True), staff_status).limit(1)).first() is not None:

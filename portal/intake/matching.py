@@ -2,6 +2,7 @@
 
     matches = rank(need, candidates)            # best first; refused zones last, with the reason
     page = rank_page(need, candidates, page=1, per_page=5)   # one page; planned zones left out unless asked
+    points(need, candidate)                     # a zone's score without its reasons (how rank_page orders)
 
 Each zone collects reasons; each reason has a tone (good, neutral, unknown, bad) and the points the
 weights give it. Unknown data earns no points and is said to be unknown: an area that is not
@@ -10,8 +11,8 @@ published never counts as a fit. The weights are data (`WEIGHTS`); pass another 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from portal.i18n import N_
@@ -178,44 +179,78 @@ def _reason(key: str, tone: Tone, weights: Mapping[str, int], **params: Any) -> 
     return Reason(key, tone, int(weights.get(key, 0)), params)
 
 
-def _area(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
+# Each weighed reason is decided by a `_*_key` function (the one place that decides it); `score` adds the
+# sentence's parameters and the tone, `points` only adds up the weights (ranking a whole catalogue).
+
+
+def _area_key(need: Need, zone: Candidate) -> str:
     if need.land_ha is None:
-        return _reason("area_not_asked", "neutral", w)
-    if zone.available_ha is not None:
-        if zone.available_ha >= need.land_ha:
-            return _reason("area_available_fits", "good", w, available=zone.available_ha, need=need.land_ha)
-        return _reason("area_too_small", "bad", w, known=zone.available_ha, need=need.land_ha)
-    if zone.total_area_ha is not None:
-        if zone.total_area_ha >= need.land_ha:
-            return _reason("area_total_fits", "good", w, total=zone.total_area_ha, need=need.land_ha)
-        return _reason("area_too_small", "bad", w, known=zone.total_area_ha, need=need.land_ha)
-    return _reason("area_unknown", "unknown", w, need=need.land_ha)
+        return "area_not_asked"
+    known = zone.available_ha if zone.available_ha is not None else zone.total_area_ha
+    if known is None:
+        return "area_unknown"
+    if known >= need.land_ha:
+        return "area_available_fits" if zone.available_ha is not None else "area_total_fits"
+    return "area_too_small"
+
+
+def _area(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
+    key = _area_key(need, zone)
+    if key == "area_not_asked":
+        return _reason(key, "neutral", w)
+    if key == "area_unknown":
+        return _reason(key, "unknown", w, need=need.land_ha)
+    if key == "area_available_fits":
+        return _reason(key, "good", w, available=zone.available_ha, need=need.land_ha)
+    if key == "area_total_fits":
+        return _reason(key, "good", w, total=zone.total_area_ha, need=need.land_ha)
+    known = zone.available_ha if zone.available_ha is not None else zone.total_area_ha
+    return _reason(key, "bad", w, known=known, need=need.land_ha)
+
+
+def _sector_key(need: Need, zone: Candidate) -> str:
+    if zone.priority_sectors and any(_in(code, zone.priority_sectors) for code in need.sectors):
+        return "zone_priority"
+    if any(_in(code, zone.province_priorities) for code in need.sectors):
+        return "province_priority"
+    return "not_priority"
 
 
 def _sector(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
-    if zone.priority_sectors and any(_in(code, zone.priority_sectors) for code in need.sectors):
-        return _reason("zone_priority", "good", w)
-    if any(_in(code, zone.province_priorities) for code in need.sectors):
-        return _reason("province_priority", "good", w)
-    return _reason("not_priority", "neutral", w)
+    key = _sector_key(need, zone)
+    return _reason(key, "neutral" if key == "not_priority" else "good", w)
 
 
 def _in(code: str, codes: frozenset[str]) -> bool:
     return code in codes or (len(code) == 5 and code[:4] in codes)
 
 
-def _plant(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
+def _plant_key(need: Need, zone: Candidate) -> str:
     if not need.wastewater_m3_day:
-        return _reason("plant_not_needed", "neutral", w)
+        return "plant_not_needed"
     if zone.wastewater_plant is None:
-        return _reason("plant_unknown", "unknown", w)
+        return "plant_unknown"
     if zone.wastewater_plant == "working":
-        return _reason("plant_working", "good", w)
-    return _reason("plant_not_working", "bad", w, state=PLANT_STATE_TEXT.get(zone.wastewater_plant, "none"))
+        return "plant_working"
+    return "plant_not_working"
+
+
+_PLANT_TONES: Mapping[str, Tone] = {"plant_not_needed": "neutral", "plant_unknown": "unknown", "plant_working": "good"}
+
+
+def _plant(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason:
+    key = _plant_key(need, zone)
+    if key == "plant_not_working":
+        return _reason(key, "bad", w, state=PLANT_STATE_TEXT.get(str(zone.wastewater_plant), "none"))
+    return _reason(key, _PLANT_TONES[key], w)
+
+
+def _status_key(zone: Candidate) -> str:
+    return f"status_{zone.status}" if f"status_{zone.status}" in TEXTS else "status_unknown"
 
 
 def _status(zone: Candidate, w: Mapping[str, int]) -> Reason:
-    key = f"status_{zone.status}" if f"status_{zone.status}" in TEXTS else "status_unknown"
+    key = _status_key(zone)
     tone: Tone = (
         "good" if zone.status in ("operating", "building") else "unknown" if key == "status_unknown" else "neutral"
     )
@@ -228,17 +263,25 @@ def _verdict(zone: Candidate, w: Mapping[str, int]) -> Reason:
     return _reason(key, tone, w)
 
 
-def _port(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason | None:
+def _port_key(need: Need, zone: Candidate) -> str | None:
     if zone.port_km is None:
-        return _reason("port_unknown", "unknown", w) if need.near_port else None
-    params = {"km": round(zone.port_km), "place": dict(zone.port_from)}
+        return "port_unknown" if need.near_port else None
     if not need.near_port:
-        return _reason("port_info", "neutral", w, **params)
+        return "port_info"
     if zone.port_km <= PORT_NEAR_KM:
-        return _reason("port_near", "good", w, **params)
+        return "port_near"
     if zone.port_km <= PORT_MID_KM:
-        return _reason("port_mid", "good", w, **params)
-    return _reason("port_far", "neutral", w, **params)
+        return "port_mid"
+    return "port_far"
+
+
+def _port(need: Need, zone: Candidate, w: Mapping[str, int]) -> Reason | None:
+    key = _port_key(need, zone)
+    if key is None or key == "port_unknown":
+        return None if key is None else _reason(key, "unknown", w)
+    assert zone.port_km is not None
+    tone: Tone = "good" if key in ("port_near", "port_mid") else "neutral"
+    return _reason(key, tone, w, km=round(zone.port_km), place=dict(zone.port_from))
 
 
 def score(need: Need, zone: Candidate, weights: Mapping[str, int] = WEIGHTS) -> Match:
@@ -255,11 +298,32 @@ def score(need: Need, zone: Candidate, weights: Mapping[str, int] = WEIGHTS) -> 
     return Match(zone, sum(r.points for r in kept), kept)
 
 
+def points(need: Need, zone: Candidate, weights: Mapping[str, int] = WEIGHTS, *, verdict: str | None = None) -> int:
+    """`score(need, zone, weights).score` (with `verdict` in place of the zone's own), without the reasons:
+    what ranking a whole catalogue needs; only the zones shown are scored with their reasons."""
+    w = weights.get
+    port = _port_key(need, zone)
+    return (
+        int(w(f"verdict_{zone.verdict if verdict is None else verdict}", 0))
+        + int(w(_area_key(need, zone), 0))
+        + int(w(_sector_key(need, zone), 0))
+        + int(w(_plant_key(need, zone), 0))
+        + int(w(_status_key(zone), 0))
+        + (0 if port is None else int(w(port, 0)))
+        + len(zone.access) * int(w("access_public", 0))
+    )
+
+
+def _order(refused: bool, score: int, zone: Candidate) -> tuple:
+    """The ranking's order: refused zones last, then higher score, open before planned, then slug."""
+    return (refused, -score, zone.planned, zone.slug)
+
+
 def rank(need: Need, zones: Iterable[Candidate], weights: Mapping[str, int] = WEIGHTS) -> list[Match]:
     """Best first. A zone where the pre-check refuses the project always comes after the others (with its
     reason), then higher score, open zones before planned ones, then slug for a stable order."""
     matches = [score(need, zone, weights) for zone in zones]
-    return sorted(matches, key=lambda m: (m.refused, -m.score, m.candidate.planned, m.candidate.slug))
+    return sorted(matches, key=lambda m: _order(m.refused, m.score, m.candidate))
 
 
 @dataclass(frozen=True)
@@ -287,12 +351,23 @@ def rank_page(
     per_page: int = 5,
     include_planned: bool = False,
     weights: Mapping[str, int] = WEIGHTS,
+    verdicts: Sequence[str] | None = None,
 ) -> MatchPage:
-    """One page of `rank`: planned and proposed zones are left out unless `include_planned` (and counted)."""
+    """One page of `rank`: planned and proposed zones are left out unless `include_planned` (and counted).
+    `verdicts`: each zone's pre-check verdict, in the order of `zones`, in place of the candidates' own (a
+    catalogue's candidates are kept whatever the project; the verdict is the project's). Every zone is
+    ordered by `points`; only the zones of the page are scored with their reasons."""
     zones = list(zones)
-    shown = zones if include_planned else [z for z in zones if not z.planned]
-    ranked = rank(need, shown, weights)
-    pages = max(1, -(-len(ranked) // per_page))
+    given = [z.verdict for z in zones] if verdicts is None else list(verdicts)
+    if len(given) != len(zones):
+        raise ValueError("one verdict per zone")
+    shown = [(z, v) for z, v in zip(zones, given, strict=True) if include_planned or not z.planned]
+    order = sorted((_order(v == "refuse", points(need, z, weights, verdict=v), z), i) for i, (z, v) in enumerate(shown))
+    pages = max(1, -(-len(shown) // per_page))
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
-    return MatchPage(ranked[start : start + per_page], len(ranked), page, per_page, len(zones) - len(shown))
+    matches = []
+    for _key, i in order[start : start + per_page]:
+        zone, verdict = shown[i]
+        matches.append(score(need, zone if zone.verdict == verdict else replace(zone, verdict=verdict), weights))
+    return MatchPage(matches, len(shown), page, per_page, len(zones) - len(shown))

@@ -73,7 +73,7 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
         forms.check_codes(session, {"sectors": payload["sectors"], "classification": payload["classification"]}, errors)
         if request_model is not None and not errors:
             try:
-                results = service.match_page(session, request=request_model)
+                results = service.match_page(session, request=request_model, remember=_remember(request))
             except ValidationError as exc:
                 forms.from_validation(exc, errors)
     keep = [(k, v) for k, v in params.multi_items() if k not in ("page", "include_planned")]
@@ -92,6 +92,12 @@ def match_page(request: Request, lang: Lang, session: SessionDep):
         },
         status_code=422 if errors else 200,
     )
+
+
+def _remember(request: Request) -> bool:
+    """Rankings are kept per catalogue generation when the app caches its public pages (not in a run that
+    measures the uncached pages)."""
+    return bool(request.app.state.settings.page_cache)
 
 
 def _match_options(params) -> dict[str, Any]:
@@ -115,11 +121,12 @@ def _match_payload(payload: dict[str, Any]) -> dict[str, Any]:
 )
 def api_match(
     body: MatchRequest,
+    request: Request,
     session: SessionDep,
     lang: Literal["vi", "en"] = Query("vi", description="language of the reasons"),
 ) -> MatchResponse:
     try:
-        result = service.match_page(session, request=body)
+        result = service.match_page(session, request=body, remember=_remember(request))
     except ValidationError as exc:
         raise body_errors(exc) from None
     return MatchResponse(

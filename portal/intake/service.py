@@ -14,6 +14,8 @@ import functools
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -446,8 +448,20 @@ def _verdict_key(zf: Any, match_set: frozenset[str] = frozenset()) -> Any:
     zones alike in these get the same verdict, so a catalogue of 2,000 zones is screened once per kind of
     zone. The zones shown are screened again one by one (their findings name them), and a verdict that
     differs sends the whole ranking through exact screening (`match_page`)."""
-    read = frozenset(c for c in zf.priority_sectors if c in match_set) | ({"*"} if zf.priority_sectors else set())
-    return _verdict_base(zf), read
+    return _verdict_base(zf), _read(zf.priority_sectors, match_set)
+
+
+_STAR = frozenset({"*"})
+
+
+def _read(priorities: frozenset[str], match_set: frozenset[str]) -> frozenset[str]:
+    """What of a zone's priorities the ruleset reads: whether it published any ("*") and which of them are
+    the project's codes or their classes."""
+    if not priorities:
+        return frozenset()
+    if match_set.isdisjoint(priorities):
+        return _STAR
+    return frozenset(c for c in priorities if c in match_set) | _STAR
 
 
 @functools.lru_cache(maxsize=8192)
@@ -511,6 +525,72 @@ def _zones(session: Session) -> tuple[_Zone, ...]:
     return catalogue.per_generation(session, "intake.match_zones", build)
 
 
+@dataclass(frozen=True)
+class _Table:
+    """The catalogue's candidates as ranking reads them whatever the project (no verdict yet), for one
+    `_zones` value and one sector catalogue (its province-wide priorities): built once per catalogue
+    generation; a request adds only the verdicts (`_verdicts`)."""
+
+    zones: tuple[_Zone, ...]
+    catalog: Any  # the SectorCatalog (one object per state of the sector table)
+    candidates: tuple[matching.Candidate, ...]  # verdict "": `matching.rank_page(verdicts=...)` gives it
+    bases: tuple[int, ...]  # each zone's `_verdict_base`, numbered (alike zones, the same number)
+    by_slug: dict[str, _Zone]
+
+
+_table_slot: list[_Table] = []  # the last table kept (a new `_zones` value or sector catalogue: a new table)
+
+
+def _table(zones: tuple[_Zone, ...], catalog: Any, *, keep: bool) -> _Table:
+    """The table of `zones` (the last one built when it is of the same `zones` and sector catalogue); `keep`:
+    kept for the next request (`zones` is the per-generation value, not one read in a writing session)."""
+    for table in _table_slot:
+        if table.zones is zones and table.catalog is catalog:
+            return table
+    numbers: dict[Any, int] = {}
+    province = catalog.codes_in_class("priority")
+    table = _Table(
+        zones,
+        catalog,
+        tuple(
+            matching.Candidate(
+                slug=z.row.slug,
+                kind=z.row.kind,
+                name_vi=z.row.name_vi,
+                name_en=z.row.name_en,
+                status=z.row.status,
+                total_area_ha=z.row.total_area_ha,
+                available_ha=z.available_ha,
+                wastewater_plant=z.facts.wastewater_plant,
+                priority_sectors=z.facts.priority_sectors,
+                province_priorities=province,
+                verdict="",
+                port_km=z.port_km,
+            )
+            for z in zones
+        ),
+        tuple(numbers.setdefault(_verdict_base(z.facts), len(numbers)) for z in zones),
+        {z.row.slug: z for z in zones},
+    )
+    if keep:
+        _table_slot[:] = [table]
+    return table
+
+
+def _verdicts(table: _Table, request: MatchRequest, match_set: frozenset[str], ruleset: Any, day: date) -> list[str]:
+    """Each zone's verdict for this project, screened once per `_verdict_key` (the first zone of each key, as
+    `_candidates` does): the key here is the base's number and what of the zone's priorities the ruleset reads."""
+    screened: dict[Any, str] = {}
+    verdicts = []
+    for zone, base in zip(table.zones, table.bases, strict=True):
+        key = (base, _read(zone.facts.priority_sectors, match_set))
+        verdict = screened.get(key)
+        if verdict is None:
+            verdict = screened[key] = screen(request.facts_for(zone.row.slug), zone.facts, ruleset, as_of=day).verdict
+        verdicts.append(verdict)
+    return verdicts
+
+
 def _candidates(session: Session, request: MatchRequest, *, day: date, exact: bool) -> _Catalogue:
     """Every published zone as a candidate (`_zones`). Without `exact`, zones are screened once per verdict
     key and carry no findings, port labels or quoted sources (`match_page` adds them to the zones shown; none
@@ -566,23 +646,84 @@ def match(session: Session, *, request: MatchRequest, as_of: date | None = None)
     return matching.rank(_need(request), read.candidates)
 
 
-def match_page(session: Session, *, request: MatchRequest, as_of: date | None = None) -> matching.MatchPage:
+#: pages of the ranking kept per catalogue generation (`match_page(remember=True)`): the projects asked most
+#: recently, at most this many
+ANSWERS_KEPT = 256
+
+
+class _Answers:
+    """Pages of the ranking answered at one catalogue generation (a new, empty one for each generation), by
+    project: a bounded LRU of (sector catalogue, page), safe across a worker's threads."""
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple, tuple[Any, matching.MatchPage]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, catalog: Any) -> matching.MatchPage | None:
+        with self._lock:
+            hit = self._pages.get(key)
+            if hit is None or hit[0] is not catalog:
+                return None
+            self._pages.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple, catalog: Any, page: matching.MatchPage) -> None:
+        with self._lock:
+            self._pages[key] = (catalog, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > ANSWERS_KEPT:
+                self._pages.popitem(last=False)
+
+
+def match_page(
+    session: Session, *, request: MatchRequest, as_of: date | None = None, remember: bool = False
+) -> matching.MatchPage:
     """One page of the ranking (`request.page`, `request.per_page`; planned zones only with
     `request.include_planned`). The work is bounded: zones are screened once per kind of zone
-    (`_verdict_key`), and the zones of the page once each, for their findings."""
+    (`_verdict_key`), and the zones of the page once each, for their findings.
+
+    `remember` (the app caches its public pages): in a request's (read-only) session the page is kept for
+    the same request, day and sector catalogue until the catalogue generation moves on (`_Answers`); the
+    same project asked again is not ranked again. A request the pre-check refuses is never kept."""
+    if not (remember and session.info.get("read_only")):
+        return _match_page(session, request=request, as_of=as_of)
+    catalog = screening.get_catalog(session)  # the sector table has its own summary, not the generation
+    answers = catalogue.per_generation(session, "intake.match_answers", lambda _s: _Answers())
+    key = (id(catalog), as_of or clock.today(), request.model_dump_json())
+    page = answers.get(key, catalog)
+    if page is None:
+        page = _match_page(session, request=request, as_of=as_of)
+        answers.put(key, catalog, page)
+    return page
+
+
+def _match_page(session: Session, *, request: MatchRequest, as_of: date | None = None) -> matching.MatchPage:
     prepared = check_match(session, request, as_of=as_of)
     request = request.model_copy(update={"sectors": list(prepared.facts.sectors), "classification": "vsic-2025"})
     day = as_of or clock.today()
     need = _need(request)
     options = {"page": request.page, "per_page": request.per_page, "include_planned": request.include_planned}
-    read = _candidates(session, request, day=day, exact=False)
-    result = matching.rank_page(need, read.candidates, **options)
-    rows = [read.rows[m.candidate.slug] for m in result.matches]
-    public = facts_service.facts_by_zone(session, [z.id for z in rows])
+    if matching.WEIGHTS.get("access_public", 0) != 0:  # quoted sources weigh: every zone's are read
+        read = _candidates(session, request, day=day, exact=False)
+        result = matching.rank_page(need, read.candidates, **options)
+        zone_facts, ruleset, rows = read.zone_facts, read.ruleset, read.rows
+    else:
+        catalog = screening.get_catalog(session)
+        ruleset = screening.get_ruleset(session, catalog=catalog)
+        table = _table(_zones(session), catalog, keep=bool(session.info.get("read_only")))
+        codes = tuple(request.sectors)
+        match_set = frozenset(codes) | frozenset(catalog.key(c) or c for c in codes)
+        verdicts = _verdicts(table, request, match_set, ruleset, day)
+        result = matching.rank_page(need, table.candidates, verdicts=verdicts, **options)
+        shown_zones = [table.by_slug[m.candidate.slug] for m in result.matches]
+        zone_facts = {z.row.slug: z.facts for z in shown_zones}
+        rows = {z.row.slug: z.row for z in shown_zones}
+    page_rows = [rows[m.candidate.slug] for m in result.matches]
+    public = facts_service.facts_by_zone(session, [z.id for z in page_rows])
     shown = []
-    for m, zone in zip(result.matches, rows, strict=True):
+    for m, zone in zip(result.matches, page_rows, strict=True):
         slug = m.candidate.slug
-        exact = screen(request.facts_for(slug), read.zone_facts[slug], read.ruleset, as_of=day)
+        exact = screen(request.facts_for(slug), zone_facts[slug], ruleset, as_of=day)
         if exact.verdict != m.candidate.verdict:  # the ruleset read something else of the zone: rank exactly
             return matching.rank_page(need, _candidates(session, request, day=day, exact=True).candidates, **options)
         _, where = port_distance(zone)

@@ -63,9 +63,7 @@ def _sector_rows(session: Session) -> tuple[tuple, ...]:
     return tuple((*row[:-1], tuple(row[-1] or ())) for row in rows)
 
 
-def _fingerprint(session: Session) -> tuple:
-    """A one-row summary of the `sector` table that changes whenever a row is added, removed or renamed or
-    changes class (lengths of the texts, counts of the flags): the 495 rows are read again only then."""
+def _fingerprint_statement():
     flags = [func.sum(cast(column, Integer)) for column in (Sector.priority, Sector.sensitive, Sector.pollution_risk)]
     texts = func.sum(
         func.length(Sector.name_vi)
@@ -73,8 +71,16 @@ def _fingerprint(session: Session) -> tuple:
         + func.length(func.coalesce(Sector.sensitive_basis, ""))
         + func.length(Sector.name_en_source)
     )
-    row = session.exec(select(func.count(), func.max(Sector.code), texts, *flags)).one()
-    return tuple(row)
+    return select(func.count(), func.max(Sector.code), texts, *flags)
+
+
+_FINGERPRINT = _fingerprint_statement()  # built once (building it cost more than running it on SQLite)
+
+
+def _fingerprint(session: Session) -> tuple:
+    """A one-row summary of the `sector` table that changes whenever a row is added, removed or renamed or
+    changes class (lengths of the texts, counts of the flags): the 495 rows are read again only then."""
+    return tuple(session.exec(_FINGERPRINT).one())
 
 
 _fingerprints: dict[tuple, tuple] = {}
