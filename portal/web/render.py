@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
 from markupsafe import Markup
 
 from portal import PACKAGE_DIR
@@ -90,7 +90,9 @@ MEMO_LIMIT = 4096  # texts without keywords remembered per language (the templat
 def _gettext_callables(lang: str):
     """Jinja's newstyle `_`, `gettext` and `ngettext` (the same results: the text escaped as Markup in an
     autoescaped template, then always %-formatted with the keywords), without its three context calls per
-    `_()`; a text without keywords is translated and formatted once per process."""
+    `_()`; a text without keywords is translated and formatted once per process. They take the evaluation
+    context (all they read is its autoescape flag), not the template context: Jinja derives a new context
+    for every call of a context function made after a `{% set %}` in a loop or block (a zone list row)."""
     translations = get_translations(lang)
     ugettext, ungettext = translations.ugettext, translations.ungettext
 
@@ -100,9 +102,9 @@ def _gettext_callables(lang: str):
 
     plain: dict[tuple[str, bool], str] = {}
 
-    @pass_context
-    def gettext(__context, __string: str, **variables) -> str:
-        autoescape = __context.eval_ctx.autoescape
+    @pass_eval_context
+    def gettext(__eval_ctx, __string: str, **variables) -> str:
+        autoescape = __eval_ctx.autoescape
         if not variables:
             key = (__string, autoescape)
             rv = plain.get(key)
@@ -114,11 +116,11 @@ def _gettext_callables(lang: str):
         text = ugettext(__string)
         return marked(text, autoescape) % variables
 
-    @pass_context
-    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
+    @pass_eval_context
+    def ngettext(__eval_ctx, __singular: str, __plural: str, __num: int, **variables) -> str:
         variables.setdefault("num", __num)
         text = ungettext(__singular, __plural, __num)
-        return marked(text, __context.eval_ctx.autoescape) % variables
+        return marked(text, __eval_ctx.autoescape) % variables
 
     return gettext, ngettext
 
