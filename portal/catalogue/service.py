@@ -468,6 +468,16 @@ def sector_infos(session: Session) -> tuple[SectorInfo, ...]:
     return per_generation(session, "sectors", build)
 
 
+def priority_sector_names(session: Session, lang: str) -> tuple[tuple[str, str | None], ...]:
+    """(code, name in `lang`) of the province-wide priority sectors, by code, once per catalogue generation
+    (the zone list's sector filter, the zone page's list: not a pass over every sector per request)."""
+
+    def build(s: Session) -> tuple[tuple[str, str | None], ...]:
+        return tuple((x.code, getattr(x, f"name_{lang}", None)) for x in sector_infos(s) if x.priority)
+
+    return per_generation(session, f"priority_sector_names.{lang}", build)
+
+
 def sectors_by_code(session: Session) -> dict[str, SectorInfo]:
     """Every sector (plain data) by its code, built once per catalogue generation."""
     return per_generation(session, "sectors_by_code", lambda s: {x.code: x for x in sector_infos(s)})

@@ -97,7 +97,7 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "result": result,
             "filters": parsed.filters,
             "errors": parsed.errors,
-            "all_sectors": service.sector_infos(session),
+            "priority_sectors": service.priority_sector_names(session, lang),
             "sort_keys": SORT_KEYS,
             **_label_context(),
             "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
@@ -154,7 +154,7 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             **public,
             **place_ctx,
             "schema_place": _schema_place(zone, place_ctx["place"], lang, request.app.state.settings.base_url),
-            "province_priorities": [s for s in service.sector_infos(session) if s.priority],
+            "province_priorities": service.priority_sector_names(session, lang),
             "alert_filters": ZoneFilters(zone=(zone.slug,)),  # the land alert for this zone (portal/alerts)
             **_label_context(),
         },
