@@ -336,7 +336,7 @@ _ZONE_SECTORS_OF = _ZONE_SECTORS.where(col(ZoneSector.zone_id).in_(bindparam("id
 
 def all_zone_sectors(session: Session) -> defaultdict[int, list[SectorInfo]]:
     """zone id → its priority sectors by code, for every zone (one query; a zone without any: [])."""
-    by_code = {s.code: s for s in sector_infos(session)}
+    by_code = sectors_by_code(session)  # per catalogue generation
     out: defaultdict[int, list[SectorInfo]] = defaultdict(list)
     stmt = select(ZoneSector.zone_id, ZoneSector.sector_code).order_by(ZoneSector.sector_code)
     for zone_id, code in session.exec(stmt).all():
@@ -350,7 +350,7 @@ def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector
     out: dict[int, list[SectorInfo]] = {zid: [] for zid in zone_ids}
     if not zone_ids:
         return out
-    by_code = {s.code: s for s in sector_infos(session)}
+    by_code = sectors_by_code(session)  # per catalogue generation
     bounded = bounded_ids(zone_ids)
     if bounded is None:
         rows = session.exec(_ZONE_SECTORS).all()
