@@ -3,6 +3,8 @@ follows a change of the catalogue at once: every staff change signals it (catalo
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from portal.catalogue.changes import zone_changed
@@ -23,3 +25,24 @@ def test_the_map_and_the_compare_picker_show_a_renamed_zone_at_once(client, db):
     assert "Khu thử đổi tên" in client.get("/vi/compare?zones=kcn-tran-de,kcn-an-nghiep").text
     pages = [client.get(f"/vi/map?page={n}").text for n in range(1, 4)]
     assert any("Khu thử đổi tên" in page for page in pages)
+
+
+def _results(page: str) -> int:
+    return int(re.search(r'id="results-title">(\d+)', page).group(1))
+
+
+def test_the_zone_list_follows_a_change_at_once(client, db):
+    """Its total, facets and collated order are kept per generation and filters (catalogue.service)."""
+    before = client.get("/vi/zones?sort=name").text  # read (and kept) before the changes
+    kcn_before = client.get("/vi/zones?kind=kcn").text
+    _rename(db, "ccn-nga-nam", "Aaa khu thử đổi tên")
+    first_row = client.get("/vi/zones?sort=name").text.split('<th scope="row">')[1]
+    assert "Aaa khu thử đổi tên" in first_row and "Aaa khu thử đổi tên" not in before
+    with db.write() as w:
+        zone = w.exec(select(Zone).where(Zone.slug == "kcn-tran-de")).one()
+        zone.published = False
+        zone_changed(w, zone)
+    after = client.get("/vi/zones?sort=name").text
+    assert _results(after) == _results(before) - 1
+    assert _results(client.get("/vi/zones?kind=kcn").text) == _results(kcn_before) - 1
+    assert 'href="/vi/zones/kcn-tran-de"' not in after and 'href="/vi/zones/kcn-tran-de"' in before
