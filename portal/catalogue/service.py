@@ -115,8 +115,15 @@ def land_sums(session: Session, zone_ids: list[int] | None) -> LandSums:
 
 
 def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
-    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
-    sums = land_sums(session, bounded_ids([z.id for z in zones if z.id is not None]))
+    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha). In a request's
+    (read-only) session the sums are kept per catalogue generation and zone ids: every write to a plot,
+    a zone or a registry project's land moves the generation (catalogue.changes)."""
+    ids = bounded_ids([z.id for z in zones if z.id is not None])
+    if session.info.get("read_only"):
+        key = ("land_sums", tuple(ids) if ids is not None else None)
+        sums = per_generation_keyed(session, key, lambda s: land_sums(s, ids))
+    else:
+        sums = land_sums(session, ids)
     return {zone.id: sums.of(zone) for zone in zones}
 
 
@@ -433,11 +440,11 @@ def sector_codes(session: Session) -> set[str]:
 _per_generation: dict[str, tuple[int, object]] = {}
 
 
-#: values kept per generation under keys made of request parameters (the zone list's filters): the most
-#: recently used KEYED_ENTRIES, so a crawler's filter combinations cannot grow it
+#: values kept per generation under keys made of request parameters (the zone list's filters, the zone ids
+#: of a page's land sums): the most recently used KEYED_ENTRIES, so a crawler's combinations cannot grow it
 _per_generation_keyed: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
 _keyed_lock = threading.Lock()
-KEYED_ENTRIES = 256
+KEYED_ENTRIES = 1024
 
 
 def clear_reference_cache() -> None:

@@ -7,8 +7,8 @@ import re
 
 from sqlmodel import select
 
-from portal.catalogue.changes import zone_changed
-from portal.catalogue.models import Zone
+from portal.catalogue.changes import plot_changed, zone_changed
+from portal.catalogue.models import Plot, Zone
 
 
 def _rename(db, slug: str, name: str) -> None:
@@ -46,3 +46,22 @@ def test_the_zone_list_follows_a_change_at_once(client, db):
     assert _results(after) == _results(before) - 1
     assert _results(client.get("/vi/zones?kind=kcn").text) == _results(kcn_before) - 1
     assert 'href="/vi/zones/kcn-tran-de"' not in after and 'href="/vi/zones/kcn-tran-de"' in before
+
+
+def _plots_listed(page: str) -> int:
+    found = re.search(r"Plots listed</dt><dd>(\d+)</dd>", page)
+    return int(found.group(1)) if found else 0
+
+
+def test_land_figures_follow_a_new_plot_at_once(client, db):
+    """The land sums of a page's zones are kept per generation and zone ids (catalogue.service.land_figures)."""
+    before = client.get("/en/zones/kcn-tran-de").text  # read (and kept) before the change
+    client.get("/en/zones")
+    with db.write() as w:
+        zone = w.exec(select(Zone).where(Zone.slug == "kcn-tran-de")).one()
+        plot = Plot(zone_id=zone.id, code="GEN-TEST-1", area_ha=12.5, status="leased")
+        w.add(plot)
+        w.flush()
+        plot_changed(w, plot)
+    after = client.get("/en/zones/kcn-tran-de").text
+    assert _plots_listed(after) == _plots_listed(before) + 1
