@@ -378,14 +378,24 @@ def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector
         return out
     by_code = sectors_by_code(session)  # per catalogue generation
     bounded = bounded_ids(zone_ids)
-    if bounded is None:
-        rows = session.exec(_ZONE_SECTORS).all()
+    if session.info.get("read_only"):  # the pairs per generation and zone ids in a request's session
+        key = ("zone_sectors", tuple(bounded) if bounded is not None else None)
+        rows = per_generation_keyed(session, key, lambda s: _zone_sector_pairs(s, bounded))
     else:
-        rows = session.exec(_ZONE_SECTORS_OF, params={"ids": bounded}).all()
+        rows = _zone_sector_pairs(session, bounded)
     for zone_id, code in rows:
         if zone_id in out and code in by_code:
             out[zone_id].append(by_code[code])
     return out
+
+
+def _zone_sector_pairs(session: Session, bounded: list[int] | None) -> tuple[tuple[int, str], ...]:
+    """(zone id, sector code) of the zones `bounded` (None: every zone), by code."""
+    if bounded is None:
+        rows = session.exec(_ZONE_SECTORS).all()
+    else:
+        rows = session.exec(_ZONE_SECTORS_OF, params={"ids": bounded}).all()
+    return tuple((zone_id, code) for zone_id, code in rows)
 
 
 _CHILDREN = select(Zone).where(Zone.parent_id == bindparam("parent"), Zone.published == True)  # noqa: E712

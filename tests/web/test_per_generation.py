@@ -8,7 +8,7 @@ import re
 from sqlmodel import select
 
 from portal.catalogue.changes import plot_changed, zone_changed
-from portal.catalogue.models import Plot, Zone
+from portal.catalogue.models import Plot, Zone, ZoneSector
 
 
 def _rename(db, slug: str, name: str) -> None:
@@ -65,3 +65,17 @@ def test_land_figures_follow_a_new_plot_at_once(client, db):
         plot_changed(w, plot)
     after = client.get("/en/zones/kcn-tran-de").text
     assert _plots_listed(after) == _plots_listed(before) + 1
+
+
+def test_a_zones_priority_sectors_follow_a_change_at_once(client, db):
+    """A zone's sectors are kept per generation and zone ids (catalogue.service.zone_sectors)."""
+    before = client.get("/api/v1/zones/kcn-tran-de").json()  # read (and kept) before the change
+    codes = {s["code"] for s in before["priority_sectors"]}
+    new = next(code for code in ("1020", "1030", "1061", "1410") if code not in codes)
+    with db.write() as w:
+        zone = w.exec(select(Zone).where(Zone.slug == "kcn-tran-de")).one()
+        w.add(ZoneSector(zone_id=zone.id, sector_code=new, relation="priority", source="staff", source_ref="test"))
+        w.flush()
+        zone_changed(w, zone)
+    after = client.get("/api/v1/zones/kcn-tran-de").json()
+    assert {s["code"] for s in after["priority_sectors"]} == codes | {new}
