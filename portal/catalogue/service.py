@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -114,8 +115,15 @@ def land_sums(session: Session, zone_ids: list[int] | None) -> LandSums:
 
 
 def land_figures(session: Session, zones: list) -> dict[int, LandFigures]:
-    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha)."""
-    sums = land_sums(session, bounded_ids([z.id for z in zones if z.id is not None]))
+    """Land of `zones` (Zone objects or rows with id, total_area_ha, industrial_land_ha). In a request's
+    (read-only) session the sums are kept per catalogue generation and zone ids: every write to a plot,
+    a zone or a registry project's land moves the generation (catalogue.changes)."""
+    ids = bounded_ids([z.id for z in zones if z.id is not None])
+    if session.info.get("read_only"):
+        key = ("land_sums", tuple(ids) if ids is not None else None)
+        sums = per_generation_keyed(session, key, lambda s: land_sums(s, ids))
+    else:
+        sums = land_sums(session, ids)
     return {zone.id: sums.of(zone) for zone in zones}
 
 
@@ -195,9 +203,35 @@ def list_zones(
 ) -> ZonePage:
     """One page of the zones matching `filters`, with the total, the facets and the page's land figures.
     `columns`: the page's zones as rows of these columns (id, total_area_ha and industrial_land_ha among
-    them, for the land figures) instead of Zone objects."""
+    them, for the land figures) instead of Zone objects. The total, the facets and the collated order of
+    the published zones matching `filters` are kept per catalogue generation (`per_generation_keyed`)."""
     what = columns if columns is not None else _ZONE
     statements = _list_statements(filters, include_unpublished, lang, what)
+    if include_unpublished or not session.info.get("read_only"):
+        # kept only for a request's (read-only) session of the public list: unpublished zones do not move
+        # the generation, and a write session may see its own changes before they move it
+        summary = _list_summary(session, statements, filters, lang)
+    else:
+        key = ("zone_list", filters, lang)
+        summary = per_generation_keyed(session, key, lambda s: _list_summary(s, statements, filters, lang))
+    total, facets, order = summary
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    if order is not None:  # names in the language's collation (ICU), which SQL cannot do portably
+        # only the page's zones are loaded
+        ids = list(order[(page - 1) * per_page : page * per_page])
+        rows = session.exec(statements.by_ids, params={"ids": ids}).all() if ids else []
+        by_id = {z.id: z for z in rows}
+        zones = [by_id[i] for i in ids]
+    else:
+        zones = list(session.exec(statements.ordered.offset((page - 1) * per_page).limit(per_page)).all())
+    return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
+
+
+def _list_summary(
+    session: Session, statements: _ListStatements, filters: ZoneFilters, lang: str
+) -> tuple[int, dict[str, dict[str, int]], tuple[int, ...] | None]:
+    """(total, facets, the matching zones' ids in the collated order of a name sort, else None)."""
     grid = session.exec(statements.grid).all()
     chosen = {name: set(getattr(filters, name)) for name in FACETS}
 
@@ -213,19 +247,11 @@ def list_zones(
             if row[i] is not None and matches(row, name):
                 counts[str(row[i])] = counts.get(str(row[i]), 0) + row[3]
         facets[name] = dict(sorted(counts.items()))
-    pages = max((total + per_page - 1) // per_page, 1)
-    page = min(max(page, 1), pages)
     sort = filters.sort or "kind"
-    if sort in NAME_SORTS:  # names in the language's collation (ICU), which SQL cannot do portably
-        # sort the few columns the order needs, then load only the page's zones
-        matching = sorted(session.exec(statements.names).all(), key=NAME_SORTS[sort](lang))
-        ids = [row.id for row in matching[(page - 1) * per_page : page * per_page]]
-        rows = session.exec(statements.by_ids, params={"ids": ids}).all() if ids else []
-        by_id = {z.id: z for z in rows}
-        zones = [by_id[i] for i in ids]
-    else:
-        zones = list(session.exec(statements.ordered.offset((page - 1) * per_page).limit(per_page)).all())
-    return ZonePage(zones, land_figures(session, zones), total, page, pages, facets)
+    order = None
+    if sort in NAME_SORTS:  # sort the few columns the order needs
+        order = tuple(row.id for row in sorted(session.exec(statements.names).all(), key=NAME_SORTS[sort](lang)))
+    return total, facets, order
 
 
 _ZONE = (Zone,)
@@ -336,7 +362,7 @@ _ZONE_SECTORS_OF = _ZONE_SECTORS.where(col(ZoneSector.zone_id).in_(bindparam("id
 
 def all_zone_sectors(session: Session) -> defaultdict[int, list[SectorInfo]]:
     """zone id → its priority sectors by code, for every zone (one query; a zone without any: [])."""
-    by_code = {s.code: s for s in sector_infos(session)}
+    by_code = sectors_by_code(session)  # per catalogue generation
     out: defaultdict[int, list[SectorInfo]] = defaultdict(list)
     stmt = select(ZoneSector.zone_id, ZoneSector.sector_code).order_by(ZoneSector.sector_code)
     for zone_id, code in session.exec(stmt).all():
@@ -350,16 +376,26 @@ def zone_sectors(session: Session, zone_ids: list[int]) -> dict[int, list[Sector
     out: dict[int, list[SectorInfo]] = {zid: [] for zid in zone_ids}
     if not zone_ids:
         return out
-    by_code = {s.code: s for s in sector_infos(session)}
+    by_code = sectors_by_code(session)  # per catalogue generation
     bounded = bounded_ids(zone_ids)
-    if bounded is None:
-        rows = session.exec(_ZONE_SECTORS).all()
+    if session.info.get("read_only"):  # the pairs per generation and zone ids in a request's session
+        key = ("zone_sectors", tuple(bounded) if bounded is not None else None)
+        rows = per_generation_keyed(session, key, lambda s: _zone_sector_pairs(s, bounded))
     else:
-        rows = session.exec(_ZONE_SECTORS_OF, params={"ids": bounded}).all()
+        rows = _zone_sector_pairs(session, bounded)
     for zone_id, code in rows:
         if zone_id in out and code in by_code:
             out[zone_id].append(by_code[code])
     return out
+
+
+def _zone_sector_pairs(session: Session, bounded: list[int] | None) -> tuple[tuple[int, str], ...]:
+    """(zone id, sector code) of the zones `bounded` (None: every zone), by code."""
+    if bounded is None:
+        rows = session.exec(_ZONE_SECTORS).all()
+    else:
+        rows = session.exec(_ZONE_SECTORS_OF, params={"ids": bounded}).all()
+    return tuple((zone_id, code) for zone_id, code in rows)
 
 
 _CHILDREN = select(Zone).where(Zone.parent_id == bindparam("parent"), Zone.published == True)  # noqa: E712
@@ -414,10 +450,19 @@ def sector_codes(session: Session) -> set[str]:
 _per_generation: dict[str, tuple[int, object]] = {}
 
 
+#: values kept per generation under keys made of request parameters (the zone list's filters, the zone ids
+#: of a page's land sums): the most recently used KEYED_ENTRIES, so a crawler's combinations cannot grow it
+_per_generation_keyed: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
+_keyed_lock = threading.Lock()
+KEYED_ENTRIES = 1024
+
+
 def clear_reference_cache() -> None:
     """Forget the reference data kept per generation. Production never needs it (a generation number
     readers see is only ever reached by a commit); tests roll back, so a number comes round again."""
     _per_generation.clear()
+    with _keyed_lock:
+        _per_generation_keyed.clear()
 
 
 def _generation(session: Session) -> int:
@@ -436,6 +481,24 @@ def per_generation(session: Session, name: str, build):
         return hit[1]
     value = build(session)
     _per_generation[name] = (generation, value)
+    return value
+
+
+def per_generation_keyed(session: Session, key: tuple, build):
+    """`build(session)` kept under `key` (hashable: e.g. the filters) until the catalogue generation moves
+    on, among the KEYED_ENTRIES most recently used keys. Plain data only, as `per_generation`."""
+    generation = _generation(session)
+    with _keyed_lock:
+        hit = _per_generation_keyed.get(key)
+        if hit is not None and hit[0] == generation:
+            _per_generation_keyed.move_to_end(key)
+            return hit[1]
+    value = build(session)
+    with _keyed_lock:
+        _per_generation_keyed[key] = (generation, value)
+        _per_generation_keyed.move_to_end(key)
+        while len(_per_generation_keyed) > KEYED_ENTRIES:
+            _per_generation_keyed.popitem(last=False)
     return value
 
 
@@ -466,6 +529,16 @@ def sector_infos(session: Session) -> tuple[SectorInfo, ...]:
         return tuple(SectorInfo(*(tuple(v) if isinstance(v, list) else v for v in row)) for row in rows)
 
     return per_generation(session, "sectors", build)
+
+
+def priority_sector_names(session: Session, lang: str) -> tuple[tuple[str, str | None], ...]:
+    """(code, name in `lang`) of the province-wide priority sectors, by code, once per catalogue generation
+    (the zone list's sector filter, the zone page's list: not a pass over every sector per request)."""
+
+    def build(s: Session) -> tuple[tuple[str, str | None], ...]:
+        return tuple((x.code, getattr(x, f"name_{lang}", None)) for x in sector_infos(s) if x.priority)
+
+    return per_generation(session, f"priority_sector_names.{lang}", build)
 
 
 def sectors_by_code(session: Session) -> dict[str, SectorInfo]:

@@ -7,13 +7,15 @@ query string kept), `csrf_token`, `current_user` (when accounts set it), formatt
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, nodes, pass_eval_context, select_autoescape
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from portal import PACKAGE_DIR
@@ -51,9 +53,66 @@ def _development() -> bool:
         return False
 
 
+#: the template names of the gettext callables (`ngettext` is never folded: its text depends on the number)
+TRANSLATE_NAMES = frozenset({"_", "gettext"})
+
+
+class PageEnvironment(Environment):
+    """The pages' environment: a `_("text")` or `gettext("text")` whose text is a literal, without keywords
+    and whose translation has no `%`, is translated when the template is compiled (the translation is
+    constant for the environment's language: one environment per language), so it costs nothing per render
+    and lands in the template's static text. Exactly what the call gives at render time: the translation
+    as Markup in an autoescaped template (`%`-formatting with no keywords leaves a text without `%` as it
+    is). A template that binds `_` or `gettext` itself (a loop or macro variable, an import) is left alone.
+    Never share a bytecode cache between the languages' environments: compiled code holds translations."""
+
+    translate_text: Callable[[str], str] | None = None
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.translate_text is None or _binds_translate_names(tree):
+            return tree
+        return _FoldTranslations(self.translate_text).visit(tree)
+
+
+def _binds_translate_names(tree: nodes.Template) -> bool:
+    for node in tree.find_all((nodes.Name, nodes.Import, nodes.FromImport)):
+        if isinstance(node, nodes.Name) and node.name in TRANSLATE_NAMES and node.ctx != "load":
+            return True
+        if isinstance(node, nodes.Import) and node.target in TRANSLATE_NAMES:
+            return True
+        if isinstance(node, nodes.FromImport) and any(
+            (alias if isinstance(alias, str) else alias[-1]) in TRANSLATE_NAMES for alias in node.names
+        ):
+            return True
+    return False
+
+
+class _FoldTranslations(NodeTransformer):
+    def __init__(self, translate_text: Callable[[str], str]) -> None:
+        self.translate_text = translate_text
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(node)
+        if (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in TRANSLATE_NAMES
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and isinstance(node.args[0].value, str)
+            and not node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            text = self.translate_text(node.args[0].value)
+            if "%" not in text:
+                return nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=node.lineno), lineno=node.lineno)
+        return node
+
+
 @cache
 def environment(lang: str) -> Environment:
-    env = Environment(
+    env = PageEnvironment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         auto_reload=_development(),  # elsewhere templates are read once, not stat()ed on every render
         autoescape=select_autoescape(["html", "xml"]),
@@ -64,6 +123,7 @@ def environment(lang: str) -> Environment:
     env.install_gettext_translations(get_translations(lang), newstyle=True)  # type: ignore[attr-defined]
     gettext, ngettext = _gettext_callables(lang)
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+    env.translate_text = get_translations(lang).ugettext  # before any template is compiled
     env.globals.update(
         lang=lang,
         other_lang="en" if lang == "vi" else "vi",
@@ -90,7 +150,9 @@ MEMO_LIMIT = 4096  # texts without keywords remembered per language (the templat
 def _gettext_callables(lang: str):
     """Jinja's newstyle `_`, `gettext` and `ngettext` (the same results: the text escaped as Markup in an
     autoescaped template, then always %-formatted with the keywords), without its three context calls per
-    `_()`; a text without keywords is translated and formatted once per process."""
+    `_()`; a text without keywords is translated and formatted once per process. They take the evaluation
+    context (all they read is its autoescape flag), not the template context: Jinja derives a new context
+    for every call of a context function made after a `{% set %}` in a loop or block (a zone list row)."""
     translations = get_translations(lang)
     ugettext, ungettext = translations.ugettext, translations.ungettext
 
@@ -100,9 +162,9 @@ def _gettext_callables(lang: str):
 
     plain: dict[tuple[str, bool], str] = {}
 
-    @pass_context
-    def gettext(__context, __string: str, **variables) -> str:
-        autoescape = __context.eval_ctx.autoescape
+    @pass_eval_context
+    def gettext(__eval_ctx, __string: str, **variables) -> str:
+        autoescape = __eval_ctx.autoescape
         if not variables:
             key = (__string, autoescape)
             rv = plain.get(key)
@@ -114,11 +176,11 @@ def _gettext_callables(lang: str):
         text = ugettext(__string)
         return marked(text, autoescape) % variables
 
-    @pass_context
-    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
+    @pass_eval_context
+    def ngettext(__eval_ctx, __singular: str, __plural: str, __num: int, **variables) -> str:
         variables.setdefault("num", __num)
         text = ungettext(__singular, __plural, __num)
-        return marked(text, __context.eval_ctx.autoescape) % variables
+        return marked(text, __eval_ctx.autoescape) % variables
 
     return gettext, ngettext
 

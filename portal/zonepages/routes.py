@@ -31,6 +31,7 @@ from portal.web.caching import (
     streamed_response,
 )
 from portal.web.render import render
+from portal.zonepages.present import zone_rows
 
 router = APIRouter(prefix="/{lang}", include_in_schema=False)
 api = APIRouter(tags=["catalogue"])
@@ -85,6 +86,9 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
     fill_rates = facts_service.first_fact_by_zone(session, [z.id for z in result.zones], topic="fill_rate")
     occupancy = {zone_id: facts_present.view(f, lang) for zone_id, f in fill_rates.items()}
     columns = _list_columns(result, occupancy, show_all=request.query_params.get("columns") == "all", lang=lang)
+    # translated once per render, not once per row
+    kind_labels = {key: translate(lang, msgid) for key, msgid in labels.KIND.items()}
+    status_labels = {key: translate(lang, msgid) for key, msgid in labels.STATUS.items()}
     return render(
         request,
         lang,
@@ -93,15 +97,11 @@ def zone_list(request: Request, lang: Lang, session: SessionDep, page: int = 1):
             "result": result,
             "filters": parsed.filters,
             "errors": parsed.errors,
-            "all_sectors": service.sector_infos(session),
+            "priority_sectors": service.priority_sector_names(session, lang),
             "sort_keys": SORT_KEYS,
             **_label_context(),
             "locality_options": sorted(set(result.facets["locality"]) | set(parsed.filters.locality)),
-            "occupancy": occupancy,
-            "places": {z.id: places.zone_place(z.slug) for z in result.zones},
-            # translated once per render, not once per row
-            "kind_labels": {key: translate(lang, msgid) for key, msgid in labels.KIND.items()},
-            "status_labels": {key: translate(lang, msgid) for key, msgid in labels.STATUS.items()},
+            "rows": zone_rows(result, occupancy, lang, kind_labels, status_labels),
             **columns,
         },
     )
@@ -154,7 +154,7 @@ def zone_detail(request: Request, lang: Lang, slug: str, session: SessionDep):
             **public,
             **place_ctx,
             "schema_place": _schema_place(zone, place_ctx["place"], lang, request.app.state.settings.base_url),
-            "province_priorities": [s for s in service.sector_infos(session) if s.priority],
+            "province_priorities": service.priority_sector_names(session, lang),
             "alert_filters": ZoneFilters(zone=(zone.slug,)),  # the land alert for this zone (portal/alerts)
             **_label_context(),
         },

@@ -13,18 +13,20 @@ from portal.events import public_data_changed
 #: path → the most SELECTs it may take on the seeded data (today's count: a new query per page shows here)
 BUDGET = {
     "/vi/": 2,
-    "/vi/zones": 7,
-    "/en/zones?kind=kcn&sort=name": 7,
-    "/vi/zones/kcn-tran-de": 8,
-    "/vi/map": 4,  # every zone's kind and name (the order), the page's zones, their land (2)
-    "/vi/targets": 6,
-    "/vi/compare?zones=kcn-tran-de,kcn-an-nghiep": 9,
+    # total, facets and order, the page's land sums and zone sectors, kept per generation (and filters, zone ids): the
+    # generation, the page's zones, their facts
+    "/vi/zones": 3,
+    "/en/zones?kind=kcn&sort=name": 3,
+    "/vi/zones/kcn-tran-de": 5,
+    "/vi/map": 2,  # the order of every zone and the page's land sums per generation: the generation, the zones
+    "/vi/targets": 4,
+    "/vi/compare?zones=kcn-tran-de,kcn-an-nghiep": 5,
     "/vi/sectors": 1,
     "/vi/open-data": 0,
     "/sitemap.xml": 2,  # the zones, and the sectors with a page (one UNION)
-    "/api/v1/zones": 12,
-    "/api/v1/zones/kcn-tran-de": 5,
-    "/api/v1/compare?zones=kcn-tran-de,kcn-an-nghiep": 8,
+    "/api/v1/zones": 5,
+    "/api/v1/zones/kcn-tran-de": 2,
+    "/api/v1/compare?zones=kcn-tran-de,kcn-an-nghiep": 4,
     "/api/v1/zones.csv": 9,  # the generation (for the ETag), then the body
     "/api/v1/zones.json": 9,
     "/api/v1/plots.csv": 3,  # the generation, the newest plot, the rows (streamed)
@@ -34,10 +36,10 @@ BUDGET = {
     "/api/v1/sectors.json": 1,
     "/vi/search?q=kcn": 2,  # the generation and (once per generation) the sectors; the hits come from the index
     "/vi/match": 1,  # the sector catalogue's summary (its rows cached per generation), no zone
-    # the catalogue's summary, every zone's few columns, plot sums, registry land, priorities, the shown zones'
-    # public facts, the generation (sectors per generation)
-    "/vi/match?sectors=1020&land_ha=5": 7,
-    "POST /api/v1/match": 6,
+    # the catalogue's summary, the generation, the shown zones' public facts (sectors, every zone's ranking data
+    # and the land sums per generation)
+    "/vi/match?sectors=1020&land_ha=5": 3,
+    "POST /api/v1/match": 3,
 }
 #: the body of each POST in BUDGET
 BODIES = {"POST /api/v1/match": {"sectors": ["1020"], "land_ha": 5}}
