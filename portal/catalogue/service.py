@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -15,7 +14,7 @@ from portal.catalogue import ports
 from portal.catalogue.models import Plot, PlotStatus, Sector, Zone, ZoneSector
 from portal.catalogue.schemas import ZoneFilters
 from portal.collation import sort_key
-from portal.web.caching import catalogue_generation
+from portal.web.caching import StampedLRU, catalogue_generation
 
 PAGE_SIZE = 20
 
@@ -452,17 +451,15 @@ _per_generation: dict[str, tuple[int, object]] = {}
 
 #: values kept per generation under keys made of request parameters (the zone list's filters, the zone ids
 #: of a page's land sums): the most recently used KEYED_ENTRIES, so a crawler's combinations cannot grow it
-_per_generation_keyed: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
-_keyed_lock = threading.Lock()
 KEYED_ENTRIES = 1024
+_per_generation_keyed = StampedLRU(KEYED_ENTRIES)
 
 
 def clear_reference_cache() -> None:
     """Forget the reference data kept per generation. Production never needs it (a generation number
     readers see is only ever reached by a commit); tests roll back, so a number comes round again."""
     _per_generation.clear()
-    with _keyed_lock:
-        _per_generation_keyed.clear()
+    _per_generation_keyed.clear()
 
 
 def _generation(session: Session) -> int:
@@ -487,19 +484,7 @@ def per_generation(session: Session, name: str, build):
 def per_generation_keyed(session: Session, key: tuple, build):
     """`build(session)` kept under `key` (hashable: e.g. the filters) until the catalogue generation moves
     on, among the KEYED_ENTRIES most recently used keys. Plain data only, as `per_generation`."""
-    generation = _generation(session)
-    with _keyed_lock:
-        hit = _per_generation_keyed.get(key)
-        if hit is not None and hit[0] == generation:
-            _per_generation_keyed.move_to_end(key)
-            return hit[1]
-    value = build(session)
-    with _keyed_lock:
-        _per_generation_keyed[key] = (generation, value)
-        _per_generation_keyed.move_to_end(key)
-        while len(_per_generation_keyed) > KEYED_ENTRIES:
-            _per_generation_keyed.popitem(last=False)
-    return value
+    return _per_generation_keyed.fetch(key, _generation(session), lambda: build(session))
 
 
 @dataclass(frozen=True)

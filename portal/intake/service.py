@@ -14,8 +14,6 @@ import functools
 import hashlib
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +40,7 @@ from portal.places import service as places
 from portal.screening import DEFAULT_RULESET, environment, screen
 from portal.screening import service as screening
 from portal.screening.text import Text
+from portal.web.caching import StampedLRU
 
 #: Audit actions on a proposal that the investor sees on the status page. Another domain can make any
 #: event public by putting `"public": true` in its `after`; the text shown is `after["message"]` (a string
@@ -651,30 +650,6 @@ def match(session: Session, *, request: MatchRequest, as_of: date | None = None)
 ANSWERS_KEPT = 256
 
 
-class _Answers:
-    """Pages of the ranking answered at one catalogue generation (a new, empty one for each generation), by
-    project: a bounded LRU of (sector catalogue, page), safe across a worker's threads."""
-
-    def __init__(self) -> None:
-        self._pages: OrderedDict[tuple, tuple[Any, matching.MatchPage]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, catalog: Any) -> matching.MatchPage | None:
-        with self._lock:
-            hit = self._pages.get(key)
-            if hit is None or hit[0] is not catalog:
-                return None
-            self._pages.move_to_end(key)
-            return hit[1]
-
-    def put(self, key: tuple, catalog: Any, page: matching.MatchPage) -> None:
-        with self._lock:
-            self._pages[key] = (catalog, page)
-            self._pages.move_to_end(key)
-            while len(self._pages) > ANSWERS_KEPT:
-                self._pages.popitem(last=False)
-
-
 def match_page(
     session: Session, *, request: MatchRequest, as_of: date | None = None, remember: bool = False
 ) -> matching.MatchPage:
@@ -683,18 +658,17 @@ def match_page(
     (`_verdict_key`), and the zones of the page once each, for their findings.
 
     `remember` (the app caches its public pages): in a request's (read-only) session the page is kept for
-    the same request, day and sector catalogue until the catalogue generation moves on (`_Answers`); the
+    the same request, day and sector catalogue until the catalogue generation moves on (a `StampedLRU`); the
     same project asked again is not ranked again. A request the pre-check refuses is never kept."""
     if not (remember and session.info.get("read_only")):
         return _match_page(session, request=request, as_of=as_of)
-    catalog = screening.get_catalog(session)  # the sector table has its own summary, not the generation
-    answers = catalogue.per_generation(session, "intake.match_answers", lambda _s: _Answers())
-    key = (id(catalog), as_of or clock.today(), request.model_dump_json())
-    page = answers.get(key, catalog)
-    if page is None:
-        page = _match_page(session, request=request, as_of=as_of)
-        answers.put(key, catalog, page)
-    return page
+    # a new store per catalogue generation; each page stamped with the sector catalogue it was ranked with (the
+    # sector table has its own summary, not the generation)
+    answers = catalogue.per_generation(session, "intake.match_answers", lambda _s: StampedLRU(ANSWERS_KEPT))
+    key = (as_of or clock.today(), request.model_dump_json())
+    return answers.fetch(
+        key, screening.get_catalog(session), lambda: _match_page(session, request=request, as_of=as_of)
+    )
 
 
 def _match_page(session: Session, *, request: MatchRequest, as_of: date | None = None) -> matching.MatchPage:

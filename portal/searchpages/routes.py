@@ -3,8 +3,6 @@ is not an error for the rest of the site: the page says so politely, the API ans
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -18,6 +16,7 @@ from portal.db import SessionDep, release
 from portal.i18n import N_, Lang
 from portal.numbers import parse_decimal
 from portal.web import pagecache
+from portal.web.caching import StampedLRU
 from portal.web.render import render
 from search.engine import SearchUnavailable
 from search.text import tokens
@@ -114,9 +113,7 @@ class Answers:
     An answer is kept only for a generation the index is current for (`settled`), and served only at it."""
 
     def __init__(self, max_entries: int = 512) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries = StampedLRU(max_entries)
 
     @staticmethod
     def key(kind: str, q: str, filters: dict, page: int, lang: str) -> tuple:
@@ -125,20 +122,9 @@ class Answers:
 
     def answer(self, key: tuple, settled: int | None, ask):
         """`ask()`'s value, from the store when it holds one for generation `settled`."""
-        if settled is not None:
-            with self._lock:
-                hit = self._entries.get(key)
-                if hit is not None and hit[0] == settled:
-                    self._entries.move_to_end(key)
-                    return hit[1]
-        value = ask()
-        if settled is not None:
-            with self._lock:
-                self._entries[key] = (settled, value)
-                self._entries.move_to_end(key)
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
-        return value
+        if settled is None:
+            return ask()
+        return self._entries.fetch(key, settled, ask)
 
 
 def _answers(request: Request) -> Answers:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -178,3 +180,35 @@ def export_responses(media_type: str, *, json_body: bool = False) -> dict:
         200: {"description": "The export", "content": {media_type.split(";")[0]: {"schema": schema}}},
         304: {"description": "Not modified: the If-None-Match ETag (or If-Modified-Since date) is current"},
     }
+
+
+class StampedLRU:
+    """Values kept under a key with the stamp they hold for (a catalogue generation, a search index's settled
+    generation, a sector catalogue): a value is served only at its own stamp; the `size` most recently used
+    keys are kept, so a crawler's combinations of parameters cannot grow it; safe across a worker's threads.
+    One class for every per-generation store of answers (cachetools' LRUCache would need the same lock and the
+    same stamp check around it)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[object, tuple[object, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fetch(self, key, stamp, build: Callable[[], object]):
+        """The value kept under `key` at `stamp`, else `build()`'s, kept (nothing is kept when it raises)."""
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._entries.move_to_end(key)
+                return hit[1]
+        value = build()
+        with self._lock:
+            self._entries[key] = (stamp, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,5 +1,6 @@
 """With the page cache on, a ranking already answered at this catalogue generation is answered again from
-`intake.service._Answers`: the same body as computing it, and a catalogue change shows at once."""
+a `StampedLRU` per generation (`intake.service.match_page`): the same body as computing it, and a catalogue
+change shows at once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 from portal.app import create_app
 from portal.intake import matching
 from portal.intake import service as intake
+from portal.web.caching import StampedLRU
 from tests.opendata.factories import update_zone
 
 BODIES = [
@@ -72,14 +74,26 @@ def test_a_refused_request_is_not_kept(cached_client, monkeypatch):
     assert len(calls) == 2
 
 
-def test_the_answers_are_bounded_least_recently_used_first_out(monkeypatch):
-    monkeypatch.setattr(intake, "ANSWERS_KEPT", 2)
-    answers, catalog, other = intake._Answers(), object(), object()
+def test_the_answers_are_bounded_least_recently_used_first_out_and_stamped_with_the_sector_catalogue():
+    store, catalog, other = StampedLRU(2), object(), object()  # match_page's store: StampedLRU(ANSWERS_KEPT)
     pages = [matching.MatchPage([], n, 1, 5, 0) for n in range(3)]
-    answers.put(("a",), catalog, pages[0])
-    answers.put(("b",), catalog, pages[1])
-    assert answers.get(("a",), catalog) is pages[0]  # "a" used: "b" is now the oldest
-    answers.put(("c",), catalog, pages[2])
-    assert answers.get(("b",), catalog) is None
-    assert answers.get(("a",), catalog) is pages[0] and answers.get(("c",), catalog) is pages[2]
-    assert answers.get(("a",), other) is None  # kept for another sector catalogue: not this one's answer
+    built: list[int] = []
+
+    def build(n):
+        return lambda: built.append(n) or pages[n]
+
+    assert store.fetch("a", catalog, build(0)) is pages[0]
+    assert store.fetch("b", catalog, build(1)) is pages[1]
+    assert store.fetch("a", catalog, build(0)) is pages[0]  # kept: "a" used, "b" is now the oldest
+    assert store.fetch("c", catalog, build(2)) is pages[2]  # "b" goes
+    assert store.fetch("b", catalog, build(1)) is pages[1] and built == [0, 1, 2, 1]
+    assert store.fetch("c", catalog, build(2)) is pages[2] and built == [0, 1, 2, 1]
+    assert store.fetch("c", other, build(0)) is pages[0]  # kept for another sector catalogue: not this one's
+    assert built == [0, 1, 2, 1, 0]
+
+    def refused():
+        raise ValueError("refused by the pre-check")
+
+    with pytest.raises(ValueError):
+        store.fetch("d", catalog, refused)
+    assert store.fetch("d", catalog, build(1)) is pages[1]  # nothing was kept for the refused one
